@@ -1,0 +1,26 @@
+"""aecore: autoencoder models, datasets and noise for the Autoencoder Explorer.
+
+Runs anywhere torch does (a notebook, a GPU server): it never imports streamlit or plotly.
+"""
+
+from aecore import noise
+from aecore.data import ImageDataset, list_datasets, load_dataset, register_dataset
+from aecore.models import (
+    Autoencoder,
+    AutoencoderOutput,
+    ModelConfig,
+    config_fields,
+    create_model,
+    list_archs,
+    list_models,
+    model_from_config,
+    register_model,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Autoencoder", "AutoencoderOutput", "ImageDataset", "ModelConfig", "config_fields", "create_model",
+    "list_archs", "list_datasets", "list_models", "load_dataset", "model_from_config", "noise",
+    "register_dataset", "register_model", "__version__",
+]

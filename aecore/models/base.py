@@ -1,0 +1,163 @@
+"""The autoencoder every kind builds on: config, output contract, encode/decode and the loss skeleton.
+
+A kind subclasses `Autoencoder` and overrides one or two hooks:
+- `bottleneck(features, sample)`: turns encoder features into the code (the VAE samples here);
+- `regularizer(x, output)`: its extra loss terms (sparsity, contraction, KL), unweighted;
+- `weights()`: how each term enters the total;
+- `corrupt_input(x)`: what the encoder sees during training (the denoising AE corrupts here).
+So no kind rewrites the loss. Every loss term is summed over pixels / code units and averaged over
+the batch, so terms of different kinds can be charted side by side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aecore.models.arch import ARCHITECTURES, list_archs
+
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+@dataclass
+class ModelConfig:
+    """Settings shared by every kind. Training settings (lr, epochs...) live with `fit`, not here."""
+
+    kind: str = "ae"  # registry key; set by create_model
+    arch: str = "mlp"  # "mlp" or "conv"
+    input_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) of the images
+    latent_dim: int = 8  # size of the code z
+    hidden: tuple[int, ...] = (256, 128)  # MLP layer widths, encoder side
+    channels: tuple[int, ...] = (32, 64)  # conv channels, one stride-2 layer each
+    # Reconstruction term: "bernoulli" = binary cross-entropy summed over pixels (images in [0, 1]
+    # read as pixel probabilities); "gaussian" = squared error summed over pixels, the Gaussian
+    # negative log-likelihood with variance 1/2 up to a constant.
+    likelihood: str = "bernoulli"
+
+    def __post_init__(self) -> None:
+        self.input_shape = tuple(int(v) for v in self.input_shape)  # type: ignore[assignment]
+        self.hidden = tuple(int(v) for v in self.hidden)
+        self.channels = tuple(int(v) for v in self.channels)
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"unknown arch {self.arch!r}; valid archs: {', '.join(list_archs())}")
+        if len(self.input_shape) != 3 or min(self.input_shape) < 1:
+            raise ValueError(f"input_shape must be (C, H, W) with positive sizes, got {self.input_shape}")
+        if int(self.latent_dim) != self.latent_dim or self.latent_dim < 1:
+            raise ValueError(f"latent_dim must be an integer of at least 1, got {self.latent_dim}")
+        self.latent_dim = int(self.latent_dim)
+        if not self.hidden or min(self.hidden) < 1 or not self.channels or min(self.channels) < 1:
+            raise ValueError("hidden and channels must be non-empty lists of positive widths")
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(f"unknown likelihood {self.likelihood!r}; valid: {', '.join(LIKELIHOODS)}")
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values; `create_model(**config.to_dict())` rebuilds the model."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+
+@dataclass
+class AutoencoderOutput:
+    """What `model(x)` returns for every kind, so callers never ask which kind they have."""
+
+    x_hat: torch.Tensor  # (B, C, H, W) reconstruction in [0, 1]
+    z: torch.Tensor  # (B, latent_dim) code fed to the decoder
+    logits: torch.Tensor  # (B, C, H, W) decoder output before the sigmoid
+    mu: torch.Tensor | None = None  # (B, latent_dim) posterior mean, VAE only
+    logvar: torch.Tensor | None = None  # (B, latent_dim) posterior log-variance, VAE only
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+class Autoencoder(nn.Module):
+    """Undercomplete autoencoder: x -> encoder -> z -> decoder -> x_hat, trained to reconstruct x."""
+
+    config_class: ClassVar[type[ModelConfig]] = ModelConfig
+    kind: ClassVar[str] = "ae"
+    # How many numbers per latent unit the encoder emits (the VAE emits mean and log-variance).
+    code_multiplier: ClassVar[int] = 1
+    # Whether the regularizer differentiates through the input (the contractive penalty does).
+    needs_input_grad: ClassVar[bool] = False
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        build = ARCHITECTURES[config.arch]
+        self.encoder, self.decoder = build(config, config.latent_dim * self.code_multiplier)
+
+    # --- hooks a kind overrides -------------------------------------------------------------
+    def bottleneck(self, features: torch.Tensor, sample: bool) -> dict[str, torch.Tensor]:
+        """Encoder features (B, code_width) -> {"z": code, ...}. `sample` is True in training."""
+        return {"z": features}
+
+    def regularizer(self, x: torch.Tensor, output: AutoencoderOutput) -> dict[str, torch.Tensor]:
+        """Extra loss terms, unweighted, each averaged over the batch."""
+        return {}
+
+    def weights(self) -> dict[str, float]:
+        """Multiplier of each regularizer term in the total loss."""
+        return {}
+
+    def corrupt_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What the encoder sees during training; the clean x is always the target."""
+        return x
+
+    # --- the interface every kind shares ----------------------------------------------------
+    def _run(self, x: torch.Tensor, sample: bool) -> AutoencoderOutput:
+        self._check_input(x)
+        code = self.bottleneck(self.encoder(x), sample)
+        logits = self.decoder(code["z"])
+        extras = {k: v for k, v in code.items() if k not in ("z", "mu", "logvar")}
+        return AutoencoderOutput(
+            x_hat=torch.sigmoid(logits), z=code["z"], logits=logits,
+            mu=code.get("mu"), logvar=code.get("logvar"), extras=extras,
+        )
+
+    def forward(self, x: torch.Tensor) -> AutoencoderOutput:
+        return self._run(x, sample=self.training)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) -> codes (B, latent_dim); deterministic (the VAE gives its mean)."""
+        self._check_input(x)
+        return self.bottleneck(self.encoder(x), sample=False)["z"]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Codes (B, latent_dim) -> images (B, C, H, W) in [0, 1]."""
+        if z.dim() != 2 or z.shape[1] != self.config.latent_dim:
+            raise ValueError(f"decode expects codes shaped (B, {self.config.latent_dim}), got {tuple(z.shape)}")
+        return torch.sigmoid(self.decoder(z))
+
+    def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood of x under the decoder, summed over pixels, mean over batch."""
+        if self.config.likelihood == "bernoulli":
+            per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        else:
+            per_pixel = (torch.sigmoid(logits) - x) ** 2
+        return per_pixel.flatten(1).sum(1).mean()
+
+    def loss(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(total, logs): total = recon + sum(weight * term); logs holds each term unweighted,
+        detached, plus "total"."""
+        x_in = self.corrupt_input(x) if self.training else x
+        if self.needs_input_grad:
+            x_in = x_in.detach().requires_grad_(True)
+        output = self._run(x_in, sample=True)
+        terms = {"recon": self.reconstruction_loss(output.logits, x), **self.regularizer(x_in, output)}
+        weights = self.weights()
+        total = sum(weights.get(name, 1.0) * value for name, value in terms.items())
+        logs = {name: value.detach() for name, value in terms.items()}
+        logs["total"] = total.detach()
+        return total, logs
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 4 or tuple(x.shape[1:]) != self.config.input_shape:
+            raise ValueError(
+                f"this model takes images shaped (B, {', '.join(map(str, self.config.input_shape))}), "
+                f"got {tuple(x.shape)}"
+            )
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}, arch={self.config.arch!r}, latent_dim={self.config.latent_dim}"

@@ -1,0 +1,73 @@
+"""The model registry: `@register_model("name")` on a class makes it buildable by `create_model`.
+
+The app's forms, the checkpoints and the tests find kinds here; nothing else names them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, TypeVar
+
+from aecore.models.base import Autoencoder, ModelConfig
+
+_MODELS: dict[str, type[Autoencoder]] = {}
+M = TypeVar("M", bound=type[Autoencoder])
+
+
+def register_model(name: str) -> Callable[[M], M]:
+    """Class decorator: register an Autoencoder subclass under a lowercase key."""
+    if name != name.lower():
+        raise ValueError(f"model keys are lowercase, got {name!r}")
+
+    def wrap(cls: M) -> M:
+        if name in _MODELS:
+            raise ValueError(f"model kind {name!r} is already registered by {_MODELS[name].__name__}")
+        cls.kind = name
+        _MODELS[name] = cls
+        return cls
+
+    return wrap
+
+
+def list_models() -> list[str]:
+    """Registered model kinds, sorted."""
+    return sorted(_MODELS)
+
+
+def model_class(kind: str) -> type[Autoencoder]:
+    if kind not in _MODELS:
+        raise ValueError(f"unknown model kind {kind!r}; valid kinds: {', '.join(list_models())}")
+    return _MODELS[kind]
+
+
+def config_fields(kind: str) -> list[dataclasses.Field]:
+    """The fields of a kind's config (name, type, default): what the app's training form shows."""
+    return [f for f in dataclasses.fields(model_class(kind).config_class) if f.name != "kind"]
+
+
+def create_model(
+    kind: str,
+    arch: str = "mlp",
+    input_shape: tuple[int, int, int] = (1, 28, 28),
+    latent_dim: int = 8,
+    **options: Any,
+) -> Autoencoder:
+    """Build a model of a registered kind, e.g. `create_model("vae", arch="conv", beta=4.0)`.
+
+    Raises ValueError for an unknown kind, arch or option, or an invalid value.
+    """
+    cls = model_class(kind)
+    valid = {f.name for f in config_fields(kind)}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)} for kind {kind!r}; valid options: {', '.join(sorted(valid))}")
+    config = cls.config_class(kind=kind, arch=arch, input_shape=tuple(input_shape), latent_dim=latent_dim, **options)
+    return cls(config)
+
+
+def model_from_config(config: ModelConfig | dict[str, Any]) -> Autoencoder:
+    """Rebuild a model (fresh weights) from its config or the config's `to_dict()`."""
+    values = config.to_dict() if isinstance(config, ModelConfig) else dict(config)
+    if "kind" not in values:
+        raise ValueError("a model config must name its 'kind'")
+    return create_model(**values)

@@ -1,0 +1,68 @@
+"""Variational autoencoder and beta-VAE.
+
+Kingma & Welling, "Auto-encoding variational Bayes", ICLR 2014: a Gaussian posterior
+q(z|x) = N(mu, diag(exp(logvar))), sampled with the reparameterisation z = mu + exp(logvar / 2) * eps,
+and the loss -ELBO = recon + KL(q(z|x) || N(0, I)) (their Appendix B, closed form).
+Higgins et al., "beta-VAE", ICLR 2017: the KL term scaled by beta > 1 for disentangled codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from aecore.models.base import Autoencoder, AutoencoderOutput, ModelConfig
+from aecore.models.registry import register_model
+
+
+@dataclass
+class VAEConfig(ModelConfig):
+    beta: float = 1.0  # weight of the KL term: 1 is the plain VAE, > 1 a beta-VAE
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.beta < 0:
+            raise ValueError(f"beta must be >= 0, got {self.beta}")
+
+
+def kl_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(logvar)) || N(0, I)) per sample and dimension, shape (B, k), in nats."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+@register_model("vae")
+class VariationalAutoencoder(Autoencoder):
+    config_class = VAEConfig
+    config: VAEConfig
+    code_multiplier = 2  # the encoder emits mu and logvar
+    # Set by fit() during KL warm-up (0 -> 1 over the first epochs); scales beta in the loss.
+    kl_scale: float = 1.0
+
+    def bottleneck(self, features: torch.Tensor, sample: bool) -> dict[str, torch.Tensor]:
+        mu, logvar = features.chunk(2, dim=1)  # (B, k) each
+        logvar = logvar.clamp(-30.0, 20.0)  # keeps exp() finite early in training
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if sample else mu
+        return {"z": z, "mu": mu, "logvar": logvar}
+
+    def regularizer(self, x: torch.Tensor, output: AutoencoderOutput) -> dict[str, torch.Tensor]:
+        return {"kl": kl_standard_normal(output.mu, output.logvar).sum(1).mean()}
+
+    def weights(self) -> dict[str, float]:
+        return {"kl": self.config.beta * self.kl_scale}
+
+    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior parameters (mu, logvar), each (B, latent_dim)."""
+        self._check_input(x)
+        code = self.bottleneck(self.encoder(x), sample=False)
+        return code["mu"], code["logvar"]
+
+    @torch.no_grad()
+    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
+        """n images (n, C, H, W) decoded from z ~ N(0, temperature^2 I)."""
+        if n < 1 or temperature < 0:
+            raise ValueError(f"sample needs n >= 1 and temperature >= 0, got n={n}, temperature={temperature}")
+        device = next(self.parameters()).device
+        generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+        z = torch.randn(n, self.config.latent_dim, generator=generator, device=device) * temperature
+        return self.decode(z)
