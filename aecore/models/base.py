@@ -81,6 +81,8 @@ class Autoencoder(nn.Module):
     code_multiplier: ClassVar[int] = 1
     # Whether the regularizer differentiates through the input (the contractive penalty does).
     needs_input_grad: ClassVar[bool] = False
+    # Multiplies every regularizer term; fit() ramps it from 0 to 1 during warm-up (KL annealing).
+    warmup_scale: float = 1.0
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -139,15 +141,17 @@ class Autoencoder(nn.Module):
         return per_pixel.flatten(1).sum(1).mean()
 
     def loss(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """(total, logs): total = recon + sum(weight * term); logs holds each term unweighted,
-        detached, plus "total"."""
+        """(total, logs): total = recon + warmup_scale * sum(weight * term); logs holds each term
+        unweighted and detached, plus "total"."""
         x_in = self.corrupt_input(x) if self.training else x
         if self.needs_input_grad:
             x_in = x_in.detach().requires_grad_(True)
         output = self._run(x_in, sample=True)
         terms = {"recon": self.reconstruction_loss(output.logits, x), **self.regularizer(x_in, output)}
         weights = self.weights()
-        total = sum(weights.get(name, 1.0) * value for name, value in terms.items())
+        total = terms["recon"] + sum(
+            self.warmup_scale * weights.get(name, 1.0) * value for name, value in terms.items() if name != "recon"
+        )
         logs = {name: value.detach() for name, value in terms.items()}
         logs["total"] = total.detach()
         return total, logs

@@ -36,8 +36,6 @@ class VariationalAutoencoder(Autoencoder):
     config_class = VAEConfig
     config: VAEConfig
     code_multiplier = 2  # the encoder emits mu and logvar
-    # Set by fit() during KL warm-up (0 -> 1 over the first epochs); scales beta in the loss.
-    kl_scale: float = 1.0
 
     def bottleneck(self, features: torch.Tensor, sample: bool) -> dict[str, torch.Tensor]:
         mu, logvar = features.chunk(2, dim=1)  # (B, k) each
@@ -49,7 +47,7 @@ class VariationalAutoencoder(Autoencoder):
         return {"kl": kl_standard_normal(output.mu, output.logvar).sum(1).mean()}
 
     def weights(self) -> dict[str, float]:
-        return {"kl": self.config.beta * self.kl_scale}
+        return {"kl": self.config.beta}
 
     def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior parameters (mu, logvar), each (B, latent_dim)."""
