@@ -17,10 +17,17 @@ from aecore.models import (
     register_model,
 )
 
+from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
+from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
+from aecore.train import History, Progress, TrainingDiverged, fit
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Autoencoder", "AutoencoderOutput", "ImageDataset", "ModelConfig", "config_fields", "create_model",
     "list_archs", "list_datasets", "list_models", "load_dataset", "model_from_config", "noise",
     "register_dataset", "register_model", "__version__",
+    "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
+    "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
+    "History", "Progress", "TrainingDiverged", "fit",
 ]

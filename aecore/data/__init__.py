@@ -1,0 +1,26 @@
+"""Datasets: one `ImageDataset` type, a registry of loaders, and the built-in sets.
+
+    load_dataset("digits")                      # bundled with scikit-learn, offline
+    load_dataset("shapes", size=10000, seed=0)  # generated, with known factors
+    load_dataset("mnist", download=False)       # torchvision sets, cached under default_data_root()
+    load_dataset("folder", path="my_images.zip", image_size=28, mode="L")
+
+Importing this package registers every built-in loader; `register_dataset` adds your own.
+"""
+
+from aecore.data import builtin, files, torchvision_sets  # noqa: F401  (importing registers the loaders)
+from aecore.data.dataset import ImageDataset
+from aecore.data.files import read_idx
+from aecore.data.registry import (
+    DatasetNotAvailableError,
+    dataset_options,
+    list_datasets,
+    load_dataset,
+    register_dataset,
+)
+from aecore.data.torchvision_sets import default_data_root
+
+__all__ = [
+    "DatasetNotAvailableError", "ImageDataset", "dataset_options", "default_data_root", "list_datasets",
+    "load_dataset", "read_idx", "register_dataset",
+]

@@ -1,0 +1,116 @@
+"""Shared fixtures for the browser tests: a Streamlit server, a Chromium browser, one page per test.
+
+Browser tests are marked `@pytest.mark.browser`; they use `streamlit_app` (the base URL) and `page`,
+then `wait_ready`, `assert_no_exception` and `screenshot` from here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT_DIR = REPO_ROOT / "tests" / "output"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SERVER_TIMEOUT_S = 90
+READY_TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def streamlit_app() -> Iterator[str]:
+    """Run `app.py` in a headless Streamlit server for the session; yield its base URL."""
+    port = _free_port()
+    base_url = f"http://localhost:{port}"
+    log_path = OUTPUT_DIR / "streamlit_server.log"
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    # The log goes to a file, not a pipe, so a chatty server can never block on a full pipe.
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + SERVER_TIMEOUT_S
+        while not _healthy(base_url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.terminate()
+                server.wait(timeout=10)
+                pytest.fail(f"Streamlit did not become healthy at {base_url} within "
+                            f"{SERVER_TIMEOUT_S} s; its output:\n{log_path.read_text()}")
+            time.sleep(0.5)
+        try:
+            yield base_url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session, driven by sync Playwright."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("No browser at /usr/bin/chromium: install Debian's chromium: "
+                    "apt-get install chromium (.ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh context and page per test, so no cookies or session state leak between tests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    """Wait until the script has finished running and no skeleton placeholder is left."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=timeout_ms)
+    page.wait_for_selector("[data-testid='stSkeleton']", state="detached", timeout=timeout_ms)
+
+
+def assert_no_exception(page) -> None:
+    """Fail with the exception's text if any `st.exception` box is on the page."""
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as tests/output/<name>.png and return its path."""
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
