@@ -7,6 +7,7 @@ wants them and at the end of each epoch, which keeps a GPU busy.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -233,10 +234,10 @@ def fit(
 
 
 def _check_finite(losses: dict[str, float], model: Autoencoder, good_weights: dict[str, torch.Tensor], epoch: int) -> None:
-    if all(map(lambda v: v == v and abs(v) != float("inf"), losses.values())):
+    bad = ", ".join(f"{k}={v}" for k, v in losses.items() if not math.isfinite(v))
+    if not bad:
         return
     model.load_state_dict(good_weights)
-    bad = ", ".join(f"{k}={v}" for k, v in losses.items() if not (v == v and abs(v) != float("inf")))
     raise TrainingDiverged(
         f"training diverged in epoch {epoch} ({bad}); the weights from before that epoch were restored. "
         "Lower the learning rate (or the regularizer weight) and train again."
