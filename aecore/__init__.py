@@ -20,6 +20,8 @@ from aecore.models import (
 from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
 from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
 from aecore.train import History, Progress, TrainingDiverged, fit
+from aecore.pretrained import list_pretrained, load_latent, load_pretrained, pretrained_entry
+from aecore import latent
 
 __version__ = "0.1.0"
 
@@ -30,4 +32,5 @@ __all__ = [
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
     "History", "Progress", "TrainingDiverged", "fit",
+    "latent", "list_pretrained", "load_latent", "load_pretrained", "pretrained_entry",
 ]

@@ -118,6 +118,11 @@ class ImageDataset:
         split is used) when a class has a single image or there are more classes than test images,
         since no split could then keep every class in both parts.
         """
+        train, test = self.split_indices(test_fraction, seed)
+        return self.subset(train, f"{self.name} (train)"), self.subset(test, f"{self.name} (test)")
+
+    def split_indices(self, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """The positions (sorted) of the train and test images that `split` takes."""
         if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) \
                 or not 0 < test_fraction < 1:
             raise ValueError(f"test_fraction must be a number strictly between 0 and 1, e.g. 0.2; "
@@ -129,8 +134,7 @@ class ImageDataset:
                              "need at least one image; use more images or another fraction")
         stratify = self.labels.numpy() if self._can_stratify(n_test) else None
         train, test = train_test_split(np.arange(n), test_size=n_test, random_state=seed, stratify=stratify)
-        return (self.subset(np.sort(train), f"{self.name} (train)"),
-                self.subset(np.sort(test), f"{self.name} (test)"))
+        return np.sort(train), np.sort(test)
 
     def _can_stratify(self, n_test: int) -> bool:
         if self.labels is None:

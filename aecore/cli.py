@@ -1,0 +1,248 @@
+"""`python -m aecore`: train, evaluate, list, zoo.
+
+The `train` options are generated from `fit`'s signature and the chosen kind's config dataclass, so
+a new model kind or fit option appears here without editing this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import json
+import shlex
+import sys
+import time
+import typing
+from pathlib import Path
+from typing import Any, Sequence
+
+import torch
+
+from aecore.checkpoint import load, save
+from aecore.data import load_dataset, list_datasets
+from aecore.metrics import evaluate, pca_baseline
+from aecore.models import config_fields, create_model, list_archs, list_models
+from aecore.models.registry import model_class
+from aecore.train import Progress, fit
+
+# Set by the parser itself, or not options a user chooses (callbacks are code, stop is an Event).
+_NOT_FIT_OPTIONS = {"model", "train", "val", "callbacks", "stop"}
+_NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_typed(parser: argparse.ArgumentParser | argparse._ArgumentGroup, name: str, annotation: Any,
+               default: Any, required: bool = False) -> None:
+    """One option for a dataclass field or fit parameter, typed from its annotation."""
+    origin = typing.get_origin(annotation)
+    kwargs: dict[str, Any] = {"dest": name}
+    if origin is tuple:
+        kwargs.update(type=int, nargs="+", metavar="N")
+    elif annotation in (int, float, str):
+        kwargs["type"] = annotation
+    elif annotation is bool:
+        kwargs["action"] = argparse.BooleanOptionalAction
+    else:  # unions such as `str | torch.device`: given as text
+        kwargs["type"] = str
+    if required:
+        kwargs["required"] = True
+    else:
+        kwargs["default"] = list(default) if isinstance(default, tuple) else default
+        kwargs["help"] = f"default: {kwargs['default']}"
+    parser.add_argument(_flag(name), **kwargs)
+
+
+def _fit_parameters() -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(fit).parameters.values() if p.name not in _NOT_FIT_OPTIONS]
+
+
+def _train_parser(kind: str | None) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m aecore train",
+        description="Train a model on a dataset, evaluate it on the test split beside PCA, save a checkpoint.")
+    parser.add_argument("--dataset", default="digits", help=f"one of: {', '.join(list_datasets())}")
+    parser.add_argument("--dataset-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a dataset option, e.g. size=10000 (repeatable; values are JSON or text)")
+    parser.add_argument("--model", default="ae", choices=list_models(), help="the model kind")
+    parser.add_argument("--arch", default="mlp", choices=list_archs())
+    parser.add_argument("--latent-dim", type=int, default=8)
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="held out for evaluation")
+    parser.add_argument("--split-seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    group = parser.add_argument_group("training (aecore.fit)")
+    for p in _fit_parameters():
+        # fit's annotations are strings (postponed evaluation); the plain ones name their type.
+        annotation = {"int": int, "float": float, "bool": bool}.get(str(p.annotation), str)
+        _add_typed(group, p.name, annotation, p.default, required=p.default is inspect.Parameter.empty)
+    if kind is not None:
+        cls = model_class(kind).config_class
+        hints = typing.get_type_hints(cls)
+        group = parser.add_argument_group(f"model options of {kind!r}")
+        for field in config_fields(kind):
+            if field.name not in _NOT_MODEL_OPTIONS:
+                default = field.default if field.default is not dataclasses.MISSING else field.default_factory()  # type: ignore[misc]
+                _add_typed(group, field.name, hints[field.name], default)
+    return parser
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _dataset_options(pairs: list[str]) -> dict[str, Any]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--dataset-option takes KEY=VALUE, got {pair!r}")
+        options[key.replace("-", "_")] = _parse_value(value)
+    return options
+
+
+class _ProgressBar:
+    """A tqdm bar over every batch of the run, with the loss and the validation loss."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.bar = enabled, None
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=progress.epochs * progress.batches, unit="batch", dynamic_ncols=True)
+        if progress.event == "batch":
+            self.bar.update(1)
+            self.bar.set_description(f"epoch {progress.epoch}/{progress.epochs}")
+            self.bar.set_postfix(loss=f"{progress.losses['total']:.4g}", refresh=False)
+        elif progress.event == "epoch" and progress.val_losses:
+            self.bar.set_postfix(loss=f"{progress.losses['total']:.4g}", val=f"{progress.val_losses['total']:.4g}")
+        elif progress.event == "end":
+            self.bar.close()
+
+
+def train_command(argv: Sequence[str]) -> dict[str, Any]:
+    """Run `train` with these arguments; returns the summary it prints (path, metrics, pca, seconds)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model", default="ae")
+    kind = pre.parse_known_args(argv)[0].model
+    parser = _train_parser(kind if kind in list_models() else None)
+    args = vars(parser.parse_args(argv))
+    dataset_options = _dataset_options(args.pop("dataset_option"))
+    dataset = load_dataset(args["dataset"], **dataset_options)
+    train, test = dataset.split(args["test_fraction"], seed=args["split_seed"])
+    fit_options = {p.name: args[p.name] for p in _fit_parameters()}
+    model_options = {f.name: args[f.name] for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS}
+    torch.manual_seed(fit_options.get("seed", 0))  # the initial weights, like fit's own seed
+    model = create_model(kind, arch=args["arch"], input_shape=train.image_shape,
+                         latent_dim=args["latent_dim"], **model_options)
+    bar = _ProgressBar(enabled=not args["quiet"])
+    history = fit(model, train, test, callbacks=[bar] if bar.enabled else (), **fit_options)
+    metrics = evaluate(model, test)
+    pca = pca_baseline(train, test, k=min(args["latent_dim"], *train.images.flatten(1).shape))
+    metadata = {
+        "dataset": dataset.name,
+        "dataset_options": dataset_options,
+        "split": {"test_fraction": args["test_fraction"], "seed": args["split_seed"]},
+        "metrics": {"test": metrics, "pca": pca},
+        "fit": {k: (str(v) if k == "device" else v) for k, v in fit_options.items()},
+        "history": {"train_loss": history.train_loss, "val_loss": history.val_loss,
+                    "wall_time": history.wall_time, "samples_per_second": history.samples_per_second,
+                    "device": history.device},
+        "recipe": "python -m aecore train " + shlex.join(argv),
+    }
+    path = save(model, args["out"], metadata=metadata)
+    return {"checkpoint": str(path), "test": _short(metrics), "pca": _short(pca),
+            "seconds": round(history.wall_time, 2)}
+
+
+def _short(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 5) if isinstance(v, float) else v for k, v in metrics.items() if k != "kl_per_dim"}
+
+
+def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m aecore evaluate",
+                                     description="Metrics of a checkpoint on a dataset's test split, beside PCA.")
+    parser.add_argument("checkpoint", help="a checkpoint folder or .zip")
+    parser.add_argument("--dataset", help="default: the dataset the checkpoint was trained on")
+    parser.add_argument("--test-fraction", type=float, help="default: the checkpoint's split, else 0.2")
+    parser.add_argument("--split-seed", type=int, help="default: the checkpoint's split seed, else 0")
+    args = parser.parse_args(argv)
+    model = load(args.checkpoint)
+    recorded = model.checkpoint
+    saved = recorded.get("metadata", {})
+    name = args.dataset or recorded.get("dataset")
+    if not name:
+        raise ValueError("the checkpoint does not record its dataset: pass --dataset NAME")
+    same = name == recorded.get("dataset")
+    dataset = load_dataset(name, **(saved.get("dataset_options", {}) if same else {}))
+    split = saved.get("split", {}) if same else {}
+    fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", 0.2)
+    seed = args.split_seed if args.split_seed is not None else split.get("seed", 0)
+    train, test = dataset.split(fraction, seed=seed)
+    metrics = evaluate(model, test)
+    k = model.config.latent_dim
+    return {"checkpoint": args.checkpoint, "dataset": dataset.name, "split": {"test_fraction": fraction, "seed": seed},
+            "kind": model.kind, "latent_dim": k, "metrics": metrics, "pca": pca_baseline(train, test, k=k)}
+
+
+def list_command(argv: Sequence[str]) -> str:
+    from aecore.pretrained import list_pretrained
+
+    parser = argparse.ArgumentParser(prog="python -m aecore list", description="Datasets, model kinds, pretrained models.")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    kinds = {kind: [f.name for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS] for kind in list_models()}
+    zoo = list_pretrained()
+    if args.json:
+        return json.dumps({"datasets": list_datasets(), "kinds": kinds, "archs": list_archs(), "pretrained": zoo}, indent=2)
+    lines = ["datasets: " + ", ".join(list_datasets()), "archs: " + ", ".join(list_archs()), "model kinds:"]
+    lines += [f"  {kind:<12} options: {', '.join(options)}" for kind, options in kinds.items()]
+    lines.append(f"pretrained ({len(zoo)}):")
+    for e in zoo:
+        ratio = e["metrics"]["mse"] / e["pca"]["mse"]
+        lines.append(f"  {e['name']:<26} {e['kind']:<12} {e['arch']:<5} latent {e['latent_dim']:<3} "
+                     f"test mse {e['metrics']['mse']:.4f} ({ratio:.2f}x PCA)")
+    return "\n".join(lines)
+
+
+def zoo_command(argv: Sequence[str]) -> str:
+    from aecore.zoo import RECIPES, build_zoo
+
+    parser = argparse.ArgumentParser(prog="python -m aecore zoo",
+                                     description="Rebuild the pretrained models from their recorded recipes.")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help=f"only these ({', '.join(r.name for r in RECIPES)})")
+    parser.add_argument("--out", help="the zoo folder (default: the repository's pretrained/)")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    entries = build_zoo(args.out, only=args.only, log=None if args.quiet else print)
+    return f"built {len(entries)} model(s)"
+
+
+COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        print("usage: python -m aecore {train,evaluate,list,zoo} ...  (each takes --help)")
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    started = time.perf_counter()
+    try:
+        result = COMMANDS[argv[0]](argv[1:])
+    except ValueError as error:  # every bad input in aecore is a ValueError with a message for people
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(result if isinstance(result, str) else json.dumps(result, indent=2))
+    if argv[0] == "train":
+        print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
