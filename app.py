@@ -12,7 +12,10 @@ from ui.cache import offline_datasets
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
 
 navigation = st.navigation([
-    st.Page("pages/home.py", title="Datasets", icon=":material/grid_view:", default=True),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/load.py", title="Load a model", icon=":material/upload_file:"),
+    st.Page("pages/denoise.py", title="Reconstruct & denoise", icon=":material/blur_on:"),
 ])
 
 with st.sidebar:

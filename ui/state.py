@@ -7,7 +7,12 @@ first use instead of relying on the router to have set it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import streamlit as st
+
+import aecore
 
 # The active dataset, as a plain (non-widget) key: widget state is dropped on runs where the widget
 # is not drawn, so the sidebar widget has its own key and copies its value here on change.
@@ -32,3 +37,57 @@ def set_active_dataset(name: str) -> None:
 def sync_dataset_from_widget() -> None:
     """`on_change` callback of the sidebar selectbox: copy its value to the shared key."""
     set_active_dataset(st.session_state[DATASET_WIDGET_KEY])
+
+
+# --- the active model --------------------------------------------------------------------------
+# One ActiveModel per browser session (session_state is per session). The model object itself may
+# be shared read-only between sessions when it comes from the pretrained cache: never train it in place.
+MODEL_KEY = "active_model"
+# Models this session trained or uploaded, by display name, so the sidebar can switch back to them.
+SESSION_MODELS_KEY = "session_models"
+DEFAULT_PRETRAINED = {"digits": "digits-ae-8", "shapes": "shapes-ae-8"}
+
+
+@dataclass
+class ActiveModel:
+    """The model every page works with, and what the sidebar's model card shows."""
+
+    model: aecore.Autoencoder
+    name: str  # pretrained name, or a label such as "trained: vae mlp 8-D" / the uploaded file name
+    source: str  # "pretrained", "trained" or "uploaded"
+    dataset: str  # the dataset it was trained on (its images fit the model)
+    metrics: dict[str, Any] = field(default_factory=dict)  # test metrics (mse, psnr, ...)
+    pca: dict[str, Any] = field(default_factory=dict)  # PCA's metrics at the same latent dim
+
+    @property
+    def parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def default_model(dataset: str) -> ActiveModel:
+    """The pretrained model a session starts with for `dataset` (the plain 8-D autoencoder)."""
+    from ui.models import pretrained_model  # ui.models imports this module
+
+    name = DEFAULT_PRETRAINED.get(dataset) or aecore.list_pretrained(dataset)[0]["name"]
+    return pretrained_model(name)
+
+
+def active_model() -> ActiveModel:
+    """The session's active model, filling the active dataset's default pretrained one on first use."""
+    current = st.session_state.get(MODEL_KEY)
+    if current is None:
+        current = st.session_state[MODEL_KEY] = default_model(active_dataset_name())
+    return current
+
+
+def set_active_model(active: ActiveModel) -> None:
+    """Make `active` the model of every page; its dataset becomes the active dataset."""
+    st.session_state[MODEL_KEY] = active
+    set_active_dataset(active.dataset)
+    if active.source != "pretrained":
+        st.session_state.setdefault(SESSION_MODELS_KEY, {})[active.name] = active
+
+
+def session_models() -> dict[str, ActiveModel]:
+    """Models this session trained or uploaded, by name."""
+    return st.session_state.setdefault(SESSION_MODELS_KEY, {})
