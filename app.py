@@ -1,13 +1,13 @@
 """Autoencoder Explorer: the Streamlit router.
 
-It runs around every page: sets the page config, registers the pages and draws the sidebar that
-picks the active dataset. Pages read that choice through `ui.state`.
+It runs around every page: sets the page config, registers the pages and draws the sidebar they
+share (active dataset, active model and its card, see `ui.sidebar`). Pages read those choices
+through `ui.state`.
 """
 
 import streamlit as st
 
-from ui import state
-from ui.cache import offline_datasets
+from ui.sidebar import draw_sidebar
 
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
 
@@ -18,19 +18,8 @@ navigation = st.navigation([
     st.Page("pages/denoise.py", title="Reconstruct & denoise", icon=":material/blur_on:"),
 ])
 
-with st.sidebar:
-    names = offline_datasets()
-    if not names:
-        st.error("No embedded dataset could be loaded; check that `aecore` is installed intact.")
-    else:
-        active = state.active_dataset_name()
-        if active not in names:
-            active = names[0]
-            state.set_active_dataset(active)
-        st.selectbox(
-            "Dataset", names, index=names.index(active), key=state.DATASET_WIDGET_KEY,
-            on_change=state.sync_dataset_from_widget,
-            help="Embedded datasets that need no download.",
-        )
+# Drawn before the page runs, so a page that stops early still has it. A page that changes the
+# active model should do so in a widget callback (or call st.rerun()) for the card to show it at once.
+draw_sidebar()
 
 navigation.run()

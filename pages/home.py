@@ -1,19 +1,39 @@
-"""Datasets page: what an autoencoder is, and a gallery of the active dataset."""
+"""Home page: what an autoencoder is, where each page leads, and a gallery of the active dataset."""
 
 import streamlit as st
 
 from ui import state
 from ui.cache import gallery_image, load_dataset
 
+# Each card: the page, its title, and the question it answers.
+PAGE_CARDS = (
+    ("pages/train.py", "Train", ":material/model_training:", "How does a model learn to compress?"),
+    ("pages/load.py", "Load a model", ":material/upload_file:", "Which trained model should I explore, and can I keep mine?"),
+    ("pages/denoise.py", "Reconstruct & denoise", ":material/blur_on:", "Can it clean up noisy images?"),
+)
+DIAGRAM = """digraph autoencoder {
+    rankdir=LR; bgcolor="transparent";
+    node [shape=box, style="rounded,filled", fillcolor="#eef2f7", fontname="sans-serif"];
+    input [label="input image x"]; output [label="output x̂"];
+    encoder [label="encoder", shape=trapezium, orientation=90, fillcolor="#cfe0f5"];
+    code [label="code z\\n(a few numbers)", fillcolor="#ffe2b3"];
+    decoder [label="decoder", shape=trapezium, orientation=270, fillcolor="#cfe0f5"];
+    input -> encoder -> code -> decoder -> output;
+}"""
+
 st.title("Autoencoder Explorer")
 st.markdown(
     "An **autoencoder** is a neural network trained to reproduce its input. An *encoder* squeezes "
-    "each image into a short vector of numbers, the **code** (or latent vector), and a *decoder* "
-    "rebuilds the image from that code alone. Because the code is far smaller than the image, the "
-    "network cannot just copy pixels: it has to learn what the images have in common. The variants "
-    "in this lab (sparse, denoising, contractive, variational) each put a different pressure on "
-    "what that code learns."
+    "each image into a short vector of numbers, the **code**, and a *decoder* rebuilds the image "
+    "from that code alone. Because the code is far smaller than the image, the network cannot just "
+    "copy pixels: it has to learn what the images have in common."
 )
+st.graphviz_chart(DIAGRAM)
+
+for column, (path, title, icon, question) in zip(st.columns(len(PAGE_CARDS)), PAGE_CARDS):
+    with column.container(border=True):
+        st.page_link(path, label=title, icon=icon)
+        st.caption(question)
 
 name = state.active_dataset_name()
 try:

@@ -1,14 +1,21 @@
-"""The app under Streamlit's AppTest: the router's sidebar and the Datasets page, no browser.
+"""The app under Streamlit's AppTest: the router's sidebar, the Home page and the Load page, no browser.
 
 Per STACK.md, after `switch_page("pages/...")` AppTest runs the page file alone (no router, no
-sidebar), so the sidebar is tested from `app.py` and the page's state comes from `ui.state`.
+sidebar), so the sidebar is tested from `app.py` and the page's state comes from `ui.state`. In
+Streamlit 1.67 this holds from the second `run()` on even without `switch_page` (the default page
+runs alone), so the sidebar's reactions are tested on `ui.sidebar.draw_sidebar` run on its own.
 """
 
+import json
 from pathlib import Path
 
+import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
+import aecore
 from ui import state
+from ui.models import checkpoint_bytes, mse_versus_pca, pretrained_model, uploaded_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 60  # the first run imports torch and loads the dataset
@@ -28,12 +35,28 @@ def page_text(at: AppTest) -> str:
 
 def test_router_has_dataset_selectbox_and_default_page() -> None:
     at = run_app()
-    [selectbox] = at.sidebar.selectbox
-    assert selectbox.label == "Dataset"
-    assert list(selectbox.options) == ["digits", "shapes"]
-    assert selectbox.value == "digits"
+    dataset, model = at.sidebar.selectbox
+    assert dataset.label == "Dataset"
+    assert list(dataset.options) == ["digits", "shapes"]
+    assert dataset.value == "digits"
     assert at.title[0].value == "Autoencoder Explorer"
     assert len(at.image) == 1
+
+
+def test_first_open_shows_the_default_digits_model_and_its_card() -> None:
+    at = run_app()
+    model = at.sidebar.selectbox[1]
+    assert model.label == "Model"
+    assert model.value == state.DEFAULT_PRETRAINED["digits"]
+    assert list(model.options) == [e["name"] for e in aecore.list_pretrained("digits")]
+    entry = aecore.pretrained_entry(model.value)
+    card = "\n".join(m.value for m in at.sidebar.markdown)
+    active = at.session_state[state.MODEL_KEY]
+    for expected in (model.value, f"kind: **{entry['kind']}**", f"arch: **{entry['arch']}**",
+                     f"latent dim: **{entry['latent_dim']}**", "dataset: **digits**",
+                     f"test MSE: **{mse_versus_pca(entry['metrics'], entry['pca'])}**",
+                     f"parameters: **{active.parameters:,}**", "from: **pretrained**"):
+        assert expected in card, card
 
 
 def test_home_page_slider_and_seed_change_the_gallery() -> None:
@@ -68,3 +91,173 @@ def test_page_alone_fills_the_default_dataset() -> None:
     assert not at.exception, at.exception
     assert at.session_state[state.DATASET_KEY] == state.DEFAULT_DATASET
     assert "Dataset: digits" in [h.value for h in at.header]
+
+
+# --- the sidebar's reactions, on a zoo the test controls -----------------------------------------
+REAL_ZOO = Path(__file__).resolve().parent.parent / "pretrained"
+TINY_SHAPES = "shapes-tiny-ae-2"
+
+
+def sidebar_only() -> None:
+    from ui.sidebar import draw_sidebar
+
+    draw_sidebar()
+
+
+def tiny_model(input_shape: tuple[int, int, int] = (1, 8, 8)) -> aecore.Autoencoder:
+    return aecore.create_model("ae", input_shape=input_shape, latent_dim=2, hidden=(8,))
+
+
+@pytest.fixture
+def zoo(tmp_path, monkeypatch):
+    """Point aecore at a zoo in tmp_path listing the real digits models, plus a tiny shapes model
+    when the test asks for one: the tests then hold whatever the real zoo holds today."""
+
+    def build(with_shapes: bool) -> Path:
+        entries = [dict(e, path=str(REAL_ZOO / e["path"]))  # an absolute path wins in Path joins
+                   for e in aecore.list_pretrained("digits", root=REAL_ZOO)]
+        if with_shapes:
+            aecore.save(tiny_model((1, 32, 32)), tmp_path / TINY_SHAPES)
+            entries.append({"name": TINY_SHAPES, "description": "tiny", "path": TINY_SHAPES, "dataset": "shapes",
+                            "kind": "ae", "arch": "mlp", "latent_dim": 2, "options": {"kind": "ae"},
+                            "metrics": {"mse": 0.05}, "pca": {"mse": 0.04, "k": 2}})
+        (tmp_path / "manifest.json").write_text(json.dumps({"format": "aecore-zoo", "models": entries}))
+        monkeypatch.setenv("AECORE_PRETRAINED", str(tmp_path))
+        return tmp_path
+
+    return build
+
+
+def test_switching_dataset_switches_to_its_default_model(zoo) -> None:
+    zoo(with_shapes=True)
+    at = AppTest.from_function(sidebar_only, default_timeout=TIMEOUT_S).run()
+    at.sidebar.selectbox[0].set_value("shapes").run()
+    assert not at.exception, at.exception
+    active = at.session_state[state.MODEL_KEY]
+    assert (active.name, active.dataset) == (TINY_SHAPES, "shapes")
+    assert at.sidebar.selectbox[1].value == TINY_SHAPES
+    assert "0.0500 vs PCA 0.0400 (1.25x)" in "\n".join(m.value for m in at.sidebar.markdown)
+    at.sidebar.selectbox[0].set_value("digits").run()
+    assert at.session_state[state.MODEL_KEY].name == state.DEFAULT_PRETRAINED["digits"]
+
+
+def test_switching_to_a_dataset_without_models_keeps_the_model_and_says_so(zoo) -> None:
+    zoo(with_shapes=False)
+    at = AppTest.from_function(sidebar_only, default_timeout=TIMEOUT_S).run()
+    at.sidebar.selectbox[0].set_value("shapes").run()
+    assert not at.exception, at.exception
+    assert at.session_state[state.DATASET_KEY] == "shapes"
+    assert at.session_state[state.MODEL_KEY].name == state.DEFAULT_PRETRAINED["digits"]
+    assert "No model of **shapes** yet" in at.sidebar.caption[0].value
+
+
+def test_switching_dataset_keeps_a_model_that_already_belongs_to_it(zoo) -> None:
+    zoo(with_shapes=True)
+    at = AppTest.from_function(sidebar_only, default_timeout=TIMEOUT_S)
+    own = uploaded_model("mine.zip", aecore.to_zip_bytes(tiny_model((1, 32, 32)), {"dataset": "shapes"}))
+    at.session_state[state.MODEL_KEY] = own
+    at.session_state[state.DATASET_KEY] = "digits"
+    at.run()
+    at.sidebar.selectbox[0].set_value("shapes").run()
+    assert at.session_state[state.MODEL_KEY] is own
+
+
+def test_sidebar_model_selectbox_switches_model_and_card() -> None:
+    at = AppTest.from_function(sidebar_only, default_timeout=TIMEOUT_S).run()
+    at.sidebar.selectbox[1].set_value("digits-vae-8").run()
+    assert not at.exception, at.exception
+    assert at.session_state[state.MODEL_KEY].name == "digits-vae-8"
+    card = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "**digits-vae-8**" in card and "kind: **vae (beta 1.0)**" in card
+
+
+# --- Home and Load -----------------------------------------------------------------------------
+def test_home_has_the_diagram_and_a_card_per_page() -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.switch_page("pages/home.py").run()
+    assert not at.exception, at.exception
+    assert len(at.get("graphviz_chart")) == 1
+    links = {link.value: link.proto.page for link in at.get("page_link")}
+    assert links == {"Train": "train", "Load a model": "load",  # the URL path of each page
+                     "Reconstruct & denoise": "denoise"}
+    captions = [c.value for c in at.caption]
+    assert "How does a model learn to compress?" in captions
+    assert "Can it clean up noisy images?" in captions
+
+
+def open_load_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.switch_page("pages/load.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_load_page_makes_the_chosen_pretrained_model_active() -> None:
+    at = open_load_page()
+    assert at.session_state[state.MODEL_KEY].name == state.DEFAULT_PRETRAINED["digits"]
+    assert at.button[0].disabled  # the picker starts on the active model
+    at.selectbox(key="load_pretrained_pick").set_value("digits-beta-vae-8").run()
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert at.session_state[state.MODEL_KEY].name == "digits-beta-vae-8"
+    assert at.session_state[state.MODEL_KEY].source == "pretrained"
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.get("file_uploader")[0].set_value((name, data, "application/zip")).run()
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"not a zip at all", "is not an aecore checkpoint"),
+    (aecore.to_zip_bytes(tiny_model((1, 28, 28)), {"dataset": "mnist"}), "which this app does not offer"),
+    (aecore.to_zip_bytes(tiny_model((1, 28, 28))), "fit none of the datasets"),
+    (aecore.to_zip_bytes(tiny_model(), {"dataset": ["digits"]}), "which this app does not offer"),
+    (aecore.to_zip_bytes(tiny_model(), {"dataset": "shapes"}), "but its model takes 1 × 8 × 8 images"),
+])
+def test_a_bad_upload_shows_an_error_and_keeps_the_model(data: bytes, says: str) -> None:
+    at = open_load_page()
+    before = at.session_state[state.MODEL_KEY]
+    upload(at, "bad.zip", data)
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert says in error.value and "bad.zip" in error.value
+    assert at.session_state[state.MODEL_KEY] is before
+    assert state.SESSION_MODELS_KEY not in at.session_state or not at.session_state[state.SESSION_MODELS_KEY]
+
+
+def test_a_good_upload_becomes_the_active_session_model() -> None:
+    at = open_load_page()
+    metrics = {"test": {"mse": 0.03}, "pca": {"mse": 0.02, "k": 2}}
+    upload(at, "tiny.zip", aecore.to_zip_bytes(tiny_model(), {"dataset": "digits", "metrics": metrics}))
+    assert not at.exception, at.exception
+    active = at.session_state[state.MODEL_KEY]
+    assert (active.name, active.source, active.dataset) == ("tiny.zip", "uploaded", "digits")
+    assert (active.metrics, active.pca) == (metrics["test"], metrics["pca"])
+    assert at.session_state[state.SESSION_MODELS_KEY] == {"tiny.zip": active}
+    assert "tiny.zip" in at.success[0].value
+
+
+def test_an_upload_named_like_a_pretrained_model_does_not_shadow_it() -> None:
+    active = uploaded_model("digits-ae-8", aecore.to_zip_bytes(tiny_model()))  # no dataset recorded
+    assert (active.name, active.dataset, active.metrics) == ("uploaded: digits-ae-8", "digits", {})
+
+
+def test_an_upload_with_odd_metrics_reads_them_as_not_recorded() -> None:
+    data = aecore.to_zip_bytes(tiny_model(), {"metrics": {"test": {"mse": "low"}, "pca": [1]}})
+    active = uploaded_model("odd.zip", data)
+    assert mse_versus_pca(active.metrics, active.pca) == "not recorded"
+    assert active.pca == {}
+
+
+def test_downloaded_checkpoint_uploads_back_with_its_card() -> None:
+    original = pretrained_model("digits-vae-8")
+    back = uploaded_model("digits-vae-8.zip", checkpoint_bytes(original))
+    assert (back.dataset, back.metrics, back.pca) == (original.dataset, original.metrics, original.pca)
+    for name, tensor in original.model.state_dict().items():
+        assert torch.equal(back.model.state_dict()[name], tensor), name
+
+
+def test_mse_versus_pca_text() -> None:
+    assert mse_versus_pca({"mse": 0.0110}, {"mse": 0.0236}) == "0.0110 vs PCA 0.0236 (0.47x)"
+    assert mse_versus_pca({"mse": 0.0110}, {}) == "0.0110 (no PCA baseline recorded)"
+    assert mse_versus_pca({}, {"mse": 0.0236}) == "not recorded"

@@ -39,11 +39,13 @@ def test_gallery_renders_and_follows_the_controls(streamlit_app, page) -> None:
     assert_no_exception(page)
     assert page.locator(GALLERY).first.get_attribute("alt").startswith("9 images per class")
 
-    # The sidebar dataset selectbox: pick "shapes", its class names appear.
-    combobox = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox'] input")
+    # The sidebar dataset selectbox (the model's is below it): pick "shapes", its class names appear.
+    combobox = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(
+        has_text="Dataset").locator("input")
     combobox.click()
     page.locator("[role='option']", has_text="shapes").click()
-    expect(page.get_by_text("Dataset: shapes")).to_be_visible(timeout=30_000)
+    main = page.locator("[data-testid='stMain']")  # the sidebar's model card says "dataset: shapes" too
+    expect(main.get_by_text("Dataset: shapes")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     assert combobox.input_value() == "shapes"

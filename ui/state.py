@@ -35,14 +35,23 @@ def set_active_dataset(name: str) -> None:
 
 
 def sync_dataset_from_widget() -> None:
-    """`on_change` callback of the sidebar selectbox: copy its value to the shared key."""
-    set_active_dataset(st.session_state[DATASET_WIDGET_KEY])
+    """`on_change` callback of the sidebar's dataset selectbox: copy its value to the shared key and
+    switch to that dataset's default model, unless the active model already belongs to it."""
+    name = st.session_state[DATASET_WIDGET_KEY]
+    set_active_dataset(name)
+    current = st.session_state.get(MODEL_KEY)
+    if current is None or current.dataset != name:
+        default = default_model(name)
+        # With no model for this dataset yet, the current one stays active and the sidebar says so.
+        if default is not None:
+            st.session_state[MODEL_KEY] = default
 
 
 # --- the active model --------------------------------------------------------------------------
 # One ActiveModel per browser session (session_state is per session). The model object itself may
 # be shared read-only between sessions when it comes from the pretrained cache: never train it in place.
 MODEL_KEY = "active_model"
+MODEL_WIDGET_KEY = "sidebar_model"
 # Models this session trained or uploaded, by display name, so the sidebar can switch back to them.
 SESSION_MODELS_KEY = "session_models"
 DEFAULT_PRETRAINED = {"digits": "digits-ae-8", "shapes": "shapes-ae-8"}
@@ -64,19 +73,27 @@ class ActiveModel:
         return sum(p.numel() for p in self.model.parameters())
 
 
-def default_model(dataset: str) -> ActiveModel:
-    """The pretrained model a session starts with for `dataset` (the plain 8-D autoencoder)."""
-    from ui.models import pretrained_model  # ui.models imports this module
+def default_model(dataset: str) -> ActiveModel | None:
+    """The pretrained model a session starts with for `dataset` (the plain 8-D autoencoder, else the
+    zoo's first model of that dataset); None while the zoo has no model of it."""
+    from ui.models import pretrained_model, pretrained_names  # ui.models imports this module
 
-    name = DEFAULT_PRETRAINED.get(dataset) or aecore.list_pretrained(dataset)[0]["name"]
-    return pretrained_model(name)
+    names = pretrained_names(dataset)
+    if not names:
+        return None
+    preferred = DEFAULT_PRETRAINED.get(dataset)
+    return pretrained_model(preferred if preferred in names else names[0])
 
 
 def active_model() -> ActiveModel:
-    """The session's active model, filling the active dataset's default pretrained one on first use."""
+    """The session's active model, filling the active dataset's default pretrained one on first use
+    (the digits default while that dataset has none). Raises ValueError when the zoo is empty."""
     current = st.session_state.get(MODEL_KEY)
     if current is None:
-        current = st.session_state[MODEL_KEY] = default_model(active_dataset_name())
+        current = default_model(active_dataset_name()) or default_model(DEFAULT_DATASET)
+        if current is None:
+            raise ValueError("the pretrained zoo lists no models: rebuild it with `python -m aecore zoo`")
+        st.session_state[MODEL_KEY] = current
     return current
 
 
@@ -91,3 +108,10 @@ def set_active_model(active: ActiveModel) -> None:
 def session_models() -> dict[str, ActiveModel]:
     """Models this session trained or uploaded, by name."""
     return st.session_state.setdefault(SESSION_MODELS_KEY, {})
+
+
+def show_in_widget(widget_key: str, value: Any) -> None:
+    """Make a sidebar widget show the shared value before it is drawn: a page can change the active
+    model or dataset (a Load, an upload), and the widget's own state would otherwise keep the old one."""
+    if st.session_state.get(widget_key) != value:
+        st.session_state[widget_key] = value
