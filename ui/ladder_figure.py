@@ -1,0 +1,239 @@
+"""Plotly figures of the denoise lab: the image grid at every noise level as animation frames, and
+the PSNR-against-level curve.
+
+The grid is one figure whose `frames` hold every level and whose slider steps `animate` between
+them, so dragging the slider swaps frames in the browser with no rerun (STACK.md). Each frame is a
+single PNG of the whole grid (an image trace with a data-URI source, far smaller than a JSON array
+per pixel) plus one text trace with the PSNR under each tile.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+import plotly.colors
+import torch
+from PIL import Image
+
+from aecore.lab import NOISY, DenoiseLadder
+
+ERROR_COLORSCALE = "Inferno"  # dark = right, bright = wrong, readable in both themes
+ASSUMED_PLOT_WIDTH_PX = 650  # to size the text band and the height; a wider column only adds side margins
+MAX_TILE_PX = 96  # one or two images should not fill the screen
+TEXT_BAND_PX = 18  # room under each tile for its PSNR
+PAD = 1  # image pixels between tiles
+MARGIN = {"l": 170, "r": 70, "t": 80, "b": 20}  # left: row names; top: title and column names
+SLIDER_PX = 90  # the slider under the grid
+
+
+def _colormap(name: str) -> np.ndarray:
+    """A plotly colour scale as a (256, 3) uint8 lookup table."""
+    colors = plotly.colors.get_colorscale(name)
+    stops = np.array([stop for stop, _ in colors])
+    rgb = np.array([plotly.colors.unlabel_rgb(plotly.colors.convert_colors_to_same_type(c, "rgb")[0][0])
+                    for _, c in colors])
+    ramp = np.linspace(0, 1, 256)
+    return np.stack([np.interp(ramp, stops, rgb[:, k]) for k in range(3)], axis=1).round().astype(np.uint8)
+
+
+_ERROR_LUT = _colormap(ERROR_COLORSCALE)
+# The colour bar's scale, written from the same table in rgb() form: Streamlit's theme rewrites a few
+# placeholder hex colours in every chart (#000001...#000020), and Inferno starts at #000004.
+_ERROR_BAR_SCALE = [[i / 16, "rgb({}, {}, {})".format(*_ERROR_LUT[round(i / 16 * 255)])] for i in range(17)]
+
+
+class Painter:
+    """Turns image and error tiles into picture pixels, and a picture into a data URI.
+
+    Gray images become palette indices (one byte a pixel: half the PNG of RGBA for noisy tiles,
+    and the figure is resent on every rerun): 0-127 a gray ramp, 128-254 the error colours, 255 a
+    transparent gap. Colour images stay RGBA, the gaps at alpha 0.
+    """
+
+    GRAYS, HEATS, GAP = 128, 127, 255
+
+    def __init__(self, channels: int) -> None:
+        self.palette = channels == 1
+        self.gap = np.uint8(self.GAP) if self.palette else np.zeros(4, np.uint8)
+
+    def images(self, x: np.ndarray) -> np.ndarray:
+        """(B, C, H, W) floats in [0, 1] -> (B, H, W) indices or (B, H, W, 4) RGBA."""
+        if self.palette:
+            return (x[:, 0].clip(0, 1) * (self.GRAYS - 1)).round().astype(np.uint8)
+        rgb = (x.clip(0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+        return np.concatenate([rgb, np.full((*rgb.shape[:3], 1), 255, np.uint8)], axis=3)
+
+    def errors(self, error: np.ndarray) -> np.ndarray:
+        """(B, H, W) errors in [0, 1] -> indices or RGBA through the error colour scale."""
+        if self.palette:
+            return (self.GRAYS + (error.clip(0, 1) * (self.HEATS - 1)).round()).astype(np.uint8)
+        rgb = _ERROR_LUT[(error.clip(0, 1) * 255).round().astype(np.intp)]
+        return np.concatenate([rgb, np.full((*rgb.shape[:3], 1), 255, np.uint8)], axis=3)
+
+    def data_uri(self, picture: np.ndarray) -> str:
+        buffer = io.BytesIO()
+        if self.palette:
+            image = Image.fromarray(picture, "P")
+            image.putpalette(_PALETTE)
+            image.save(buffer, format="PNG", compress_level=1, transparency=self.GAP)  # speed over size
+        else:
+            Image.fromarray(picture, "RGBA").save(buffer, format="PNG", compress_level=1)
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+_GRAY_RAMP = np.linspace(0, 255, Painter.GRAYS).round().astype(np.uint8)
+_HEAT_RAMP = _ERROR_LUT[np.linspace(0, 255, Painter.HEATS).round().astype(np.intp)]
+_PALETTE = np.concatenate([np.repeat(_GRAY_RAMP[:, None], 3, axis=1), _HEAT_RAMP,
+                           np.zeros((1, 3), np.uint8)]).flatten().tolist()
+
+
+class GridGeometry:
+    """Where each tile and its text go, in image-pixel coordinates of the composed picture."""
+
+    def __init__(self, rows: int, cols: int, height: int, width: int) -> None:
+        self.rows, self.cols, self.height, self.width = rows, cols, height, width
+        total_width = cols * (width + PAD) - PAD
+        # Screen pixels per image pixel if the grid fills the assumed width, capped for few tiles.
+        self.scale = min(ASSUMED_PLOT_WIDTH_PX / total_width, MAX_TILE_PX / width)
+        self.band = max(2, math.ceil(TEXT_BAND_PX / self.scale))
+        self.row_height = height + self.band
+        self.size = (rows * self.row_height, total_width)  # (H, W) of the composed picture
+
+    def compose(self, rows: Sequence[np.ndarray], gap: np.ndarray) -> np.ndarray:
+        """Rows of (cols, H, W, ...) tiles -> one (H', W', ...) picture, `gap` between the tiles."""
+        canvas = np.empty((*self.size, *rows[0].shape[3:]), np.uint8)
+        canvas[...] = gap
+        for r, tiles in enumerate(rows):
+            top = r * self.row_height
+            for c, tile in enumerate(tiles):
+                left = c * (self.width + PAD)
+                canvas[top:top + self.height, left:left + self.width] = tile
+        return canvas
+
+    def column_centers(self) -> list[float]:
+        return [c * (self.width + PAD) + (self.width - 1) / 2 for c in range(self.cols)]
+
+    def row_centers(self) -> list[float]:
+        return [r * self.row_height + (self.height - 1) / 2 for r in range(self.rows)]
+
+    def text_positions(self) -> tuple[list[float], list[float]]:
+        """(x, y) of the text under every tile, row by row."""
+        band_middle = [r * self.row_height + self.height - 0.5 + self.band / 2 for r in range(self.rows)]
+        xs = self.column_centers()
+        return xs * self.rows, [y for y in band_middle for _ in xs]
+
+
+def ladder_figure(ladders: Sequence[DenoiseLadder], column_names: Sequence[str], level_name: str,
+                  summary: DenoiseLadder) -> dict:
+    """The grid figure (a plain dict, ready for `st.plotly_chart`) with one frame per level.
+
+    ladders: computed with the same levels and models; their images become consecutive columns
+    (e.g. an uploaded image's ladder, then the test images'). summary: the ladder whose mean PSNR
+    each frame's title reports. Rows: clean, noisy, then each model's output and |error|.
+    """
+    models = list(ladders[0].outputs)
+    row_names = ["clean", NOISY] + [f"{kind}: {name}" for name in models for kind in ("output", "|error|")]
+    scored = [None, NOISY] + [score for name in models for score in (name, None)]  # PSNR under which rows
+    first = ladders[0]
+    geometry = GridGeometry(len(row_names), len(column_names), *first.clean.shape[-2:])
+    painter = Painter(first.clean.shape[1])
+    clean = painter.images(_stack(ladders, lambda ld: ld.clean))
+    means = summary.mean_psnr()
+    text_x, text_y = geometry.text_positions()
+    frames = []
+    for i, level in enumerate(first.levels):
+        rows = [clean, painter.images(_stack(ladders, lambda ld: ld.noisy[i]))]
+        for name in models:
+            rows.append(painter.images(_stack(ladders, lambda ld: ld.outputs[name][i])))
+            rows.append(painter.errors(_stack(ladders, lambda ld: ld.error(name, i))))
+        texts = _texts(ladders, scored, i)
+        parts = [f"{name} {means[name][i]:.1f}" for name in [NOISY, *models]]
+        frames.append({
+            "name": f"{level:.2f}",
+            "data": [
+                {"type": "image", "source": painter.data_uri(geometry.compose(rows, painter.gap)), "hoverinfo": "skip"},
+                {"type": "scatter", "mode": "text", "x": text_x, "y": text_y, "text": texts,
+                 "textfont": {"size": 11}, "hoverinfo": "skip", "showlegend": False},
+            ],
+            "traces": [0, 1],
+            "layout": {"title": {"text": f"{level_name} = {level:.2f}   mean PSNR (dB): " + " · ".join(parts)}},
+        })
+    figure = {"data": [], "frames": frames, "layout": _grid_layout(geometry, row_names, column_names, frames)}
+    return at_level(figure, 0)
+
+
+def _stack(ladders: Sequence[DenoiseLadder], pick: Callable[[DenoiseLadder], torch.Tensor]) -> np.ndarray:
+    """One array of the picked tensor of every ladder, their images side by side (axis 0)."""
+    return np.concatenate([pick(ladder).numpy() for ladder in ladders])
+
+
+def _texts(ladders: Sequence[DenoiseLadder], scored: list[str | None], index: int) -> list[str]:
+    """The text under every tile at level `index`, row by row: its PSNR, or nothing."""
+    count = sum(len(ladder.clean) for ladder in ladders)
+    texts = []
+    for score in scored:
+        values = _stack(ladders, lambda ld: ld.psnr[score][index]) if score else None
+        texts += [f"{v:.1f} dB" for v in values] if score else [""] * count
+    return texts
+
+
+def _error_colorbar() -> dict:
+    """An invisible one-point trace whose only job is to draw the |error| colour bar."""
+    return {"type": "scatter", "mode": "markers", "x": [0], "y": [0], "hoverinfo": "skip", "showlegend": False,
+            "marker": {"opacity": 0, "color": [0], "cmin": 0, "cmax": 1, "colorscale": _ERROR_BAR_SCALE,
+                       "showscale": True, "colorbar": {"title": {"text": "|error|"}, "len": 0.5, "thickness": 12}}}
+
+
+def _grid_layout(geometry: GridGeometry, row_names: list[str], column_names: Sequence[str],
+                 frames: list[dict]) -> dict:
+    height_px = geometry.size[0] * geometry.scale + MARGIN["t"] + MARGIN["b"] + SLIDER_PX
+    steps = [{
+        "label": frame["name"], "method": "animate",
+        # redraw: image traces are not animatable; mode immediate: a drag skips stale frames.
+        "args": [[frame["name"]], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
+                                   "transition": {"duration": 0}}],
+    } for frame in frames]
+    hidden = {"showgrid": False, "zeroline": False, "fixedrange": True, "constrain": "domain"}
+    return {
+        "height": round(height_px), "margin": MARGIN, "title": {"x": 0, "font": {"size": 14}},
+        "xaxis": {**hidden, "side": "top", "tickmode": "array", "tickvals": geometry.column_centers(),
+                  "ticktext": list(column_names), "range": [-0.5, geometry.size[1] - 0.5]},
+        "yaxis": {**hidden, "tickmode": "array", "tickvals": geometry.row_centers(), "ticktext": row_names,
+                  "range": [geometry.size[0] - 0.5, -0.5], "scaleanchor": "x"},
+        "sliders": [{"active": 0, "steps": steps, "pad": {"t": 10}, "len": 1.0, "x": 0,
+                     "currentvalue": {"prefix": "noise level: ", "font": {"size": 13}}}],
+    }
+
+
+def at_level(figure: dict, index: int) -> dict:
+    """Show frame `index` of a `ladder_figure` as the figure's first picture and slider position."""
+    frame = figure["frames"][index]
+    figure["data"] = [*frame["data"], _error_colorbar()]  # the frames animate traces 0 and 1 only
+    figure["layout"]["title"]["text"] = frame["layout"]["title"]["text"]
+    figure["layout"]["sliders"][0]["active"] = index
+    return figure
+
+
+def psnr_curve_figure(levels: Sequence[float], mean_psnr: dict[str, list[float]], level: float,
+                      level_name: str) -> dict:
+    """PSNR against noise level, one line for the noisy input and one per model, a mark at `level`."""
+    lines = [{"type": "scatter", "mode": "lines+markers", "name": name, "x": list(levels), "y": values,
+              "line": {"dash": "dot"} if name == NOISY else {}} for name, values in mean_psnr.items()]
+    # PSNR of an unchanged input is capped at 100 dB; the axis stops well below so the lines stay readable.
+    finite = [v for values in mean_psnr.values() for v in values if v < 99]
+    top = max(finite, default=30) + 3
+    return {
+        "data": lines,
+        "layout": {
+            "height": 360, "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+            "xaxis": {"title": {"text": level_name}},
+            "yaxis": {"title": {"text": "mean PSNR against the clean image (dB)"}, "range": [0, top]},
+            "shapes": [{"type": "line", "x0": level, "x1": level, "yref": "paper", "y0": 0, "y1": 1,
+                        "line": {"dash": "dash", "width": 1, "color": "gray"}}],
+            "legend": {"orientation": "h", "y": 1.08},
+        },
+    }
