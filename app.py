@@ -6,9 +6,14 @@ through `ui.state`.
 """
 
 import streamlit as st
+import torch
 
 from ui.sidebar import draw_sidebar
 
+# The app's models are small and many sessions share the CPU: with torch's default of one thread
+# per core, concurrent reruns oversubscribe the cores and a 100 ms rerun takes 700 ms (measured on
+# 2 cores), so every torch call here runs on one thread.
+torch.set_num_threads(1)
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
 
 navigation = st.navigation([
