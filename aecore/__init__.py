@@ -20,6 +20,7 @@ from aecore.models import (
 from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
 from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
 from aecore.train import History, Progress, TrainingDiverged, fit
+from aecore.jobs import JobSnapshot, TrainingJob
 from aecore.pretrained import list_pretrained, load_latent, load_pretrained, pretrained_entry
 from aecore import latent
 
@@ -31,6 +32,6 @@ __all__ = [
     "register_dataset", "register_model", "__version__",
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
-    "History", "Progress", "TrainingDiverged", "fit",
+    "History", "Progress", "TrainingDiverged", "fit", "JobSnapshot", "TrainingJob",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "pretrained_entry",
 ]

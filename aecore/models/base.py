@@ -37,7 +37,7 @@ class ModelConfig:
     # Reconstruction term: "bernoulli" = binary cross-entropy summed over pixels (images in [0, 1]
     # read as pixel probabilities); "gaussian" = squared error summed over pixels, the Gaussian
     # negative log-likelihood with variance 1/2 up to a constant.
-    likelihood: str = "bernoulli"
+    likelihood: str = field(default="bernoulli", metadata={"choices": LIKELIHOODS})
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(int(v) for v in self.input_shape)  # type: ignore[assignment]

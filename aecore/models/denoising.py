@@ -6,7 +6,7 @@ The corruption is applied in training only; evaluation feeds whatever input it i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -17,7 +17,7 @@ from aecore.models.registry import register_model
 
 @dataclass
 class DenoisingConfig(ModelConfig):
-    noise: str = "gaussian"  # a kind from aecore.noise.list_noise()
+    noise: str = field(default="gaussian", metadata={"choices": tuple(noise.list_noise())})  # aecore.noise kinds
     noise_level: float = 0.3  # its level (sigma for gaussian, a fraction for the others)
 
     def __post_init__(self) -> None:

@@ -41,7 +41,9 @@ def model_class(kind: str) -> type[Autoencoder]:
 
 
 def config_fields(kind: str) -> list[dataclasses.Field]:
-    """The fields of a kind's config (name, type, default): what the app's training form shows."""
+    """The fields of a kind's config (name, type, default): what the app's training form shows.
+
+    A text field with a fixed set of valid values lists them in `field.metadata["choices"]`."""
     return [f for f in dataclasses.fields(model_class(kind).config_class) if f.name != "kind"]
 
 

@@ -8,7 +8,7 @@ Two classic penalties (Ng, "Sparse autoencoder", CS294A lecture notes, 2011):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -20,7 +20,8 @@ PENALTIES = ("l1", "kl")
 
 @dataclass
 class SparseConfig(ModelConfig):
-    penalty: str = "l1"  # "l1" on a ReLU code, or "kl" on a sigmoid code
+    # "l1" on a ReLU code, or "kl" on a sigmoid code
+    penalty: str = field(default="l1", metadata={"choices": PENALTIES})
     weight: float = 0.1  # multiplier of the sparsity term in the total loss
     rho: float = 0.05  # target mean activation of each unit, for penalty="kl"
 
