@@ -36,10 +36,12 @@ def _flag(name: str) -> str:
 
 
 def _add_typed(parser: argparse.ArgumentParser | argparse._ArgumentGroup, name: str, annotation: Any,
-               default: Any, required: bool = False) -> None:
+               default: Any, required: bool = False, choices: Sequence[str] | None = None) -> None:
     """One option for a dataclass field or fit parameter, typed from its annotation."""
     origin = typing.get_origin(annotation)
     kwargs: dict[str, Any] = {"dest": name}
+    if choices:
+        kwargs["choices"] = list(choices)
     if origin is tuple:
         kwargs.update(type=int, nargs="+", metavar="N")
     elif annotation in (int, float, str):
@@ -74,6 +76,9 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--split-seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads for torch (default 1: these small models run fastest on one "
+                             "thread when anything else shares the cores)")
     group = parser.add_argument_group("training (aecore.fit)")
     for p in _fit_parameters():
         # fit's annotations are strings (postponed evaluation); the plain ones name their type.
@@ -86,7 +91,7 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
         for field in config_fields(kind):
             if field.name not in _NOT_MODEL_OPTIONS:
                 default = field.default if field.default is not dataclasses.MISSING else field.default_factory()  # type: ignore[misc]
-                _add_typed(group, field.name, hints[field.name], default)
+                _add_typed(group, field.name, hints[field.name], default, choices=field.metadata.get("choices"))
     return parser
 
 
@@ -137,6 +142,9 @@ def train_command(argv: Sequence[str]) -> dict[str, Any]:
     kind = pre.parse_known_args(argv)[0].model
     parser = _train_parser(kind if kind in list_models() else None)
     args = vars(parser.parse_args(argv))
+    if args["threads"] < 1:
+        raise ValueError(f"--threads must be at least 1, got {args['threads']}")
+    torch.set_num_threads(args["threads"])
     dataset_options = _dataset_options(args.pop("dataset_option"))
     dataset = load_dataset(args["dataset"], **dataset_options)
     train, test = dataset.split(args["test_fraction"], seed=args["split_seed"])

@@ -58,7 +58,13 @@ def project(Z: np.ndarray | torch.Tensor, method: str = "pca", seed: int = 0, **
 
         options.setdefault("n_neighbors", min(15, len(Z) - 1))
         options.setdefault("n_jobs", 1)  # a fixed random_state forces one job anyway; say so to avoid its warning
-        return umap.UMAP(n_components=2, random_state=seed, **options).fit(Z)
+        threads = torch.get_num_threads()
+        try:
+            return umap.UMAP(n_components=2, random_state=seed, **options).fit(Z)
+        finally:
+            # numba's OpenMP layer resets the thread count torch shares with it; left so, later torch
+            # training in this process ran 4-40x slower here (2 cores). Put torch's setting back.
+            torch.set_num_threads(threads)
     if method == "tsne":
         from sklearn.manifold import TSNE
 

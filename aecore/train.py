@@ -105,10 +105,13 @@ def _check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset 
 def _validate(model: Autoencoder, images: torch.Tensor, names: list[str], batch_size: int) -> dict[str, float]:
     model.eval()
     sums = torch.zeros(len(names), device=images.device)
-    for start in range(0, len(images), batch_size):
-        x = images[start : start + batch_size]
-        _, logs = model.loss(x)
-        sums += torch.stack([logs[n] for n in names]) * len(x)
+    # The VAE's loss draws samples; forking the generator keeps validation from shifting training's
+    # random draws, so a run learns the same weights with or without validation data.
+    with torch.random.fork_rng(devices=[images.device] if images.device.type == "cuda" else []):
+        for start in range(0, len(images), batch_size):
+            x = images[start : start + batch_size]
+            _, logs = model.loss(x)
+            sums += torch.stack([logs[n] for n in names]) * len(x)
     model.train()
     return dict(zip(names, (sums / len(images)).tolist()))
 

@@ -56,7 +56,7 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("digits-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity on a 16-D code",
            _digits("sparse", 16, 100, "--penalty", "kl", "--weight", "0.5", "--rho", "0.05")),
     Recipe("digits-denoising-16", "denoising autoencoder trained on gaussian noise, sigma 0.3",
-           _digits("denoising", 16, 200, "--noise", "gaussian", "--noise-level", "0.3")),
+           _digits("denoising", 16, 300, "--noise", "gaussian", "--noise-level", "0.3")),
     Recipe("digits-contractive-8", "contractive autoencoder, 8-D code",
            _digits("contractive", 8, 100, "--weight", "0.01")),
     Recipe("digits-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up",
@@ -68,17 +68,17 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("shapes-ae-8", "plain autoencoder, 8-D code", _shapes("ae", 8, 20)),
     Recipe("shapes-ae-2", "plain autoencoder, 2-D code", _shapes("ae", 2, 20)),
     Recipe("shapes-sparse-l1-16", "sparse autoencoder, L1 penalty, 16-D code",
-           _shapes("sparse", 16, 20, "--penalty", "l1", "--weight", "0.05")),
+           _shapes("sparse", 16, 12, "--penalty", "l1", "--weight", "0.05")),
     Recipe("shapes-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity, 16-D code",
-           _shapes("sparse", 16, 20, "--penalty", "kl", "--weight", "0.5", "--rho", "0.05")),
+           _shapes("sparse", 16, 12, "--penalty", "kl", "--weight", "0.5", "--rho", "0.05")),
     Recipe("shapes-denoising-8", "denoising autoencoder trained on gaussian noise, sigma 0.3",
-           _shapes("denoising", 8, 20, "--noise", "gaussian", "--noise-level", "0.3")),
-    Recipe("shapes-contractive-8", "contractive autoencoder, 8-D code", _shapes("contractive", 8, 8, "--weight", "0.01")),
+           _shapes("denoising", 8, 12, "--noise", "gaussian", "--noise-level", "0.3")),
+    Recipe("shapes-contractive-8", "contractive autoencoder, 8-D code", _shapes("contractive", 8, 5, "--weight", "0.01")),
     Recipe("shapes-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up",
-           _shapes("vae", 8, 20, "--beta", "1", "--warmup-epochs", "3")),
+           _shapes("vae", 8, 15, "--beta", "1", "--warmup-epochs", "3")),
     Recipe("shapes-beta-vae-8", "beta-VAE (beta 4), 8-D code: dimensions that follow single factors",
-           _shapes("vae", 8, 20, "--beta", "4", "--warmup-epochs", "3")),
-    Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 20, "--beta", "1", "--warmup-epochs", "3")),
+           _shapes("vae", 8, 15, "--beta", "4", "--warmup-epochs", "3")),
+    Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, "--beta", "1", "--warmup-epochs", "3")),
 )
 DENOISE_CHECK = ("gaussian", 0.3)  # the noise every model's denoising is measured at, for comparison
 
@@ -95,16 +95,16 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
     chosen = [r for r in RECIPES if not only or r.name in only]
     root.mkdir(parents=True, exist_ok=True)
     datasets: dict[str, ImageDataset] = {}
-    entries = {e["name"]: e for e in read_manifest(root)["models"]}
     built = []
     for recipe in chosen:
         if log:
             log(f"[zoo] {recipe.command()}")
         summary = train_command([*recipe.args, "--out", str(root / recipe.name), "--quiet"])
         entry = _finish_model(root, recipe, datasets, summary["seconds"])
-        entries[recipe.name] = entry
         built.append(entry)
-        _write_manifest(root, entries)
+        # Re-read before each write, so two builds of different models into one zoo both land.
+        entries = {e["name"]: e for e in read_manifest(root)["models"]}
+        _write_manifest(root, {**entries, recipe.name: entry})
         if log:
             log(f"[zoo] {recipe.name}: test mse {entry['metrics']['mse']:.4f}, PCA {entry['pca']['mse']:.4f}, "
                 f"{summary['seconds']:.1f} s")

@@ -128,3 +128,14 @@ def test_bad_arguments_fail_before_any_work(digits, change, message):
     with pytest.raises(ValueError, match=message):
         fit(model, device="cpu", **kwargs)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_validation_does_not_change_what_is_learned(digits):
+    train, test = digits
+    weights = []
+    for val in (None, test):
+        torch.manual_seed(0)
+        model = aecore.create_model("vae", input_shape=train.image_shape)  # its loss draws samples
+        fit(model, train, val, epochs=2, device="cpu")
+        weights.append(torch.cat([p.flatten() for p in model.parameters()]))
+    assert torch.equal(*weights)

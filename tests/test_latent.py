@@ -1,0 +1,56 @@
+"""aecore.latent: codes of a dataset and their 2-D projections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import aecore
+from aecore.latent import encode_dataset, project
+
+
+@pytest.fixture(scope="module")
+def codes() -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(200, 6)).astype(np.float32)
+
+
+def test_encode_dataset_gives_deterministic_codes():
+    data = aecore.load_dataset("digits").subset(range(50))
+    model = aecore.create_model("vae", input_shape=data.image_shape, latent_dim=3)
+    model.train()
+    first, second = encode_dataset(model, data, batch_size=16), encode_dataset(model, data)
+    assert first.shape == (50, 3) and first.dtype == np.float32
+    assert np.allclose(first, second, atol=1e-6)  # the VAE's mean, not a sample
+    assert model.training  # the caller's mode is put back
+
+
+@pytest.mark.parametrize("method", ["pca", "umap", "tsne"])
+def test_projection_is_two_dimensional_and_fixed_by_the_seed(codes, method):
+    first = project(codes, method, seed=0).embedding_
+    assert first.shape == (200, 2) and np.isfinite(first).all()
+    assert np.allclose(first, project(codes, method, seed=0).embedding_, atol=1e-5)
+
+
+def test_pca_inverse_round_trips_points_of_its_plane(codes):
+    pca = project(codes, "pca")
+    back = pca.inverse_transform(pca.embedding_)
+    assert np.allclose(pca.transform(back), pca.embedding_, atol=1e-4)
+
+
+def test_umap_leaves_torch_threads_alone(codes):
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        project(codes, "umap")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("bad, message", [(np.zeros((2, 4)), r"N >= 3"), (np.zeros((10, 1)), r"d >= 2")])
+def test_bad_codes_and_methods_are_refused(codes, bad, message):
+    with pytest.raises(ValueError, match=message):
+        project(bad)
+    with pytest.raises(ValueError, match="unknown projection method 'mds'; valid methods: pca, umap, tsne"):
+        project(codes, "mds")
