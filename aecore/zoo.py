@@ -130,7 +130,7 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         latent["raw"] = codes
     safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in latent.items()}, str(root / recipe.name / LATENT_NAME))
     config = saved["model"]
-    base = {f.name for f in config_fields("ae")}
+    base = {"kind", *(f.name for f in config_fields("ae"))}  # what every kind has: not its own options
     return {
         "name": recipe.name, "description": recipe.description, "path": recipe.name,
         "dataset": saved["dataset"], "dataset_options": meta["dataset_options"], "split": meta["split"],

@@ -33,6 +33,10 @@ def test_manifest_matches_the_recipes_and_the_files():
         assert (model.kind, model.config.arch, model.config.latent_dim) == (entry["kind"], entry["arch"], entry["latent_dim"])
         assert model.checkpoint["metadata"]["recipe"].startswith(f"python -m aecore train {' '.join(recipe.args)} --out ")
         assert entry["metrics"]["mse"] > 0 and entry["pca"]["k"] == entry["latent_dim"]
+        # options are the kind's own settings: enough, with the rest of the entry, to rebuild it
+        rebuilt = aecore.create_model(entry["kind"], arch=entry["arch"], input_shape=entry["input_shape"],
+                                      latent_dim=entry["latent_dim"], **entry["options"])
+        assert rebuilt.config.to_dict().items() >= entry["options"].items()
 
 
 @pytest.mark.parametrize("dataset, arch", [("digits", "mlp"), ("shapes", "conv")])
