@@ -54,3 +54,38 @@ def test_bad_codes_and_methods_are_refused(codes, bad, message):
         project(bad)
     with pytest.raises(ValueError, match="unknown projection method 'mds'; valid methods: pca, umap, tsne"):
         project(codes, "mds")
+
+
+@pytest.mark.parametrize("mode", ["linear", "slerp"])
+def test_interpolation_starts_and_ends_at_the_codes(mode):
+    z0, z1 = np.array([1.0, -2.0, 0.5]), np.array([-0.5, 1.0, 3.0])
+    path = aecore.latent.interpolate(z0, z1, 7, mode)
+    assert path.shape == (7, 3)
+    assert np.allclose(path[0], z0, atol=1e-6) and np.allclose(path[-1], z1, atol=1e-6)
+
+
+def test_slerp_keeps_the_norm_between_the_ends_norms():
+    rng = np.random.default_rng(1)
+    z0, z1 = rng.normal(size=16), 2 * rng.normal(size=16)
+    norms = np.linalg.norm(aecore.latent.interpolate(z0, z1, 20, "slerp"), axis=1)
+    low, high = sorted([np.linalg.norm(z0), np.linalg.norm(z1)])
+    assert (norms >= low - 1e-5).all() and (norms <= high + 1e-5).all()
+    # the straight line between two random directions dips below both ends' norms
+    assert np.linalg.norm(aecore.latent.interpolate(z0, z1, 20, "linear"), axis=1).min() < low
+
+
+def test_traverse_moves_one_dimension_only():
+    z = np.array([0.3, -0.2, 1.0])
+    sweep = aecore.latent.traverse(z, 2, [-3, 0, 3], scale=0.5)
+    assert np.allclose(sweep[:, 2], [-1.5, 0.0, 1.5]) and np.allclose(sweep[:, :2], z[:2])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: aecore.latent.interpolate([0, 1], [1, 0, 0], 5), "same size"),
+    (lambda: aecore.latent.interpolate([0, 1], [1, 0], 1), "at least 2"),
+    (lambda: aecore.latent.interpolate([0, 1], [1, 0], 5, "cubic"), "unknown interpolation mode"),
+    (lambda: aecore.latent.traverse([0, 1], 2, [1]), "dim must be an integer from 0 to 1"),
+])
+def test_bad_paths_are_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

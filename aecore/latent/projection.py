@@ -1,4 +1,4 @@
-"""The latent space: encode a dataset to codes, and project codes to 2-D for a map.
+"""Codes of a dataset, and their 2-D projections for a map.
 
 Projections follow scikit-learn's conventions: `project` returns the fitted estimator, whose
 `embedding_` holds the (N, 2) map and, where the method has one, `inverse_transform` maps points of
@@ -71,3 +71,9 @@ def project(Z: np.ndarray | torch.Tensor, method: str = "pca", seed: int = 0, **
         options.setdefault("perplexity", min(30.0, (len(Z) - 1) / 3))
         return TSNE(n_components=2, random_state=seed, init="pca", **options).fit(Z)
     raise ValueError(f"unknown projection method {method!r}; valid methods: {', '.join(METHODS)}")
+
+
+def warm_up() -> None:
+    """Do umap-learn's first-call work now (its numba code compiles on the first import and fit,
+    about 30-50 s on 2 cores) on tiny data, so the first real map does not wait for it."""
+    project(np.random.default_rng(0).normal(size=(64, 4)).astype(np.float32), "umap", n_epochs=10)
