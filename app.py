@@ -9,18 +9,23 @@ import streamlit as st
 import torch
 
 from ui.sidebar import draw_sidebar
+from ui.warmup import start_umap_warm_up
 
 # The app's models are small and many sessions share the CPU: with torch's default of one thread
 # per core, concurrent reruns oversubscribe the cores and a 100 ms rerun takes 700 ms (measured on
 # 2 cores), so every torch call here runs on one thread.
 torch.set_num_threads(1)
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
+start_umap_warm_up()
 
 navigation = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/load.py", title="Load a model", icon=":material/upload_file:"),
     st.Page("pages/denoise.py", title="Reconstruct & denoise", icon=":material/blur_on:"),
+    st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
+    st.Page("pages/interpolate.py", title="Interpolate", icon=":material/linear_scale:"),
+    st.Page("pages/sample.py", title="Sample & traverse", icon=":material/casino:"),
 ])
 
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the

@@ -10,6 +10,9 @@ PAGE_CARDS = (
     ("pages/train.py", "Train", ":material/model_training:", "How does a model learn to compress?"),
     ("pages/load.py", "Load a model", ":material/upload_file:", "Which trained model should I explore, and can I keep mine?"),
     ("pages/denoise.py", "Reconstruct & denoise", ":material/blur_on:", "Can it clean up noisy images?"),
+    ("pages/latent_map.py", "Latent map", ":material/scatter_plot:", "Where does each image sit in the code space?"),
+    ("pages/interpolate.py", "Interpolate", ":material/linear_scale:", "What lies between two images?"),
+    ("pages/sample.py", "Sample & traverse", ":material/casino:", "Can it draw new images, and what does each code unit do?"),
 )
 DIAGRAM = """digraph autoencoder {
     rankdir=LR; bgcolor="transparent";
@@ -30,7 +33,8 @@ st.markdown(
 )
 st.graphviz_chart(DIAGRAM)
 
-for column, (path, title, icon, question) in zip(st.columns(len(PAGE_CARDS)), PAGE_CARDS):
+columns = [column for _ in range(0, len(PAGE_CARDS), 3) for column in st.columns(3)]  # rows of three
+for column, (path, title, icon, question) in zip(columns, PAGE_CARDS):
     with column.container(border=True):
         st.page_link(path, label=title, icon=icon)
         st.caption(question)

@@ -179,7 +179,8 @@ def test_home_has_the_diagram_and_a_card_per_page() -> None:
     assert len(at.get("graphviz_chart")) == 1
     links = {link.value: link.proto.page for link in at.get("page_link")}
     assert links == {"Train": "train", "Load a model": "load",  # the URL path of each page
-                     "Reconstruct & denoise": "denoise"}
+                     "Reconstruct & denoise": "denoise", "Latent map": "latent_map",
+                     "Interpolate": "interpolate", "Sample & traverse": "sample"}
     captions = [c.value for c in at.caption]
     assert "How does a model learn to compress?" in captions
     assert "Can it clean up noisy images?" in captions

@@ -23,8 +23,8 @@ def test_gallery_renders_and_follows_the_controls(streamlit_app, page) -> None:
     wait_ready(page)
     assert_no_exception(page)
     first_src = gallery_src(page)
-    # docs/gallery.png, shown in the README, is a copy of this. Streamlit scrolls inside its own
-    # container, so a full-page shot is only as tall as the viewport: make it tall enough.
+    # Streamlit scrolls inside its own container, so a full-page shot is only as tall as the
+    # viewport: make it tall enough.
     page.set_viewport_size({"width": 1400, "height": 1500})
     screenshot(page, "gallery")
     page.set_viewport_size({"width": 1400, "height": 1000})

@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from aecore.lab import NOISY, DenoiseLadder
+from ui.frame_figure import animate_steps
 
 ERROR_COLORSCALE = "Inferno"  # dark = right, bright = wrong, readable in both themes
 ASSUMED_PLOT_WIDTH_PX = 650  # to size the text band and the height; a wider column only adds side margins
@@ -191,12 +192,7 @@ def _error_colorbar() -> dict:
 def _grid_layout(geometry: GridGeometry, row_names: list[str], column_names: Sequence[str],
                  frames: list[dict]) -> dict:
     height_px = geometry.size[0] * geometry.scale + MARGIN["t"] + MARGIN["b"] + SLIDER_PX
-    steps = [{
-        "label": frame["name"], "method": "animate",
-        # redraw: image traces are not animatable; mode immediate: a drag skips stale frames.
-        "args": [[frame["name"]], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
-                                   "transition": {"duration": 0}}],
-    } for frame in frames]
+    steps = animate_steps([frame["name"] for frame in frames])
     hidden = {"showgrid": False, "zeroline": False, "fixedrange": True, "constrain": "domain"}
     return {
         "height": round(height_px), "margin": MARGIN, "title": {"x": 0, "font": {"size": 14}},

@@ -1,0 +1,69 @@
+"""Latent map: the test codes of the active model in 2-D; select points, or decode any spot."""
+
+import streamlit as st
+
+from ui import latent_map_view as view
+from ui import state
+
+st.title("Latent map")
+st.markdown(
+    "Every dot is one **test image**, placed by its code: the code itself when it is 2-D, else a 2-D "
+    "map of the codes (**PCA**, **UMAP** or **t-SNE**). **Select** dots (click, box or lasso) to see "
+    "those images and what the model rebuilds from them; **click an empty spot** to see the image "
+    "the decoder makes there. Scroll or use the toolbar to zoom and pan."
+)
+
+active = state.active_model()
+data = view.latent_data(active)
+methods = view.methods(active)
+method_col, colour_col, manifold_col = st.columns([3, 2, 2])
+method = method_col.radio("Map", methods, horizontal=True, format_func=view.METHOD_LABELS.get,
+                          help="UMAP and t-SNE of a model you trained or uploaded are computed in the "
+                               "background; PCA is shown meanwhile.")
+colour = colour_col.selectbox("Colour by", view.colour_options(active.dataset),
+                              help="The class, or one of the factors that generated the image.")
+manifold = manifold_col.checkbox("Decoded images under the map", value=method == "raw",
+                                 disabled=method not in ("raw", "pca"),
+                                 help=f"The decoder's images over a {view.MANIFOLD_SIZE}×{view.MANIFOLD_SIZE} "
+                                      "grid of the plane (2-D code or PCA).")
+
+shown = view.projection(active, method)
+if shown.error:
+    st.error(f"{view.METHOD_LABELS[method]} failed: {shown.error}. Showing PCA instead.")
+if shown.embedding is None:
+    if shown.pending:
+        view.progress(active, method)
+    shown = view.projection(active, "pca")
+manifold = manifold and shown.method in ("raw", "pca")
+
+st.caption(f"Model **{active.name}** · {len(data.rows):,} test images of {active.dataset} · "
+           f"{view.METHOD_LABELS[shown.method]}" + (" (stored with the model)" if shown.method in data.stored else ""))
+map_col, side_col = st.columns([3, 2])
+with map_col:
+    event = st.plotly_chart(view.figure(active, shown, colour, manifold), width="stretch",
+                            on_select="rerun", selection_mode=("points", "box", "lasso"),
+                            key=f"latent_map:{active.name}:{shown.method}",
+                            config={"scrollZoom": True, "displaylogo": False})
+rows, spot = view.picked(event)
+if rows:
+    st.session_state[view.SELECTION_KEY] = rows
+
+with side_col:
+    if rows:
+        originals, rebuilt, counts = view.selection_view(active, rows)
+        more = f" (the first {view.MAX_SHOWN} shown)" if len(rows) > view.MAX_SHOWN else ""
+        st.markdown(f"**{len(rows)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
+        st.image(originals, caption="selected test images", width="stretch")
+        st.image(rebuilt, caption=f"rebuilt by {active.name}", width="stretch")
+    elif spot is not None:
+        image, distance, far = view.decoded_spot(active, shown, spot)
+        st.markdown(f"**Decoded at ({spot[0]:.2f}, {spot[1]:.2f})**")
+        st.image(image, width=200)
+        st.caption(f"Point → code {view.inverse_note(active, shown)}.")
+        if view.is_approximate(active, shown):
+            st.info("This map has no exact inverse: the image is an approximation from nearby codes.")
+        if far:
+            st.warning(f"This spot is far from every test image (distance {distance:.2f}; most images have a "
+                       "neighbour closer than that): the decoder is guessing here.")
+    else:
+        st.info("Click a dot, drag a box or lasso to select images, or click an empty spot to decode it.")

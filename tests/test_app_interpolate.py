@@ -1,0 +1,78 @@
+"""The Interpolate page under AppTest: it opens, its controls exist and change the figures.
+
+After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.state`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import generate_view
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/interpolate.py"
+TIMEOUT_S = 120
+
+
+def widget(elements, label: str):
+    return next(element for element in elements if element.label.startswith(label))
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_opens_with_its_controls_a_strip_a_slider_figure_and_a_map(page):
+    at = page
+    assert at.title[0].value == "Interpolate"
+    assert widget(at.radio, "Pick two images").value == "by class"
+    assert widget(at.slider, "Frames").value == 10
+    assert widget(at.radio, "Interpolation").options == ["linear", "slerp"]
+    strip, large, path_map = figures(at)
+    assert len(strip["data"]) == 1 and strip["data"][0]["source"].startswith("data:image/png;base64,")
+    assert len(large["frames"]) == 10
+    assert [s["method"] for s in large["layout"]["sliders"][0]["steps"]] == ["animate"] * 10
+    assert large["layout"]["xaxis"]["ticktext"] == ["decoded path", "pixel cross-fade"]
+    assert len(path_map["data"][1]["x"]) == 10  # the path's codes on the map
+
+
+def test_frames_and_mode_change_what_is_shown(page):
+    at = page
+    before = figures(at)
+    widget(at.slider, "Frames").set_value(5).run()
+    assert not at.exception
+    strip, large, path_map = figures(at)
+    assert len(large["frames"]) == 5 and len(path_map["data"][1]["x"]) == 5
+    widget(at.radio, "Interpolation").set_value("slerp").run()
+    assert not at.exception
+    slerp = figures(at)
+    assert slerp[1]["frames"][2]["data"][0]["source"] != large["frames"][2]["data"][0]["source"]
+    assert before[0]["data"][0]["source"] != strip["data"][0]["source"]
+
+
+@pytest.mark.parametrize("key", generate_view.SELECTION_KEYS)
+def test_pick_by_index_and_the_latent_map_selection(page, key):
+    at = page
+    widget(at.radio, "Pick two images").set_value("by index").run()
+    widget(at.number_input, "Index of the second").set_value(7).run()
+    assert not at.exception
+    assert "#7" in at.caption[0].value or "#7" in figures(at)[0]["layout"]["title"]["text"]
+    at.session_state[key] = [3, 11, 20]
+    at.run()
+    assert widget(at.radio, "Pick two images").options[0] == "latent map selection"
+    widget(at.radio, "Pick two images").set_value("latent map selection").run()
+    assert not at.exception
+    title = figures(at)[0]["layout"]["title"]["text"]
+    assert "#3 " in title and "#11 " in title

@@ -1,0 +1,166 @@
+"""The app side of the Interpolate and Sample & traverse pages: cached test codes and the figures
+drawn from them. Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+import torch
+
+from aecore import generate
+from aecore.latent import encode_dataset, interpolate, project
+from ui import state
+from ui.denoise_view import model_key, test_split
+from ui.frame_figure import slider_figure, still_figure
+
+# Test-set rows a selection on the Latent map page hands over: the key the issue names, then the one
+# pages/latent_map.py writes today.
+SELECTION_KEYS = ("latent_selection", "latent_map_selection")
+SWEEP = np.linspace(-3, 3, 7)  # the traversal grid, in standard deviations
+DRAG_SWEEP = np.linspace(-3, 3, 25)  # the finer sweep behind each drag slider
+SAMPLE_COLUMNS = 8
+
+
+@st.cache_data(show_spinner="Encoding the test set…", max_entries=16)
+def _cached_codes(dataset: str, key: str, _model) -> np.ndarray:
+    return encode_dataset(_model, test_split(dataset))
+
+
+def test_codes(active: state.ActiveModel) -> np.ndarray:
+    """Codes (N, d) of the active dataset's test images under `active`'s model."""
+    return _cached_codes(active.dataset, model_key(active), active.model)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plane(dataset: str, key: str, _codes: np.ndarray) -> tuple[np.ndarray, object]:
+    if _codes.shape[1] == 2:  # the code is the map
+        return _codes, None
+    pca = project(_codes, "pca")
+    return pca.embedding_, pca
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _kl(dataset: str, key: str, _model) -> np.ndarray:
+    return generate.kl_per_dimension(_model, test_split(dataset).images)
+
+
+def latent_map_selection(size: int) -> list[int]:
+    """The Latent map's selected test rows (those within the test set), or an empty list."""
+    for key in SELECTION_KEYS:
+        rows = st.session_state.get(key)
+        if rows is not None and len(rows) > 0:
+            return [int(r) for r in rows if 0 <= int(r) < size]
+    return []
+
+
+def pick_pair(dataset: str, how: str, seed: int, classes: tuple[str, str], rows: tuple[int, int]) -> tuple[int, int]:
+    """Two test-set rows: the given ones ("by index"), two random ones, or a random image of each class."""
+    test = test_split(dataset)
+    rng = np.random.default_rng(int(seed))
+    if how == "at random" or (how == "by class" and test.labels is None):
+        a, b = rng.choice(len(test), size=2, replace=False)
+        return int(a), int(b)
+    if how == "by class":
+        labels = test.labels.numpy()
+        a, b = (int(rng.choice(np.flatnonzero(labels == test.classes.index(c)))) for c in classes)
+        return a, b
+    return int(rows[0]) % len(test), int(rows[1]) % len(test)
+
+
+def row_name(dataset: str, row: int) -> str:
+    test = test_split(dataset)
+    return f"#{row} ({test.classes[int(test.labels[row])]})" if test.labels is not None else f"#{row}"
+
+
+def interpolation_figures(active: state.ActiveModel, rows: tuple[int, int], steps: int,
+                          mode: str) -> tuple[dict, dict, dict]:
+    """(film strip, large pair behind a slider over the path, the path on the map of the test codes)."""
+    test, codes = test_split(active.dataset), test_codes(active)
+    path = interpolate(codes[rows[0]], codes[rows[1]], steps, mode)  # (steps, d)
+    decoded = generate.decode_codes(active.model, path)  # (steps, C, H, W)
+    faded = generate.cross_fade(test.images[rows[0]], test.images[rows[1]], steps)
+    t = [f"{i / (steps - 1):.2f}" for i in range(steps)]
+    strip = still_figure([decoded, faded], [f"decoded ({mode})", "pixel cross-fade"], [f"t={v}" for v in t],
+                         f"{steps} frames from {row_name(active.dataset, rows[0])} to "
+                         f"{row_name(active.dataset, rows[1])}", tile_px=44)
+    names = [f"{i + 1}/{steps}" for i in range(steps)]
+    titles = [f"frame {n}, t = {v}" for n, v in zip(names, t)]
+    large = slider_figure([[torch.stack([decoded[i], faded[i]])] for i in range(steps)], names, titles, [""],
+                          ["decoded path", "pixel cross-fade"], "frame ", tile_px=200)
+    return strip, large, path_map(active, path)
+
+
+def path_map(active: state.ActiveModel, path: np.ndarray) -> dict:
+    """The test codes on their first two principal axes (or the raw 2-D code), the path drawn over them."""
+    embedding, pca = _plane(active.dataset, model_key(active), test_codes(active))
+    xy = path if pca is None else pca.transform(path)
+    labels = test_split(active.dataset).labels
+    axis = "code" if pca is None else "PC"
+    return {"data": [
+        {"type": "scattergl", "mode": "markers", "x": embedding[:, 0].tolist(), "y": embedding[:, 1].tolist(),
+         "hoverinfo": "skip", "marker": {"size": 4, "opacity": 0.5, "colorscale": "Turbo",
+                                         "color": labels.tolist() if labels is not None else "gray"}},
+        {"type": "scatter", "mode": "lines+markers", "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(),
+         "line": {"color": "black", "width": 2}, "marker": {"size": 6, "color": "black"}},
+        {"type": "scatter", "mode": "markers+text", "x": xy[[0, -1], 0].tolist(), "y": xy[[0, -1], 1].tolist(),
+         "text": ["start", "end"], "textposition": "top center", "marker": {"size": 12, "symbol": "star", "color": "red"}}],
+        "layout": {"height": 380, "margin": {"l": 40, "r": 10, "t": 30, "b": 40}, "showlegend": False,
+                   "title": {"text": f"the path over the test codes ({axis} 1 and 2)", "font": {"size": 13}},
+                   "xaxis": {"title": {"text": f"{axis} 1"}}, "yaxis": {"title": {"text": f"{axis} 2"}}}}
+
+
+def sample_figures(active: state.ActiveModel, count: int, temperature: float, seed: int) -> dict[str, dict]:
+    """Decoded samples by what they were drawn from: the prior N(0, T² I) for a VAE; for another kind
+    N(0, T² I) and the Gaussian fitted to its test codes (T scales both)."""
+    d = active.model.config.latent_dim
+    sources = {"N(0, T² I)": {}}
+    if not generate.is_variational(active.model):
+        mean, cov = generate.fit_gaussian(test_codes(active))
+        sources["Gaussian fitted to the test codes"] = {"mean": mean, "cov": cov}
+    figures = {}
+    for label, gaussian in sources.items():
+        x = generate.decode_codes(active.model, generate.sample_codes(count, d, seed, temperature, **gaussian))
+        rows = [x[i:i + SAMPLE_COLUMNS] for i in range(0, count, SAMPLE_COLUMNS)]
+        figures[label] = still_figure(rows, [""] * len(rows), [""] * SAMPLE_COLUMNS,
+                                      f"{label}, T = {temperature:.2f}, seed {seed}", tile_px=48)
+    return figures
+
+
+def traversal(active: state.ActiveModel, row: int) -> tuple[dict, dict]:
+    """(the grid: a row per unit swept over SWEEP, the rest held at the base code; its frame: base
+    code `z`, `centre` and `scale` per unit, `kl` per unit for a VAE else None)."""
+    test, codes = test_split(active.dataset), test_codes(active)
+    centre, scale = generate.traversal_frame(active.model, codes)
+    z = codes[row]
+    grid = generate.traversal_codes(z, SWEEP, centre, scale)  # (d, sweep, d)
+    images = generate.decode_codes(active.model, grid.reshape(-1, len(z)))
+    rows = list(images.view(len(z), len(SWEEP), *test.image_shape))
+    figure = still_figure(rows, [f"z{k}" for k in range(len(z))], [f"{v:+.0f}σ" for v in SWEEP],
+                          f"base image {row_name(active.dataset, row)}, one unit swept at a time", tile_px=44)
+    kl = _kl(active.dataset, model_key(active), active.model) if generate.is_variational(active.model) else None
+    return figure, {"z": z, "centre": centre, "scale": scale, "kl": kl}
+
+
+def drag_figure(active: state.ActiveModel, frame: dict, unit: int) -> dict:
+    """One unit's fine sweep as frames behind the figure's own slider, starting at the base code."""
+    z, centre, scale = frame["z"], frame["centre"], frame["scale"]
+    images = generate.decode_codes(active.model, generate.traversal_codes(z, DRAG_SWEEP, centre, scale)[unit])
+    names = [f"{v:+.2f}" for v in DRAG_SWEEP]
+    titles = [f"z{unit} = {centre[unit] + v * scale[unit]:.2f} ({n}σ)" for v, n in zip(DRAG_SWEEP, names)]
+    base = int(np.abs(DRAG_SWEEP - (z[unit] - centre[unit]) / scale[unit]).argmin())
+    return slider_figure([[images[i:i + 1]] for i in range(len(names))], names, titles, [""], [""], "σ: ",
+                         tile_px=150, active=base)
+
+
+def default_units(frame: dict, count: int = 3) -> list[int]:
+    """The units worth dragging first: the largest KL for a VAE, else the first ones."""
+    if frame["kl"] is None:
+        return list(range(min(count, len(frame["z"]))))
+    return sorted(np.argsort(-frame["kl"])[:count].tolist())
+
+
+def kl_figure(kl: np.ndarray) -> dict:
+    return {"data": [{"type": "bar", "x": [f"z{k}" for k in range(len(kl))], "y": kl.tolist()}],
+            "layout": {"height": 320, "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
+                       "title": {"text": "KL per unit (nats, mean over the test set)", "font": {"size": 13}},
+                       "yaxis": {"title": {"text": "KL"}}}}

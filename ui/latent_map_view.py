@@ -1,0 +1,252 @@
+"""The latent map's app side: the test codes and their 2-D maps (stored, fitted or computing in the
+background), the map figure, decoding a point of the plane, and what a selection shows.
+
+Pretrained models read their stored codes and projections (`aecore.load_latent`): nothing is
+computed on opening. Other models are encoded once; PCA is fitted at once, UMAP and t-SNE run as
+`aecore.latent.jobs.projection_job`s that a fragment polls. Models reach the caches as `_`-prefixed
+arguments beside `model_key` (STACK.md: modules cannot be hashed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+import aecore
+from aecore.latent import PCAProjection, encode_dataset
+from aecore.latent.decode import MapInverse, grid_points
+from aecore.latent.jobs import DONE, FAILED, projection_job
+from ui import state
+from ui.cache import load_dataset
+from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key, test_split
+from ui.gallery import compose_grid
+from ui.latent_map_figure import map_figure
+
+MAX_POINTS = 10_000  # more points than this are subsampled (seeded) for the map
+METHOD_LABELS = {"raw": "2-D code", "pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
+JOB_OPTIONS = {"umap": {"n_epochs": 200}, "tsne": {}}  # UMAP's run time is its epochs (STACK.md)
+MANIFOLD_SIZE = 15  # images per side of the manifold grid
+MAX_SHOWN = 32  # selected images drawn beside the map
+SELECTION_KEY = "latent_map_selection"  # the last selection's test rows, for other pages to use
+INVERSE_NOTES = {
+    "exact": "exact: the code is the point itself",
+    "linear": "through PCA's inverse: the code's part along the two principal axes",
+    "learned": "through UMAP's learned inverse_transform",
+    "approximate": "an approximation: the codes of the nearest map points, weighted by distance "
+                   "(this map has no inverse of its own)",
+}
+
+
+@dataclass
+class LatentData:
+    """The test split's codes of one model; `rows[i]` is the position of codes[i] in the test split."""
+
+    codes: np.ndarray  # (N, d)
+    rows: np.ndarray  # (N,)
+    stored: dict[str, np.ndarray]  # a pretrained model's stored (N, 2) maps by method
+
+
+@dataclass
+class MapProjection:
+    """A 2-D map ready to draw, or the job still computing it."""
+
+    method: str
+    embedding: np.ndarray | None = None  # (N, 2)
+    estimator: Any = None  # the fitted projection, when there is one
+    job: Any = None  # the ProjectionJob while it runs or after it failed
+
+    @property
+    def pending(self) -> bool:
+        return self.embedding is None and self.job is not None and self.job.state not in (DONE, FAILED)
+
+    @property
+    def error(self) -> str | None:
+        return self.job.error if self.job is not None and self.job.state == FAILED else None
+
+
+@st.cache_data(show_spinner="Encoding the test images…", max_entries=16)
+def _latent_data(dataset: str, key: str, _active: state.ActiveModel) -> LatentData:
+    test = test_split(dataset)
+    if _active.source == "pretrained":
+        stored = aecore.load_latent(_active.name)
+        position = {int(full): i for i, full in enumerate(load_test_indices(dataset))}
+        rows = np.array([position[int(full)] for full in stored["index"]])
+        maps = {name: stored[name] for name in ("raw", "pca", "umap", "tsne") if name in stored}
+        codes = stored["codes"]
+    else:
+        rows, maps = np.arange(len(test)), {}
+        codes = encode_dataset(_active.model, test)
+    if len(rows) > MAX_POINTS:
+        keep = np.sort(np.random.default_rng(0).choice(len(rows), MAX_POINTS, replace=False))
+        rows, codes, maps = rows[keep], codes[keep], {k: v[keep] for k, v in maps.items()}
+    return LatentData(codes.astype(np.float32), rows, maps)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_test_indices(dataset: str) -> np.ndarray:
+    """Positions of the test split in the full dataset (the stored maps name their images so)."""
+    return load_dataset(dataset).split_indices(TEST_FRACTION, seed=SPLIT_SEED)[1]
+
+
+def latent_data(active: state.ActiveModel) -> LatentData:
+    """The active model's test codes (stored for a pretrained model, else encoded once)."""
+    return _latent_data(active.dataset, model_key(active), active)
+
+
+def methods(active: state.ActiveModel) -> list[str]:
+    """Map methods this model offers: its own plane first when the code is 2-D."""
+    return (["raw"] if active.model.config.latent_dim == 2 else []) + ["pca", "umap", "tsne"]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _pca(key: str, _codes: np.ndarray) -> PCAProjection:
+    return PCAProjection(n_components=2, random_state=0).fit(_codes)
+
+
+def projection(active: state.ActiveModel, method: str) -> MapProjection:
+    """The map of `method`: stored, fitted now (raw, PCA) or from its background job."""
+    data, key = latent_data(active), model_key(active)
+    if method in data.stored:
+        return MapProjection(method, data.stored[method])
+    if method == "raw":
+        return MapProjection(method, data.codes)
+    if method == "pca":
+        fitted = _pca(key, data.codes)
+        return MapProjection(method, fitted.embedding_, fitted)
+    job = projection_job(f"{key}/test", data.codes, method, seed=0, **JOB_OPTIONS[method])
+    if job.state == DONE:
+        return MapProjection(method, np.asarray(job.result.embedding_), job.result, job)
+    return MapProjection(method, job=job)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _inverse(key: str, method: str, _embedding: np.ndarray, _codes: np.ndarray, _estimator: Any) -> MapInverse:
+    return MapInverse(_embedding, _codes, method, _estimator if method == "umap" else None)
+
+
+def map_inverse(active: state.ActiveModel, shown: MapProjection) -> MapInverse:
+    """How points of the shown map become codes (see `aecore.latent.decode`), built once per map."""
+    return _inverse(model_key(active), shown.method, shown.embedding, latent_data(active).codes, shown.estimator)
+
+
+@torch.no_grad()
+def decode(model: aecore.Autoencoder, codes: np.ndarray) -> torch.Tensor:
+    """Codes (M, d) -> images (M, C, H, W) in [0, 1]."""
+    model.eval()
+    return model.decode(torch.as_tensor(codes, dtype=torch.float32)).cpu()
+
+
+def colour_options(dataset: str) -> list[str]:
+    """"class", then the generative factors of a synthetic dataset."""
+    factors = test_split(dataset).factors or {}
+    return ["class", *[name for name in factors if name != "shape"]] if factors else ["class"]
+
+
+def colour_values(dataset: str, rows: np.ndarray, colour: str) -> tuple[np.ndarray, list[str] | None]:
+    """Per point: the value to colour by, and the class names when it is categorical."""
+    test = test_split(dataset)
+    if colour == "class":
+        return test.labels[rows].numpy(), list(test.classes)
+    return test.factors[colour][rows].numpy(), None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _figure(key: str, dataset: str, method: str, colour: str, manifold: bool, _active: state.ActiveModel,
+            _shown: MapProjection) -> dict:
+    data = latent_data(_active)
+    values, classes = colour_values(dataset, data.rows, colour)
+    picture = None
+    if manifold:
+        inverse = map_inverse(_active, _shown)
+        picture = manifold_images(_active.model, inverse, _shown.embedding)
+    axes = "code" if method == "raw" else METHOD_LABELS[method]
+    return map_figure(_shown.embedding, data.rows, values, classes, colour, axes, picture, f"{key}/{method}")
+
+
+def figure(active: state.ActiveModel, shown: MapProjection, colour: str, manifold: bool) -> dict:
+    """The map figure (`ui.latent_map_figure`), cached per model, map, colour and manifold choice."""
+    return _figure(model_key(active), active.dataset, shown.method, colour, manifold, active, shown)
+
+
+def manifold_images(model: aecore.Autoencoder, inverse: MapInverse, embedding: np.ndarray) -> dict:
+    """The decoder's images over a MANIFOLD_SIZE grid of the plane, top row = highest y, as
+    {"images": (S*S, C, H, W), "xs", "ys"} for `map_figure`."""
+    xs, ys = grid_points(embedding, MANIFOLD_SIZE)
+    points = np.array([(x, y) for y in ys[::-1] for x in xs])  # row by row, top first
+    return {"images": decode(model, inverse.to_codes(points)), "xs": xs, "ys": ys}
+
+
+def picked(event: Any) -> tuple[list[int], tuple[float, float] | None]:
+    """A plotly selection event -> (rows of the selected data points, the clicked empty spot or None).
+
+    Trace 0 is the invisible grid, trace 1 the data (see `map_figure`); a spot counts only when the
+    selection holds no data point and exactly one grid point (a click, not a box)."""
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    rows = [int(_customdata(p)) for p in points if p.get("curve_number") == 1]
+    grid = [p for p in points if p.get("curve_number") == 0]
+    spot = (float(grid[0]["x"]), float(grid[0]["y"])) if not rows and len(grid) == 1 else None
+    return list(dict.fromkeys(rows)), spot
+
+
+def _customdata(point: dict) -> int:
+    value = point.get("customdata")
+    return value[0] if isinstance(value, (list, tuple)) else value
+
+
+def selection_view(active: state.ActiveModel, rows: list[int]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Up to MAX_SHOWN selected test images and their reconstructions as two pictures, and the
+    selection's class counts (all of it), most frequent first."""
+    test = test_split(active.dataset)
+    shown = torch.as_tensor(rows[:MAX_SHOWN])
+    originals = test.images[shown]
+    with torch.no_grad():
+        active.model.eval()
+        rebuilt = active.model(originals).x_hat
+    labels = test.labels[torch.as_tensor(rows)].tolist()
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[test.classes[label]] = counts.get(test.classes[label], 0) + 1
+    counts = dict(sorted(counts.items(), key=lambda item: -item[1]))
+    columns = min(8, len(shown))
+    return compose_grid(originals, columns, 48), compose_grid(rebuilt, columns, 48), counts
+
+
+@st.cache_data(show_spinner="Decoding…", max_entries=256)
+def _decoded_spot(key: str, method: str, x: float, y: float, _active: state.ActiveModel,
+                  _inverse: MapInverse) -> tuple[np.ndarray, float, bool]:
+    code = _inverse.to_codes([[x, y]])
+    image = compose_grid(decode(_active.model, code), 1, 160)
+    distance = float(_inverse.distance([[x, y]])[0])
+    return image, distance, distance > _inverse.far_threshold_
+
+
+def decoded_spot(active: state.ActiveModel, shown: MapProjection, spot: tuple[float, float]) -> tuple[np.ndarray, float, bool]:
+    """The decoder's image at a point of the map, its distance to the nearest data point, and whether
+    that is further than most points are from their neighbours."""
+    inverse = map_inverse(active, shown)
+    return _decoded_spot(model_key(active), shown.method, spot[0], spot[1], active, inverse)
+
+
+def inverse_note(active: state.ActiveModel, shown: MapProjection) -> str:
+    """How the shown map turns a point into a code, in words."""
+    return INVERSE_NOTES[map_inverse(active, shown).kind_]
+
+
+def is_approximate(active: state.ActiveModel, shown: MapProjection) -> bool:
+    return map_inverse(active, shown).kind_ == "approximate"
+
+
+@st.fragment(run_every=1)
+def progress(active: state.ActiveModel, method: str) -> None:
+    """While `method`'s job runs: its elapsed time, redrawn every second; once it has finished, a
+    rerun of the page swaps the map in (or shows why it failed)."""
+    shown = projection(active, method)
+    if shown.pending:
+        st.info(f"Computing {METHOD_LABELS[method]}… {shown.job.seconds:.0f} s. The PCA map is shown meanwhile; "
+                "this one appears by itself when it is ready.", icon=":material/hourglass_top:")
+    else:
+        st.rerun()
