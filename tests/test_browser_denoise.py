@@ -1,13 +1,12 @@
 """The Reconstruct & denoise page in a real browser: it renders, its controls rerun it, and dragging
 the slider inside the grid figure swaps the pictures while the mouse button is still down."""
 
-import shutil
 
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from conftest import REPO_ROOT, assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -38,12 +37,12 @@ def test_lab_renders_follows_its_controls_and_the_figure_slider_is_live(streamli
     expect(page.locator(GRID_TITLE)).to_contain_text("level = 0.30")
     expect(page.locator("[data-testid='stMain']").get_by_text("Noisy input PSNR at 0.30")).to_be_visible()
 
-    # docs/denoise.png, shown in the README, is a copy of this shot: Streamlit scrolls inside its
-    # own container, so a full-page shot is only as tall as the viewport.
+    # docs/denoise.png, shown in the README, is a copy of this shot (copied by hand: a test run
+    # never writes into the repository). Streamlit scrolls inside its own container, so a
+    # full-page shot is only as tall as the viewport.
     page.set_viewport_size({"width": 1400, "height": 1900})
     page.wait_for_timeout(500)  # plotly redraws at the new width
-    shot = screenshot(page, "denoise")
-    shutil.copyfile(shot, REPO_ROOT / "docs" / "denoise.png")
+    screenshot(page, "denoise")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
     # A Streamlit control: one step right on the noise-level slider reruns the page at 0.35.
