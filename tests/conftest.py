@@ -6,6 +6,7 @@ then `wait_ready`, `assert_no_exception` and `screenshot` from here.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -114,3 +115,14 @@ def screenshot(page, name: str) -> Path:
     path = OUTPUT_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- AppTest helpers shared by the page tests --------------------------------------------------
+def widget(elements, label: str):
+    """The widget whose label starts with `label` (found again after every run: AppTest rebuilds them)."""
+    return next(element for element in elements if element.label.startswith(label))
+
+
+def figures(at) -> list[dict]:
+    """The plotly figures an AppTest run drew, as dicts."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

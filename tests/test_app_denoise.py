@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from PIL import Image
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
 
 import aecore
 from aecore import lab
@@ -37,18 +38,9 @@ def open_lab(dataset: str | None = None) -> AppTest:
     return at
 
 
-def widget(elements, label: str):
-    """The widget whose label starts with `label` (found again after every run: AppTest rebuilds them)."""
-    return next(element for element in elements if element.label.startswith(label))
-
-
 def noisy_psnr(at: AppTest) -> float:
     value = widget(at.metric, "Noisy input PSNR").value
     return float(re.match(r"([\d.]+) dB", value).group(1))
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 @pytest.fixture(scope="module")

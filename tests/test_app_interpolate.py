@@ -5,25 +5,18 @@ After `switch_page` AppTest runs the page file alone (STACK.md), so its state co
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
 
 from ui import generate_view
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/interpolate.py"
 TIMEOUT_S = 120
-
-
-def widget(elements, label: str):
-    return next(element for element in elements if element.label.startswith(label))
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 @pytest.fixture

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
 
 from ui import models, state
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/sample.py"
 TIMEOUT_S = 120
-
-
-def widget(elements, label: str):
-    return next(element for element in elements if element.label.startswith(label))
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
 def open_page(model: str | None = None) -> AppTest:

@@ -1,7 +1,6 @@
 """The Reconstruct & denoise page in a real browser: it renders, its controls rerun it, and dragging
 the slider inside the grid figure swaps the pictures while the mouse button is still down."""
 
-
 import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
