@@ -26,6 +26,10 @@ navigation = st.navigation([
     st.Page("pages/latent_map.py", title="Latent map", icon=":material/scatter_plot:"),
     st.Page("pages/interpolate.py", title="Interpolate", icon=":material/linear_scale:"),
     st.Page("pages/sample.py", title="Sample & traverse", icon=":material/casino:"),
+    st.Page("pages/anomaly.py", title="Anomaly detection", icon=":material/troubleshoot:"),
+    st.Page("pages/compression.py", title="Compression", icon=":material/compress:"),
+    st.Page("pages/features.py", title="Feature extraction", icon=":material/category:"),
+    st.Page("pages/regularizers.py", title="Inside the code", icon=":material/tune:"),
 ])
 
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the

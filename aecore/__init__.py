@@ -23,6 +23,10 @@ from aecore.train import History, Progress, TrainingDiverged, fit
 from aecore.jobs import JobSnapshot, TrainingJob
 from aecore.pretrained import list_pretrained, load_latent, load_pretrained, pretrained_entry
 from aecore import latent
+from aecore import anomaly, compression, generate, inspect_code, lab, probe
+from aecore.anomaly import anomaly_scores, pca_scores, roc
+from aecore.compression import compression_ratio, rate_distortion
+from aecore.probe import linear_probe
 
 __version__ = "0.1.0"
 
@@ -34,4 +38,6 @@ __all__ = [
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
     "History", "Progress", "TrainingDiverged", "fit", "JobSnapshot", "TrainingJob",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "pretrained_entry",
+    "anomaly", "compression", "generate", "inspect_code", "lab", "probe",
+    "anomaly_scores", "pca_scores", "roc", "compression_ratio", "rate_distortion", "linear_probe",
 ]

@@ -13,6 +13,10 @@ PAGE_CARDS = (
     ("pages/latent_map.py", "Latent map", ":material/scatter_plot:", "Where does each image sit in the code space?"),
     ("pages/interpolate.py", "Interpolate", ":material/linear_scale:", "What lies between two images?"),
     ("pages/sample.py", "Sample & traverse", ":material/casino:", "Can it draw new images, and what does each code unit do?"),
+    ("pages/anomaly.py", "Anomaly detection", ":material/troubleshoot:", "Can it spot the image that does not belong?"),
+    ("pages/compression.py", "Compression", ":material/compress:", "How small can the code get before the images suffer?"),
+    ("pages/features.py", "Feature extraction", ":material/category:", "Do codes learned without labels help a classifier?"),
+    ("pages/regularizers.py", "Inside the code", ":material/tune:", "What does each regularizer do to the code?"),
 )
 DIAGRAM = """digraph autoencoder {
     rankdir=LR; bgcolor="transparent";

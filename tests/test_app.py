@@ -180,7 +180,9 @@ def test_home_has_the_diagram_and_a_card_per_page() -> None:
     links = {link.value: link.proto.page for link in at.get("page_link")}
     assert links == {"Train": "train", "Load a model": "load",  # the URL path of each page
                      "Reconstruct & denoise": "denoise", "Latent map": "latent_map",
-                     "Interpolate": "interpolate", "Sample & traverse": "sample"}
+                     "Interpolate": "interpolate", "Sample & traverse": "sample",
+                     "Anomaly detection": "anomaly", "Compression": "compression",
+                     "Feature extraction": "features", "Inside the code": "regularizers"}
     captions = [c.value for c in at.caption]
     assert "How does a model learn to compress?" in captions
     assert "Can it clean up noisy images?" in captions

@@ -1,0 +1,153 @@
+"""Anomaly detection by reconstruction error: scores, ROC, the PCA baseline and one-class training.
+
+An autoencoder trained only on "normal" images rebuilds them well and anything else badly, so the
+per-image reconstruction error is an anomaly score (Japkowicz et al. 1995; Sakurada & Yairi 2014).
+PCA fit on the same normal images is the linear baseline the autoencoder has to beat. Scores are
+numpy arrays of one float per image; higher means more anomalous.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from sklearn.metrics import roc_curve
+
+from aecore.data import ImageDataset
+from aecore.models import Autoencoder, create_model
+
+_BATCH = 512
+# The settings the pretrained digits model was trained with (aecore/zoo.py): seconds on one core.
+ONE_CLASS_RECIPES: dict[str, dict[str, Any]] = {
+    "digits": {"kind": "ae", "arch": "mlp", "latent_dim": 8, "epochs": 100, "batch_size": 64, "lr": 2e-3},
+    "shapes": {"kind": "ae", "arch": "conv", "latent_dim": 8, "epochs": 20, "batch_size": 128, "lr": 2e-3},
+}
+
+
+def _images(data: ImageDataset | torch.Tensor) -> torch.Tensor:
+    images = data.images if isinstance(data, ImageDataset) else data
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or len(images) == 0:
+        raise ValueError("give an ImageDataset or a non-empty tensor of images (N, C, H, W)")
+    return images
+
+
+@torch.no_grad()
+def reconstructions(model: Autoencoder, data: ImageDataset | torch.Tensor) -> torch.Tensor:
+    """x_hat (N, C, H, W) on the CPU, through encode/decode (deterministic, mode-independent, so a
+    model shared between sessions is never switched to eval and back)."""
+    x = _images(data)
+    if tuple(x.shape[1:]) != tuple(model.config.input_shape):
+        raise ValueError(f"the images are shaped {tuple(x.shape[1:])} but the model takes "
+                         f"{tuple(model.config.input_shape)}; score images of the dataset it was trained on")
+    device = next(model.parameters()).device
+    return torch.cat([model.decode(model.encode(x[i:i + _BATCH].to(device))).cpu()
+                      for i in range(0, len(x), _BATCH)])
+
+
+def anomaly_scores(model: Autoencoder, dataset: ImageDataset | torch.Tensor) -> np.ndarray:
+    """One score per image: the mean squared error per pixel of its reconstruction, shape (N,)."""
+    x = _images(dataset)
+    x_hat = reconstructions(model, x)
+    return (x_hat - x).pow(2).flatten(1).mean(1).double().numpy()
+
+
+def pca_scores(train: ImageDataset | torch.Tensor, test: ImageDataset | torch.Tensor, k: int) -> np.ndarray:
+    """Per-pixel MSE of each test image rebuilt by PCA with k components fit on `train` (the normal
+    training images), clipped to [0, 1] as `pca_baseline` does; shape (N_test,)."""
+    x_train = _images(train).flatten(1).double().numpy()
+    x_test = _images(test).flatten(1).double().numpy()
+    if x_train.shape[1] != x_test.shape[1]:
+        raise ValueError(f"train and test images differ in size ({x_train.shape[1]} vs {x_test.shape[1]} pixels)")
+    most = min(x_train.shape)
+    if int(k) != k or not 1 <= k <= most:
+        raise ValueError(f"k must be an integer from 1 to {most} (the number of train images or pixels), got {k}")
+    pca = PCA(n_components=int(k), random_state=0).fit(x_train)
+    x_hat = np.clip(pca.inverse_transform(pca.transform(x_test)), 0.0, 1.0)
+    return ((x_hat - x_test) ** 2).mean(1)
+
+
+def _check_scores(scores: np.ndarray, is_anomaly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    scores = np.asarray(scores, dtype=np.float64)
+    truth = np.asarray(is_anomaly).astype(bool)
+    if scores.ndim != 1 or scores.shape != truth.shape:
+        raise ValueError(f"scores and is_anomaly must be 1-D and of one length, got {scores.shape} and {truth.shape}")
+    if not np.isfinite(scores).all():
+        raise ValueError("scores must be finite numbers")
+    return scores, truth
+
+
+def roc(scores: np.ndarray, is_anomaly: np.ndarray) -> dict[str, Any]:
+    """The ROC curve of `scores` as a detector of `is_anomaly` (higher score = more anomalous).
+
+    Returns {"fpr", "tpr", "thresholds", "auroc"}: numpy arrays from scikit-learn's `roc_curve`
+    (the first threshold is +inf: nothing flagged) and the area under the curve as a float.
+    """
+    scores, truth = _check_scores(scores, is_anomaly)
+    if truth.all() or not truth.any():
+        raise ValueError("a ROC curve needs both normal and anomalous images; choose fewer normal classes")
+    fpr, tpr, thresholds = roc_curve(truth, scores)
+    return {"fpr": fpr, "tpr": tpr, "thresholds": thresholds, "auroc": float(np.trapezoid(tpr, fpr))}
+
+
+def confusion(scores: np.ndarray, is_anomaly: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Counts and rates when every image scoring above `threshold` is flagged anomalous.
+
+    {"tp", "fp", "tn", "fn"} (anomalous = positive), "precision" (nan when nothing is flagged) and
+    "recall" (nan when there is no anomaly).
+    """
+    scores, truth = _check_scores(scores, is_anomaly)
+    flagged = scores > threshold
+    tp, fp = int((flagged & truth).sum()), int((flagged & ~truth).sum())
+    fn, tn = int((~flagged & truth).sum()), int((~flagged & ~truth).sum())
+    return {"tp": tp, "fp": fp, "tn": tn, "fn": fn,
+            "precision": tp / (tp + fp) if tp + fp else float("nan"),
+            "recall": tp / (tp + fn) if tp + fn else float("nan")}
+
+
+def normal_mask(dataset: ImageDataset, normal_classes: Sequence[int]) -> np.ndarray:
+    """True for each image whose label is one of `normal_classes`."""
+    if dataset.labels is None:
+        raise ValueError(f"dataset {dataset.name!r} has no labels, so no class can be called normal")
+    chosen = sorted({int(c) for c in normal_classes})
+    if not chosen or not all(0 <= c < len(dataset.classes) for c in chosen):
+        raise ValueError(f"normal classes must be one or more of 0..{len(dataset.classes) - 1}, got {list(normal_classes)}")
+    return np.isin(dataset.labels.numpy(), chosen)
+
+
+def one_class_split(dataset: ImageDataset, normal_classes: Sequence[int], test_fraction: float = 0.2,
+                    seed: int = 0) -> tuple[ImageDataset, ImageDataset, np.ndarray]:
+    """(normal training images, every test image, is_anomaly of each test image).
+
+    The train/test split is the whole dataset's (`dataset.split(test_fraction, seed)`), so the test
+    images are the ones the zoo's models never saw either; only the training part is filtered.
+    """
+    train, test = dataset.split(test_fraction, seed=seed)
+    normal_train = train.subset(normal_mask(train, normal_classes), f"{dataset.name} (normal train)")
+    return normal_train, test, ~normal_mask(test, normal_classes)
+
+
+def one_class_recipe(dataset_name: str) -> dict[str, Any]:
+    """kind, arch, latent_dim, epochs, batch_size, lr for a one-class model of `dataset_name`."""
+    return dict(ONE_CLASS_RECIPES.get(dataset_name, ONE_CLASS_RECIPES["digits"]))
+
+
+def seconds_per_epoch(train: ImageDataset, recipe: dict[str, Any], steps: int = 5) -> float:
+    """Measured seconds for one epoch of `recipe` on `train`: a throwaway model takes `steps`
+    optimiser steps of the recipe's batch size (after one warm-up step) in the calling thread."""
+    model = create_model(recipe["kind"], arch=recipe["arch"], input_shape=train.image_shape,
+                         latent_dim=recipe["latent_dim"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"])
+    batch = train.images[:recipe["batch_size"]]
+    started = 0.0
+    for step in range(steps + 1):
+        if step == 1:
+            started = time.perf_counter()
+        total, _ = model.loss(batch)
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+    per_step = (time.perf_counter() - started) / steps
+    return per_step * -(-len(train) // recipe["batch_size"])

@@ -1,0 +1,119 @@
+"""Anomaly detection: an autoencoder trained on the normal classes flags the rest by reconstruction error."""
+
+import streamlit as st
+
+from aecore import anomaly
+from aecore.jobs import FAILED
+from ui import anomaly_view as view
+from ui import state
+from ui.cache import load_dataset
+from ui.denoise_view import model_key, read_upload
+from ui.training import format_seconds
+
+ONE_CLASS, ACTIVE = "Train on the normal classes only", "The active model as it is"
+
+st.title("Anomaly detection")
+st.markdown(
+    "Call some classes **normal** and everything else an **anomaly**. An autoencoder trained only on "
+    "normal images rebuilds them well and the others badly, so its reconstruction error (mean squared "
+    "error per pixel) is an anomaly score: above a threshold, an image is flagged. PCA fit on the same "
+    "normal images is the baseline it has to beat."
+)
+
+name = state.active_dataset_name()
+dataset = load_dataset(name)
+if dataset.labels is None:
+    st.info(f"The {name} dataset has no classes, so none can be called normal: choose a labelled dataset.")
+    st.stop()
+normal_col, detector_col = st.columns([2, 3])
+chosen = normal_col.multiselect("Normal classes", dataset.classes, default=dataset.classes[:1])
+detector = detector_col.radio("Detector", [ONE_CLASS, ACTIVE], horizontal=True)
+if not chosen or len(chosen) == len(dataset.classes):
+    st.warning("Choose at least one normal class and leave at least one out as the anomalies.")
+    st.stop()
+normal = tuple(sorted(dataset.classes.index(c) for c in chosen))
+
+if detector == ACTIVE:
+    active = state.active_model()
+    if active.dataset != name:
+        st.error(f"The active model was trained on {active.dataset}, not {name}: choose a model of {name}.")
+        st.stop()
+    st.caption(f"**{active.name}** was trained on every class, the anomalies included: it learned to rebuild "
+               "them too, so their errors stay small and it separates the two groups less well than a model "
+               "that has never seen an anomaly.")
+    model, result = active.model, view.score_active(name, normal, active)
+    scored_by = model_key(active)
+else:
+    recipe = anomaly.one_class_recipe(name)
+    train_count = len(view.split(name, normal)[0])
+    job = view.current_job(name, normal)
+    seconds = view.estimated_seconds(name, normal)
+    button_col, note_col = st.columns([1, 4])
+    note_col.caption(f"{recipe['kind']} {recipe['arch']} with a {recipe['latent_dim']}-D code, {recipe['epochs']} "
+                     f"epochs on the {train_count} normal training images: about {format_seconds(seconds)} here "
+                     "(timed from a few training steps just now).")
+    if button_col.button("Train" if job is None else "Train again", type="primary"):
+        job = view.start_training(name, normal)
+
+    @st.fragment(run_every=0.5)
+    def progress() -> None:
+        snapshot = job.snapshot()
+        if snapshot.finished:
+            st.rerun(scope="app")
+        st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "
+                                            f"{format_seconds(snapshot.seconds_left)} left")
+
+    if job is None:
+        st.info("Press **Train** to train a model on the normal classes only; every test image is scored after.")
+        st.stop()
+    if not job.finished:
+        progress()
+        st.stop()
+    if job.snapshot().state == FAILED:
+        st.error(f"Training failed: {job.snapshot().error}")
+        st.stop()
+    model, result = job.model.cpu(), view.score_job(name, normal, job)
+    scored_by = view.job_model_key(job)
+
+low, high = float(result.scores.min()), float(result.scores.max())
+threshold = st.slider("Threshold on the score", min_value=low, max_value=high,
+                      value=min(high, max(low, view.default_threshold(result))), step=(high - low) / 200,
+                      format="%.4f", key=f"threshold_{name}_{normal}_{scored_by}",
+                      help="Images scoring above it are flagged anomalous. It starts where 5% of normal "
+                           "test images are flagged.")
+counts = anomaly.confusion(result.scores, result.is_anomaly, threshold)
+cols = st.columns(6)
+cols[0].metric("Anomalies caught", counts["tp"], help="True positives.")
+cols[1].metric("Anomalies missed", counts["fn"], help="False negatives.")
+cols[2].metric("False alarms", counts["fp"], help="Normal images flagged: false positives.")
+cols[3].metric("Normal passed", counts["tn"], help="True negatives.")
+cols[4].metric("Precision", f"{counts['precision']:.3f}", help="Of the flagged images, the share that are anomalies.")
+cols[5].metric("Recall", f"{counts['recall']:.3f}", help="Of the anomalies, the share flagged.")
+
+hist_col, roc_col = st.columns(2)
+hist_col.subheader("Scores of the test images")
+hist_col.plotly_chart(view.histogram_figure(result, threshold), width="stretch")
+roc_col.subheader(f"ROC: AUROC {result.roc['auroc']:.3f}, PCA {result.pca_roc['auroc']:.3f}")
+roc_col.plotly_chart(view.roc_figure(result, threshold), width="stretch")
+st.caption(f"{view.verdict(result)} The black dot is the threshold's operating point.")
+
+for most, title in ((True, "Most anomalous"), (False, "Least anomalous")):
+    st.subheader(f"{title} test images")
+    grid, labels = view.extremes_image(name, normal, model, result, 10, most)
+    st.image(grid, caption="rows: image, reconstruction, |error| (bright = wrong). Columns, class: score — "
+                           + ", ".join(labels))
+
+with st.expander("Score your own image", expanded=False):
+    upload_col, invert_col = st.columns([3, 1])
+    file = upload_col.file_uploader("A PNG or JPEG", type=["png", "jpg", "jpeg"])
+    invert = invert_col.checkbox("Invert colours", help="For a dark drawing on light paper.")
+    if file is not None:
+        try:
+            image = read_upload(file.file_id, file.getvalue(), dataset.image_shape, invert, file.name)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            score, picture = view.upload_verdict(model, image, threshold)
+            flagged = "**anomalous**" if score > threshold else "**normal**"
+            st.markdown(f"Score {score:.4f} against the threshold {threshold:.4f}: {flagged}.")
+            st.image(picture, caption="your image, its reconstruction, |error|")

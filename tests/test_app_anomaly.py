@@ -1,0 +1,70 @@
+"""The Anomaly detection page under AppTest: it opens, trains a one-class model, and the threshold
+slider drives the confusion counts. After `switch_page` the page runs alone (STACK.md)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/anomaly.py"
+TIMEOUT_S = 120
+
+
+def counts(at: AppTest) -> dict[str, int]:
+    return {label: int(widget(at.metric, label).value)
+            for label in ("Anomalies caught", "Anomalies missed", "False alarms", "Normal passed")}
+
+
+@pytest.fixture(scope="module")
+def anomaly_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_opens_and_waits_for_training(anomaly_page):
+    at = anomaly_page
+    assert at.title[0].value == "Anomaly detection"
+    assert widget(at.multiselect, "Normal classes").value == ["0"]
+    assert "about" in at.caption[0].value and "normal training images" in at.caption[0].value
+    assert not at.slider  # nothing scored before training
+
+
+def test_the_active_model_is_scored_and_the_threshold_moves_the_counts(anomaly_page):
+    at = anomaly_page
+    widget(at.radio, "Detector").set_value("The active model as it is").run()
+    assert not at.exception, at.exception
+    assert any("weaker" in c.value or "less well" in c.value for c in at.caption)
+    before = counts(at)
+    assert sum(before.values()) == 360  # every digits test image
+    slider = widget(at.slider, "Threshold")
+    slider.set_value(slider.min).run()
+    low = counts(at)
+    assert low["Normal passed"] < before["Normal passed"] and low["Anomalies caught"] >= before["Anomalies caught"]
+    widget(at.slider, "Threshold").set_value(slider.max).run()
+    assert counts(at)["Anomalies caught"] == 0
+    names = [trace["name"] for figure in figures(at) for trace in figure["data"]]
+    assert any(n.startswith("autoencoder (AUROC") for n in names) and any(n.startswith("PCA, k=8") for n in names)
+
+
+def test_one_class_training_runs_and_scores_better(anomaly_page):
+    at = anomaly_page
+    widget(at.radio, "Detector").set_value("Train on the normal classes only").run()
+    widget(at.button, "Train").click().run()
+    deadline = time.monotonic() + 90
+    while not at.slider and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert not at.exception, at.exception
+    assert at.slider, "training did not finish in 90 s"
+    subheaders = [s.value for s in at.subheader]
+    roc_title = next(s for s in subheaders if s.startswith("ROC"))
+    assert float(roc_title.split("AUROC ")[1].split(",")[0]) > 0.9
+    assert sum(counts(at).values()) == 360

@@ -1,0 +1,85 @@
+"""The Feature extraction page under AppTest: it opens, draws its table and chart, and its controls
+change them. After `switch_page` AppTest runs the page alone (STACK.md); state comes from `ui.state`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
+
+import aecore
+from ui import features_view as view
+from ui import state
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/features.py"
+TIMEOUT_S = 120
+
+
+@pytest.fixture(scope="module")
+def features_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_opens_with_table_chart_and_download(features_page):
+    at = features_page
+    assert at.title[0].value == "Feature extraction"
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["representation", "classifier", "10 per class", "100 per class", "all labels"]
+    assert len(table) == 6 and set(table["representation"]) == {"autoencoder", "PCA", "pixels"}
+    (chart,) = figures(at)
+    assert len(chart["data"]) == 6
+    assert chart["data"][0]["x"] == ["10", "100", "all"]
+    assert len(at.get("download_button")) == 1
+    assert "digits-ae-8" in at.caption[0].value
+
+
+def test_classifier_control_filters_table_and_chart(features_page):
+    at = features_page
+    widget(at.radio, "Classifier").set_value("knn").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["classifier"]) == {"k-nearest neighbours"} and len(table) == 3
+    assert [line["name"].split(", ")[1] for line in figures(at)[0]["data"]] == ["k-nearest neighbours"] * 3
+    widget(at.radio, "Classifier").set_value("both").run()
+    assert len(at.dataframe[0].value) == 6
+
+
+def test_draws_control_changes_the_small_counts_only(features_page):
+    at = features_page
+    before = at.dataframe[0].value
+    widget(at.slider, "Draws per small label count").set_value(1).run()
+    assert not at.exception
+    after = at.dataframe[0].value
+    assert not before["10 per class"].equals(after["10 per class"])
+    assert before["all labels"].equals(after["all labels"])
+    assert all(len(line["error_y"]["array"]) == 3 for line in figures(at)[0]["data"])
+
+
+def test_other_active_model_is_probed():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    from ui.models import pretrained_model
+
+    at.session_state[state.MODEL_KEY] = pretrained_model("digits-vae-8")
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert "digits-vae-8" in at.caption[0].value
+
+
+def test_codes_csv_has_every_image_once():
+    active = state.ActiveModel(model=aecore.load_pretrained("digits-ae-8"), name="digits-ae-8",
+                               source="pretrained", dataset="digits")
+    frame = pd.read_csv(io.BytesIO(view.codes_csv("digits", active)))
+    assert list(frame.columns) == ["index", "split", "label"] + [f"z{i}" for i in range(8)]
+    digits = aecore.load_dataset("digits")
+    assert frame["index"].tolist() == list(range(len(digits)))
+    assert frame["label"].tolist() == digits.labels.tolist()
+    assert (frame["split"] == "test").sum() == len(digits.split(0.2, seed=0)[1])

@@ -1,0 +1,62 @@
+"""The Inside the code page under AppTest: it opens, shows its four sections, and follows its controls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from conftest import figures, widget
+
+from ui import models, state
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/regularizers.py"
+TIMEOUT_S = 120
+
+
+def open_page(model: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    if model is not None:
+        at.session_state[state.MODEL_KEY] = models.pretrained_model(model)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def titles(at: AppTest) -> list[str]:
+    return [f["layout"]["title"]["text"] for f in figures(at)]
+
+
+def test_page_shows_every_section_with_formulas_and_charts():
+    at = open_page()
+    headers = [h.value for h in at.header]
+    assert headers == ["Sparsity", "Contraction", "VAE: KL per dimension, β and warm-up", "Overfitting"]
+    assert len(at.latex) == 4
+    charts = figures(at)
+    names = {trace["name"] for trace in charts[0]["data"]}
+    assert names == {"digits-ae-8", "digits-sparse-l1-16", "digits-sparse-kl-16"}
+    assert {trace["name"] for trace in charts[2]["data"]} == {"digits-ae-8", "digits-contractive-8"}
+    assert titles(at)[-1] == "Loss per epoch of digits-ae-8"
+    assert len(charts[-1]["data"][0]["y"]) == 100  # the checkpoint's recorded train loss
+    assert "Train both" in [b.label for b in at.button]
+
+
+def test_threshold_slider_changes_the_active_fractions():
+    at = open_page()
+    before = [m.value for m in at.metric][:3]
+    widget(at.slider, "Active threshold").set_value(0.3).run()
+    assert not at.exception
+    after = [m.value for m in at.metric][:3]
+    assert after != before
+
+
+def test_warmup_button_trains_both_and_draws_kl():
+    at = open_page("digits-vae-8")
+    assert any(t.startswith("KL per dimension (test set)") for t in titles(at))
+    widget(at.select_slider, "β of the small VAE").set_value(2.0).run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert "KL per dimension, β = 2" in titles(at)
+    labels = [m.label for m in at.metric]
+    assert "no warm-up: active units" in labels and "warm-up: active units" in labels

@@ -1,0 +1,140 @@
+"""aecore.compression: the rate-distortion sweep, checked against scikit-learn's PCA, the ratio
+arithmetic, the background job and the shipped sweeps."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from sklearn.decomposition import PCA
+
+import aecore
+from aecore import compression
+from aecore.compression import compression_ratio, rate_distortion
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def digits_split() -> tuple[aecore.ImageDataset, aecore.ImageDataset]:
+    return aecore.load_dataset("digits").split(0.2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_sweep(digits_split) -> list[dict]:
+    train, test = digits_split
+    return rate_distortion("ae", train, test, [2, 8], epochs=15, batch_size=64, lr=2e-3,
+                           images=compression.preview_images(test))
+
+
+def _sklearn_pca_metrics(train: aecore.ImageDataset, test: aecore.ImageDataset, k: int) -> tuple[float, float]:
+    x_train, x_test = train.images.flatten(1).double().numpy(), test.images.flatten(1).double().numpy()
+    pca = PCA(n_components=k).fit(x_train)
+    x_hat = np.clip(pca.inverse_transform(pca.transform(x_test)), 0, 1)
+    per_image = ((x_hat - x_test) ** 2).mean(axis=1)
+    return float(per_image.mean()), float((10 * np.log10(1 / np.maximum(per_image, 1e-10))).mean())
+
+
+def test_pca_rows_match_scikit_learn(tiny_sweep, digits_split) -> None:
+    train, test = digits_split
+    for row in tiny_sweep:
+        mse, psnr = _sklearn_pca_metrics(train, test, row["latent_dim"])
+        assert row["pca_mse"] == pytest.approx(mse, rel=1e-9)
+        assert row["pca_psnr"] == pytest.approx(psnr, rel=1e-6)
+
+
+def test_autoencoder_rows_are_finite_and_improve_with_size(tiny_sweep) -> None:
+    assert [row["latent_dim"] for row in tiny_sweep] == [2, 8]
+    for row in tiny_sweep:
+        assert np.isfinite([row["ae_mse"], row["ae_psnr"]]).all() and 0 < row["ae_mse"] < 0.2
+    small, large = tiny_sweep
+    assert large["ae_mse"] < small["ae_mse"] and large["ae_psnr"] > small["ae_psnr"]
+
+
+def test_rows_carry_reconstructions_of_the_same_images(tiny_sweep, digits_split) -> None:
+    train, test = digits_split
+    images = compression.preview_images(test)
+    assert images.shape == (compression.PREVIEW_IMAGES, 1, 8, 8)
+    for row in tiny_sweep:
+        assert row["ae_images"].shape == row["pca_images"].shape == tuple(images.shape)
+        expected = compression.pca_reconstruct(train, images, row["latent_dim"]).numpy()
+        np.testing.assert_array_equal(row["pca_images"], expected)
+        assert 0 <= row["ae_images"].min() and row["ae_images"].max() <= 1
+
+
+@pytest.mark.parametrize(("shape", "k", "bits", "ratio"), [
+    ((1, 8, 8), 8, 8, 8.0), ((1, 8, 8), 8, 16, 4.0), ((1, 8, 8), 2, 8, 32.0),
+    ((1, 32, 32), 16, 8, 64.0), ((1, 32, 32), 16, 16, 32.0), ((3, 32, 32), 3, 16, 512.0),
+])
+def test_compression_ratio(shape, k, bits, ratio) -> None:
+    assert compression_ratio(shape, k, bits) == ratio
+
+
+def test_rows_record_both_ratios(tiny_sweep) -> None:
+    for row in tiny_sweep:
+        assert row["ratio_8bit"] == 64 / row["latent_dim"] and row["ratio_16bit"] == 32 / row["latent_dim"]
+
+
+@pytest.mark.parametrize("bits", [4, 32])
+def test_compression_ratio_refuses_other_widths(bits) -> None:
+    with pytest.raises(ValueError, match="bits must be one of"):
+        compression_ratio((1, 8, 8), 8, bits)
+
+
+@pytest.mark.parametrize("dims", [[], [0], [65]])
+def test_rate_distortion_refuses_bad_sizes(digits_split, dims) -> None:
+    train, test = digits_split
+    with pytest.raises(ValueError, match="latent_dims"):
+        rate_distortion("ae", train, test, dims, epochs=1)
+
+
+def test_progress_is_reported_per_epoch_and_per_model(digits_split) -> None:
+    train, test = digits_split
+    events = []
+    rows = rate_distortion("ae", train.subset(range(200)), test.subset(range(50)), [2, 4], epochs=2,
+                           progress=events.append)
+    models = [e for e in events if e.event == "model"]
+    assert [(e.done, e.total, e.latent_dim) for e in models] == [(1, 2, 2), (2, 2, 4)]
+    assert len(events) == 6 and events[-1].fraction == 1.0 and len(rows) == 2
+
+
+def test_stop_ends_the_sweep_with_the_rows_so_far(digits_split) -> None:
+    train, test = digits_split
+    stop = threading.Event()
+
+    def stop_after_first_model(progress: compression.SweepProgress) -> None:
+        if progress.event == "model":
+            stop.set()
+
+    rows = rate_distortion("ae", train.subset(range(200)), test.subset(range(50)), [2, 4, 8], epochs=2,
+                           progress=stop_after_first_model, stop=stop)
+    assert [row["latent_dim"] for row in rows] == [2]
+
+
+def test_sweep_job_runs_in_the_background() -> None:
+    small = aecore.load_dataset("digits").subset(range(300))
+    job = compression.SweepJob(small, "vae", [2, 4], epochs=2).start()
+    assert job.wait(timeout=120)
+    assert job.error is None and [row["latent_dim"] for row in job.rows] == [2, 4] and job.fraction == 1.0
+
+
+@pytest.mark.parametrize("dataset", list(compression.SWEEP_RECIPES))
+def test_shipped_sweeps_are_small_and_complete(dataset) -> None:
+    path = compression.sweep_path(dataset)
+    assert path.stat().st_size < 500_000
+    sweep = compression.load_sweep(dataset)
+    recipe = compression.SWEEP_RECIPES[dataset]
+    assert sweep["recipe"] == recipe and [r["latent_dim"] for r in sweep["rows"]] == recipe["latent_dims"]
+    train, test = aecore.load_dataset(dataset).split(0.2, seed=0)
+    np.testing.assert_allclose(sweep["images"], compression.preview_images(test).numpy(), atol=1 / 255)
+    last = sweep["rows"][-1]
+    assert last["pca_mse"] == pytest.approx(aecore.pca_baseline(train, test, last["latent_dim"])["mse"], rel=1e-9)
+    for row in sweep["rows"]:
+        assert row["ae_images"].shape == row["pca_images"].shape == sweep["images"].shape
+
+
+def test_load_sweep_says_how_to_build_a_missing_one(tmp_path) -> None:
+    with pytest.raises(ValueError, match="bench/rate_distortion.py"):
+        compression.load_sweep("digits", root=tmp_path)

@@ -1,0 +1,175 @@
+"""The anomaly page's app side: the one-class training job in the session, cached scores, figures.
+
+Scores are cached on the dataset, the normal classes and a key of the model's weights, so moving
+the threshold only recounts (STACK.md: modules reach the caches as `_`-prefixed arguments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+import torch
+
+import aecore
+from aecore import anomaly
+from ui.cache import load_dataset
+from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key
+from ui.gallery import compose_grid
+from ui.state import ActiveModel
+
+JOB_KEY = "anomaly_job"  # (dataset, normal classes, TrainingJob) of this session's latest one-class model
+VALIDATION_FRACTION = 0.1  # of the normal training images, held out by the job to watch for overfitting
+TRAINING_THREADS = 1  # see ui/training.py: one thread is far faster on a shared CPU
+AE_COLOR, PCA_COLOR = "#1f77b4", "#ff7f0e"
+NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
+
+
+@dataclass
+class Scored:
+    """Every test image scored by the autoencoder and by PCA, with the truth."""
+
+    scores: np.ndarray  # (N,) autoencoder per-pixel MSE
+    pca_scores: np.ndarray  # (N,) PCA's, same k as the code size
+    is_anomaly: np.ndarray  # (N,) bool
+    roc: dict[str, Any]
+    pca_roc: dict[str, Any]
+    k: int
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def split(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.ndarray]:
+    """(normal training images, test images, is_anomaly) of the active dataset's usual split."""
+    return anomaly.one_class_split(load_dataset(dataset), normal, TEST_FRACTION, SPLIT_SEED)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def estimated_seconds(dataset: str, normal: tuple[int, ...]) -> float:
+    """Seconds the one-class recipe should take here, from a few timed training steps."""
+    train = split(dataset, normal)[0]
+    recipe = anomaly.one_class_recipe(dataset)
+    return anomaly.seconds_per_epoch(train, recipe) * recipe["epochs"] * (1 - VALIDATION_FRACTION)
+
+
+def start_training(dataset: str, normal: tuple[int, ...]) -> aecore.TrainingJob:
+    """Train the one-class recipe on the normal training images in the background."""
+    recipe = anomaly.one_class_recipe(dataset)
+    job = aecore.TrainingJob(split(dataset, normal)[0], recipe["kind"], arch=recipe["arch"],
+                             latent_dim=recipe["latent_dim"], epochs=recipe["epochs"],
+                             batch_size=recipe["batch_size"], lr=recipe["lr"],
+                             test_fraction=VALIDATION_FRACTION, threads=TRAINING_THREADS)
+    previous = st.session_state.get(JOB_KEY)
+    if previous is not None and not previous[2].finished:
+        previous[2].stop()
+    st.session_state[JOB_KEY] = (dataset, normal, job.start())
+    return job
+
+
+def current_job(dataset: str, normal: tuple[int, ...]) -> aecore.TrainingJob | None:
+    """The session's one-class job if it was trained for these normal classes of this dataset."""
+    entry = st.session_state.get(JOB_KEY)
+    return entry[2] if entry is not None and entry[:2] == (dataset, normal) else None
+
+
+def job_model_key(job: aecore.TrainingJob) -> str:
+    return f"one-class:{id(job)}"
+
+
+@st.cache_data(show_spinner="Scoring every test image…", max_entries=32)
+def scored(dataset: str, normal: tuple[int, ...], key: str, _model: aecore.Autoencoder) -> Scored:
+    train, test, is_anomaly = split(dataset, normal)
+    scores = anomaly.anomaly_scores(_model, test)
+    k = min(_model.config.latent_dim, len(train))
+    pca = anomaly.pca_scores(train, test, k)
+    return Scored(scores, pca, is_anomaly, anomaly.roc(scores, is_anomaly), anomaly.roc(pca, is_anomaly), k)
+
+
+def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> Scored:
+    return scored(dataset, normal, model_key(active), active.model)
+
+
+def score_job(dataset: str, normal: tuple[int, ...], job: aecore.TrainingJob) -> Scored:
+    model = job.model.cpu()
+    return scored(dataset, normal, job_model_key(job), model)
+
+
+def default_threshold(result: Scored) -> float:
+    """The 95th percentile of the normal test images' scores: about 5% false alarms."""
+    return float(np.quantile(result.scores[~result.is_anomaly], 0.95))
+
+
+def verdict(result: Scored) -> str:
+    """Whether the autoencoder earns its place over PCA on this split, in a sentence."""
+    gap = result.roc["auroc"] - result.pca_roc["auroc"]
+    if abs(gap) < 0.001:
+        return f"The autoencoder and PCA with {result.k} components are as good as each other here: PCA is enough."
+    if gap > 0:
+        return f"The autoencoder beats PCA with {result.k} components here by {gap:.3f} AUROC."
+    return f"PCA with {result.k} components beats the autoencoder here by {-gap:.3f} AUROC: PCA is enough."
+
+
+def histogram_figure(result: Scored, threshold: float) -> go.Figure:
+    figure = go.Figure()
+    bins = {"start": 0.0, "end": float(result.scores.max()) * 1.001, "size": float(result.scores.max()) / 60}
+    for name, mask, color in (("normal", ~result.is_anomaly, NORMAL_COLOR),
+                              ("anomalous", result.is_anomaly, ANOMALY_COLOR)):
+        figure.add_histogram(x=result.scores[mask], name=f"{name} ({int(mask.sum())})", xbins=bins,
+                             marker_color=color, opacity=0.6, histnorm="probability")
+    figure.add_vline(x=threshold, line_dash="dash", line_color="black",
+                     annotation_text=f"threshold {threshold:.4f}", annotation_position="top right")
+    figure.update_layout(barmode="overlay", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         xaxis_title="anomaly score (reconstruction MSE per pixel)",
+                         yaxis_title="share of the class", legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def roc_figure(result: Scored, threshold: float) -> go.Figure:
+    figure = go.Figure()
+    for name, curve, color in ((f"autoencoder (AUROC {result.roc['auroc']:.3f})", result.roc, AE_COLOR),
+                               (f"PCA, k={result.k} (AUROC {result.pca_roc['auroc']:.3f})", result.pca_roc, PCA_COLOR)):
+        figure.add_scatter(x=curve["fpr"], y=curve["tpr"], name=name, mode="lines", line={"color": color})
+    figure.add_scatter(x=[0, 1], y=[0, 1], name="chance", mode="lines", line={"color": "gray", "dash": "dot"})
+    counts = anomaly.confusion(result.scores, result.is_anomaly, threshold)
+    fpr = counts["fp"] / max(1, counts["fp"] + counts["tn"])
+    recall = counts["tp"] / max(1, counts["tp"] + counts["fn"])
+    figure.add_scatter(x=[fpr], y=[recall], name="the threshold", mode="markers",
+                       marker={"color": "black", "size": 10})
+    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         xaxis_title="false positive rate", yaxis_title="true positive rate (recall)",
+                         legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def heat(error: torch.Tensor) -> torch.Tensor:
+    """|error| (N, C, H, W) in [0, 1] -> an RGB 'hot' map (N, 3, H, W): black, red, yellow, white."""
+    e = error.abs().mean(1, keepdim=True).clamp(0, 1)
+    return torch.cat([(3 * e).clamp(0, 1), (3 * e - 1).clamp(0, 1), (3 * e - 2).clamp(0, 1)], dim=1)
+
+
+def _rgb(images: torch.Tensor) -> torch.Tensor:
+    return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
+
+
+def extremes_image(dataset: str, normal: tuple[int, ...], model: aecore.Autoencoder, result: Scored,
+                   count: int, most: bool) -> tuple[np.ndarray, list[str]]:
+    """The `count` most (or least) anomalous test images over their reconstructions and error maps,
+    as one picture, and a caption per column (class and score)."""
+    test = split(dataset, normal)[1]
+    order = np.argsort(result.scores)
+    index = order[::-1][:count] if most else order[:count]
+    x = test.images[index.copy()]
+    x_hat = anomaly.reconstructions(model, x)
+    grid = compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat(x_hat - x)]), ncols=len(index), tile_px=56)
+    labels = [f"{test.classes[int(test.labels[i])]}: {result.scores[i]:.4f}" for i in index]
+    return grid, labels
+
+
+def upload_verdict(model: aecore.Autoencoder, image: torch.Tensor, threshold: float) -> tuple[float, np.ndarray]:
+    """(score, picture of the image, its reconstruction and error map) of one uploaded image."""
+    x = image[None]
+    x_hat = anomaly.reconstructions(model, x)
+    score = float(anomaly.anomaly_scores(model, x)[0])
+    return score, compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat(x_hat - x)]), ncols=3, tile_px=112)

@@ -1,0 +1,110 @@
+"""The Feature extraction page's app side: the cached probe table, its chart and the codes as CSV.
+
+The probe (`aecore.probe.linear_probe`) and the codes are cached on the dataset and a key naming the
+model's weights (the model itself reaches the cache as an `_`-prefixed argument, STACK.md); the
+controls only filter what is drawn, so they rerun from the cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import aecore
+from aecore.probe import CLASSIFIERS, LABEL_COUNTS, REPRESENTATIONS, linear_probe
+from ui import state
+from ui.cache import load_dataset
+from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key
+
+REPRESENTATION_NAMES = {"autoencoder": "autoencoder", "pca": "PCA", "pixels": "pixels"}
+CLASSIFIER_NAMES = {"logistic": "logistic regression", "knn": "k-nearest neighbours"}
+COLORS = {"autoencoder": "#d62728", "pca": "#1f77b4", "pixels": "#7f7f7f"}
+DASHES = {"logistic": "solid", "knn": "dot"}
+
+
+@st.cache_resource(show_spinner=False)
+def splits(dataset: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.ndarray, np.ndarray]:
+    """(train, test, train positions, test positions) of the split the zoo's models were scored on."""
+    full = load_dataset(dataset)
+    train_index, test_index = full.split_indices(TEST_FRACTION, SPLIT_SEED)
+    train, test = full.split(TEST_FRACTION, seed=SPLIT_SEED)
+    return train, test, train_index, test_index
+
+
+@st.cache_data(show_spinner="Training the classifiers on codes, PCA and pixels…", max_entries=32)
+def _probe(dataset: str, key: str, _model: aecore.Autoencoder, repeats: int) -> dict[str, Any]:
+    train, test, _, _ = splits(dataset)
+    return linear_probe(_model, train, test, LABEL_COUNTS, repeats=repeats)
+
+
+def probe(dataset: str, active: state.ActiveModel, repeats: int) -> dict[str, Any]:
+    """`linear_probe` of the active model at 10, 100 and all labels per class (cached)."""
+    return _probe(dataset, model_key(active), active.model, repeats)
+
+
+def column_name(count: str) -> str:
+    """The table's column for a label count: "10 per class", ..., "all labels"."""
+    return "all labels" if count == "all" else f"{count} per class"
+
+
+def table(result: dict[str, Any], classifiers: list[str]) -> pd.DataFrame:
+    """Test accuracy (%), one row per representation and classifier, one column per label count."""
+    rows = [{"representation": REPRESENTATION_NAMES[r], "classifier": CLASSIFIER_NAMES[c],
+             **{column_name(count): 100 * result["accuracy"][r][c][count] for count in result["label_counts"]}}
+            for r in REPRESENTATIONS for c in CLASSIFIERS if c in classifiers]
+    return pd.DataFrame(rows)
+
+
+def chart(result: dict[str, Any], classifiers: list[str]) -> dict:
+    """Accuracy against labels per class, one line per representation and classifier; the error bars
+    are the spread (std) over the seeded draws."""
+    stds = {(row["representation"], row["classifier"], row["labels_per_class"]): row["std"] for row in result["rows"]}
+    x = result["label_counts"]
+    lines = [{"type": "scatter", "mode": "lines+markers", "x": x,
+              "name": f"{REPRESENTATION_NAMES[r]}, {CLASSIFIER_NAMES[c]}",
+              "y": [100 * result["accuracy"][r][c][count] for count in x],
+              "error_y": {"type": "data", "array": [100 * stds[r, c, count] for count in x], "visible": True},
+              "line": {"color": COLORS[r], "dash": DASHES[c]}}
+             for r in REPRESENTATIONS for c in CLASSIFIERS if c in classifiers]
+    return {"data": lines, "layout": {
+        "height": 420, "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "xaxis": {"title": {"text": "labelled training images per class"}, "type": "category"},
+        "yaxis": {"title": {"text": "test accuracy (%)"}},
+        "legend": {"orientation": "h", "y": -0.2},
+    }}
+
+
+def gap_text(result: dict[str, Any], classifier: str) -> str:
+    """One sentence: how far the codes are ahead of PCA at the fewest and at all labels."""
+    accuracy = result["accuracy"]
+    fewest, every = result["label_counts"][0], result["label_counts"][-1]
+    gaps = [100 * (accuracy["autoencoder"][classifier][c] - accuracy["pca"][classifier][c]) for c in (fewest, every)]
+    return (f"With {CLASSIFIER_NAMES[classifier]}, the codes are {gaps[0]:+.1f} points against PCA of the same size "
+            f"at {fewest} labels per class and {gaps[1]:+.1f} with {every} labels.")
+
+
+@st.cache_data(show_spinner="Encoding the dataset…", max_entries=16)
+def _codes_csv(dataset: str, key: str, _model: aecore.Autoencoder) -> bytes:
+    train, test, train_index, test_index = splits(dataset)
+    parts = []
+    for split, images, index in (("train", train, train_index), ("test", test, test_index)):
+        z = aecore.latent.encode_dataset(_model, images)  # (N, d)
+        frame = pd.DataFrame(z, columns=[f"z{i}" for i in range(z.shape[1])])
+        frame.insert(0, "label", images.labels.numpy() if images.labels is not None else -1)
+        frame.insert(0, "split", split)
+        frame.insert(0, "index", index)
+        parts.append(frame)
+    return pd.concat(parts).sort_values("index").to_csv(index=False).encode()
+
+
+def codes_csv(dataset: str, active: state.ActiveModel) -> bytes:
+    """The codes of every image as CSV: index (position in the dataset), split, label, z0..zk."""
+    return _codes_csv(dataset, model_key(active), active.model)
+
+
+def csv_name(active: state.ActiveModel, dataset: str) -> str:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in active.name).strip("-.") or "model"
+    return f"{safe}-{dataset}-codes.csv"
