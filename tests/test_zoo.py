@@ -125,3 +125,18 @@ def test_ae_codes_are_as_useful_as_pca_codes(digits):
     ae_accuracy = accuracy(lambda d: aecore.latent.encode_dataset(model, d))
     pca_accuracy = accuracy(lambda d: pca.transform(d.images.flatten(1).numpy()))
     assert ae_accuracy >= pca_accuracy
+
+
+def test_shapes_beta_vae_gives_x_y_and_scale_a_unit_each():
+    # The traversal page's promise: on shapes, each of these factors moves one unit of the code.
+    entry = aecore.pretrained_entry("shapes-beta-vae-6")
+    latent = aecore.load_latent("shapes-beta-vae-6")
+    factors = aecore.load_dataset("shapes", **entry["dataset_options"]).subset(latent["index"]).factors
+    names = ("x", "y", "scale")
+    corr = np.abs(np.array([[np.corrcoef(latent["codes"][:, j], factors[f].numpy())[0, 1]
+                             for j in range(latent["codes"].shape[1])] for f in names]))  # (factor, unit)
+    units = corr.argmax(1)
+    assert len(set(units)) == 3, corr.round(2)  # three different units
+    for i, unit in enumerate(units):
+        assert corr[i, unit] >= 0.8, (names[i], corr.round(2))
+        assert np.delete(corr[:, unit], i).max() <= 0.3, (names[i], corr.round(2))  # and only that factor

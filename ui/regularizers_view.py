@@ -17,7 +17,7 @@ from ui.models import pretrained_model, pretrained_names
 # What each section compares, by zoo suffix: "<dataset>-<suffix>". The plain ae comes first.
 SPARSE = ("ae-8", "sparse-l1-16", "sparse-kl-16")
 CONTRACTIVE = ("ae-8", "contractive-8")
-VARIATIONAL = ("vae-8", "beta-vae-8")
+VARIATIONAL = ("vae-8", "beta-vae-8", "beta-vae-6")  # shapes' beta-VAE has a 6-D code
 WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits: seconds on one CPU thread
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
