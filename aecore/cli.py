@@ -14,7 +14,6 @@ import shlex
 import sys
 import time
 import typing
-from pathlib import Path
 from typing import Any, Sequence
 
 import torch
@@ -24,6 +23,7 @@ from aecore.data import load_dataset, list_datasets
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, create_model, list_archs, list_models
 from aecore.models.registry import model_class
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.train import Progress, fit
 
 # Set by the parser itself, or not options a user chooses (callbacks are code, stop is an Event).
@@ -72,8 +72,8 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--model", default="ae", choices=list_models(), help="the model kind")
     parser.add_argument("--arch", default="mlp", choices=list_archs())
     parser.add_argument("--latent-dim", type=int, default=8)
-    parser.add_argument("--test-fraction", type=float, default=0.2, help="held out for evaluation")
-    parser.add_argument("--split-seed", type=int, default=0)
+    parser.add_argument("--test-fraction", type=float, default=TEST_FRACTION, help="held out for evaluation")
+    parser.add_argument("--split-seed", type=int, default=SPLIT_SEED)
     parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--threads", type=int, default=1,
@@ -194,8 +194,8 @@ def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
     same = name == recorded.get("dataset")
     dataset = load_dataset(name, **(saved.get("dataset_options", {}) if same else {}))
     split = saved.get("split", {}) if same else {}
-    fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", 0.2)
-    seed = args.split_seed if args.split_seed is not None else split.get("seed", 0)
+    fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", TEST_FRACTION)
+    seed = args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED)
     train, test = dataset.split(fraction, seed=seed)
     metrics = evaluate(model, test)
     k = model.config.latent_dim

@@ -13,7 +13,7 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -24,7 +24,7 @@ from sklearn.decomposition import PCA
 from aecore.data import ImageDataset, load_dataset
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import Autoencoder, create_model
-from aecore.pretrained import pretrained_root
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
 from aecore.train import Progress, fit
 
 CODE_BITS = (8, 16)  # how a code's numbers may be stored (quantized to 8 or 16 bits each)
@@ -38,7 +38,6 @@ SWEEP_RECIPES: dict[str, dict[str, Any]] = {
     "shapes": {"kind": "ae", "arch": "conv", "latent_dims": [2, 4, 8, 16], "epochs": 3,
                "batch_size": 128, "lr": 2e-3},
 }
-TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the zoo's split
 
 SweepCallback = Callable[["SweepProgress"], None]
 

@@ -6,8 +6,8 @@ from aecore import anomaly
 from aecore.jobs import FAILED
 from ui import anomaly_view as view
 from ui import state
-from ui.cache import load_dataset
-from ui.denoise_view import model_key, read_upload
+from ui.cache import load_dataset, model_key
+from ui.denoise_view import read_upload
 from ui.training import format_seconds
 
 ONE_CLASS, ACTIVE = "Train on the normal classes only", "The active model as it is"

@@ -46,7 +46,7 @@ with map_col:
                             config={"scrollZoom": True, "displaylogo": False})
 rows, spot = view.picked(event)
 if rows:
-    st.session_state[view.SELECTION_KEY] = rows
+    st.session_state[state.SELECTION_KEY] = rows
 
 with side_col:
     if rows:

@@ -118,6 +118,30 @@ def screenshot(page, name: str) -> Path:
 
 
 # --- AppTest helpers shared by the page tests --------------------------------------------------
+APP = str(REPO_ROOT / "app.py")
+APPTEST_TIMEOUT_S = 120  # a page's first run imports torch and may run its models at every setting
+
+
+def open_page(page: str, *, model=None, dataset: str | None = None):
+    """Run `app.py` once, as a browser's first load does, make `model` (a pretrained name or an
+    `ui.state.ActiveModel`) or `dataset` active, then run `page` (a path under pages/) alone, as
+    AppTest does after `switch_page` (STACK.md). Fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui import models, state
+
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S).run()
+    if model is not None:
+        active = models.pretrained_model(model) if isinstance(model, str) else model
+        at.session_state[state.MODEL_KEY] = active
+        at.session_state[state.DATASET_KEY] = active.dataset
+    if dataset is not None:
+        at.session_state[state.DATASET_KEY] = dataset
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def widget(elements, label: str):
     """The widget whose label starts with `label` (found again after every run: AppTest rebuilds them)."""
     return next(element for element in elements if element.label.startswith(label))

@@ -6,29 +6,19 @@ After `switch_page` AppTest runs the page file alone (STACK.md), so its state co
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
 from aecore import compression
 from ui import compression_view as view
-from ui import state
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/compression.py"
-TIMEOUT_S = 120
 
 
-def open_page(dataset: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    if dataset is not None:
-        at.session_state[state.DATASET_KEY] = dataset
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_compression(dataset: str | None = None) -> AppTest:
+    return open_page(PAGE, dataset=dataset)
 
 
 def curves(at: AppTest) -> dict[str, dict]:
@@ -38,7 +28,7 @@ def curves(at: AppTest) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def page() -> AppTest:
-    return open_page()
+    return open_compression()
 
 
 def test_opens_and_draws_both_curves_from_the_shipped_sweep(page) -> None:
@@ -67,13 +57,13 @@ def test_code_width_changes_the_ratios(page) -> None:
 
 
 def test_follows_the_active_dataset() -> None:
-    at = open_page("shapes")
+    at = open_compression("shapes")
     assert curves(at)["PCA"]["x"] == [2, 4, 8, 16]
     assert figures(at)[0]["layout"]["xaxis"]["ticktext"][0] == "2<br>512:1"
 
 
 def test_recomputes_a_sweep_in_the_background() -> None:
-    at = open_page()
+    at = open_compression()
     widget(at.selectbox, "Kind").set_value("vae")
     widget(at.multiselect, "Latent sizes").set_value([2, 4])
     widget(at.number_input, "Epochs per size").set_value(2)

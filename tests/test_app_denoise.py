@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,25 +16,17 @@ from PIL import Image
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
 import aecore
 from aecore import lab
-from ui import state
 from ui.ladder_figure import ladder_figure
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/denoise.py"
-TIMEOUT_S = 120  # the first run imports torch and runs the models at every level
 
 
 def open_lab(dataset: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    if dataset is not None:
-        at.session_state[state.DATASET_KEY] = dataset
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, dataset=dataset)
 
 
 def noisy_psnr(at: AppTest) -> float:

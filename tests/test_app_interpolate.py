@@ -5,26 +5,19 @@ After `switch_page` AppTest runs the page file alone (STACK.md), so its state co
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
-from ui import generate_view
+from ui import state
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/interpolate.py"
-TIMEOUT_S = 120
 
 
 @pytest.fixture
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE)
 
 
 def test_opens_with_its_controls_a_strip_a_slider_figure_and_a_map(page):
@@ -55,14 +48,13 @@ def test_frames_and_mode_change_what_is_shown(page):
     assert before[0]["data"][0]["source"] != strip["data"][0]["source"]
 
 
-@pytest.mark.parametrize("key", generate_view.SELECTION_KEYS)
-def test_pick_by_index_and_the_latent_map_selection(page, key):
+def test_pick_by_index_and_the_latent_map_selection(page):
     at = page
     widget(at.radio, "Pick two images").set_value("by index").run()
     widget(at.number_input, "Index of the second").set_value(7).run()
     assert not at.exception
     assert "#7" in at.caption[0].value or "#7" in figures(at)[0]["layout"]["title"]["text"]
-    at.session_state[key] = [3, 11, 20]
+    at.session_state[state.SELECTION_KEY] = [3, 11, 20]
     at.run()
     assert widget(at.radio, "Pick two images").options[0] == "latent map selection"
     widget(at.radio, "Pick two images").set_value("latent map selection").run()

@@ -8,31 +8,23 @@ AppTest cannot click a plotly chart: the selection event is fed to `ui.latent_ma
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from conftest import open_page
 
 import aecore
 from ui import latent_map_view as view
 from ui import state
 from ui.models import pretrained_model
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/latent_map.py"
-TIMEOUT_S = 120
 
 
 def open_map(model: state.ActiveModel | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    if model is not None:
-        at.session_state[state.MODEL_KEY] = model
-        at.session_state[state.DATASET_KEY] = model.dataset
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, model=model)
 
 
 def the_map(at: AppTest) -> dict:

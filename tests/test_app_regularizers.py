@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
-from ui import models, state
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/regularizers.py"
-TIMEOUT_S = 120
 
 
-def open_page(model: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    if model is not None:
-        at.session_state[state.MODEL_KEY] = models.pretrained_model(model)
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_this(model: str | None = None) -> AppTest:
+    return open_page(PAGE, model=model)
 
 
 def titles(at: AppTest) -> list[str]:
@@ -29,7 +18,7 @@ def titles(at: AppTest) -> list[str]:
 
 
 def test_page_shows_every_section_with_formulas_and_charts():
-    at = open_page()
+    at = open_this()
     headers = [h.value for h in at.header]
     assert headers == ["Sparsity", "Contraction", "VAE: KL per dimension, β and warm-up", "Overfitting"]
     assert len(at.latex) == 4
@@ -43,7 +32,7 @@ def test_page_shows_every_section_with_formulas_and_charts():
 
 
 def test_threshold_slider_changes_the_active_fractions():
-    at = open_page()
+    at = open_this()
     before = [m.value for m in at.metric][:3]
     widget(at.slider, "Active threshold").set_value(0.3).run()
     assert not at.exception
@@ -52,7 +41,7 @@ def test_threshold_slider_changes_the_active_fractions():
 
 
 def test_warmup_button_trains_both_and_draws_kl():
-    at = open_page("digits-vae-8")
+    at = open_this("digits-vae-8")
     assert any(t.startswith("KL per dimension (test set)") for t in titles(at))
     widget(at.select_slider, "β of the small VAE").set_value(2.0).run()
     at.button[0].click().run()

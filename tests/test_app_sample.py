@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
-from ui import models, state
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/sample.py"
-TIMEOUT_S = 120
 
 
-def open_page(model: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    if model is not None:
-        at.session_state[state.MODEL_KEY] = models.pretrained_model(model)
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+def open_this(model: str | None = None) -> AppTest:
+    return open_page(PAGE, model=model)
 
 
 def test_plain_autoencoder_shows_both_gaussians_and_says_why():
-    at = open_page()
+    at = open_this()
     assert at.title[0].value == "Sample & traverse"
     charts = figures(at)
     titles = [c["layout"]["title"]["text"] for c in charts]
@@ -41,7 +29,7 @@ def test_plain_autoencoder_shows_both_gaussians_and_says_why():
 
 
 def test_vae_samples_follow_temperature_seed_and_the_button():
-    at = open_page("digits-vae-8")
+    at = open_this("digits-vae-8")
     charts = figures(at)
     assert charts[0]["layout"]["title"]["text"] == "N(0, T² I), T = 1.00, seed 0"
     assert charts[2]["layout"]["title"]["text"].startswith("KL per unit") and len(charts[2]["data"][0]["y"]) == 8

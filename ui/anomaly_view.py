@@ -16,8 +16,8 @@ import torch
 
 import aecore
 from aecore import anomaly
-from ui.cache import load_dataset
-from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from ui.cache import load_dataset, model_key
 from ui.gallery import compose_grid
 from ui.state import ActiveModel
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
 import aecore
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.gallery import class_gallery
-from ui.state import OFFLINE_DATASETS
+from ui.state import OFFLINE_DATASETS, ActiveModel
 
 
 @st.cache_resource(show_spinner="Loading dataset…")
@@ -28,3 +31,26 @@ def gallery_image(name: str, per_class: int, seed: int) -> np.ndarray:
     """The class gallery of dataset `name` as an (H, W, 3) uint8 array, see `class_gallery`."""
     dataset = load_dataset(name)
     return class_gallery(dataset.images, dataset.labels, len(dataset.classes), per_class, seed)
+
+
+@st.cache_resource(show_spinner=False)
+def train_test_split(name: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset]:
+    """(train, test) of dataset `name` as the zoo's models were trained and scored on it; the test
+    images are the ones every page shows. Shared by all sessions (read-only)."""
+    return load_dataset(name).split(TEST_FRACTION, seed=SPLIT_SEED)
+
+
+def test_split(name: str) -> aecore.ImageDataset:
+    """The held-out images of dataset `name` (see `train_test_split`)."""
+    return train_test_split(name)[1]
+
+
+def model_key(active: ActiveModel) -> str:
+    """A cache key that changes whenever the weights do: the zoo's name, or a hash of the weights of
+    a trained or uploaded model (a retrained model may keep its display name)."""
+    if active.source == "pretrained":
+        return f"pretrained:{active.name}"
+    digest = hashlib.blake2b(digest_size=16)
+    for tensor in active.model.state_dict().values():
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return f"{active.source}:{active.name}:{digest.hexdigest()}"

@@ -8,7 +8,6 @@ a key that identifies their weights (STACK.md: tensors and modules cannot be has
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import streamlit as st
@@ -17,11 +16,10 @@ import torch
 import aecore
 from aecore import lab
 from ui import state
-from ui.cache import load_dataset
+from ui.cache import model_key, test_split
 from ui.ladder_figure import at_level, ladder_figure, psnr_curve_figure
 from ui.models import pretrained_entries, pretrained_model
 
-TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the split the zoo's models were scored on: their test images
 CURVE_IMAGES = 200  # test images behind the PSNR curve: a steady mean, still quick to compute
 DEFAULT_LEVEL = 0.3  # the level the zoo's denoising models were trained at
 UPLOAD_COLUMN = "your image"
@@ -34,12 +32,6 @@ class LabView:
     figure: dict  # ladder_figure's dict, all frames
     levels: list[float]
     mean_psnr: dict[str, list[float]]  # lab.NOISY and each model -> mean over the shown test images
-
-
-@st.cache_resource(show_spinner=False)
-def test_split(dataset: str) -> aecore.ImageDataset:
-    """The active dataset's held-out images (shared, read-only)."""
-    return load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)[1]
 
 
 def _active_or_none() -> state.ActiveModel | None:
@@ -84,17 +76,6 @@ def chosen_models(model_a: str, model_b: str | None) -> list[state.ActiveModel]:
     """Model A, and model B unless it is missing or the same model."""
     names = [model_a] + ([model_b] if model_b not in (None, model_a) else [])
     return [resolve_model(name) for name in names]
-
-
-def model_key(active: state.ActiveModel) -> str:
-    """A cache key that changes whenever the weights do: the zoo's name, or a hash of the weights of
-    a trained or uploaded model (a retrained model may keep its display name)."""
-    if active.source == "pretrained":
-        return f"pretrained:{active.name}"
-    digest = hashlib.blake2b(digest_size=16)
-    for tensor in active.model.state_dict().values():
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return f"{active.source}:{active.name}:{digest.hexdigest()}"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

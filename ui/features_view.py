@@ -16,8 +16,8 @@ import streamlit as st
 import aecore
 from aecore.probe import CLASSIFIERS, LABEL_COUNTS, REPRESENTATIONS, linear_probe
 from ui import state
-from ui.cache import load_dataset
-from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from ui.cache import load_dataset, model_key, train_test_split
 
 REPRESENTATION_NAMES = {"autoencoder": "autoencoder", "pca": "PCA", "pixels": "pixels"}
 CLASSIFIER_NAMES = {"logistic": "logistic regression", "knn": "k-nearest neighbours"}
@@ -28,10 +28,8 @@ DASHES = {"logistic": "solid", "knn": "dot"}
 @st.cache_resource(show_spinner=False)
 def splits(dataset: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.ndarray, np.ndarray]:
     """(train, test, train positions, test positions) of the split the zoo's models were scored on."""
-    full = load_dataset(dataset)
-    train_index, test_index = full.split_indices(TEST_FRACTION, SPLIT_SEED)
-    train, test = full.split(TEST_FRACTION, seed=SPLIT_SEED)
-    return train, test, train_index, test_index
+    train_index, test_index = load_dataset(dataset).split_indices(TEST_FRACTION, SPLIT_SEED)
+    return (*train_test_split(dataset), train_index, test_index)
 
 
 @st.cache_data(show_spinner="Training the classifiers on codes, PCA and pixels…", max_entries=32)

@@ -10,12 +10,9 @@ import torch
 from aecore import generate
 from aecore.latent import encode_dataset, interpolate, project
 from ui import state
-from ui.denoise_view import model_key, test_split
+from ui.cache import model_key, test_split
 from ui.frame_figure import slider_figure, still_figure
 
-# Test-set rows a selection on the Latent map page hands over: the key the issue names, then the one
-# pages/latent_map.py writes today.
-SELECTION_KEYS = ("latent_selection", "latent_map_selection")
 SWEEP = np.linspace(-3, 3, 7)  # the traversal grid, in standard deviations
 DRAG_SWEEP = np.linspace(-3, 3, 25)  # the finer sweep behind each drag slider
 SAMPLE_COLUMNS = 8
@@ -46,11 +43,8 @@ def _kl(dataset: str, key: str, _model) -> np.ndarray:
 
 def latent_map_selection(size: int) -> list[int]:
     """The Latent map's selected test rows (those within the test set), or an empty list."""
-    for key in SELECTION_KEYS:
-        rows = st.session_state.get(key)
-        if rows is not None and len(rows) > 0:
-            return [int(r) for r in rows if 0 <= int(r) < size]
-    return []
+    rows = st.session_state.get(state.SELECTION_KEY) or []
+    return [int(r) for r in rows if 0 <= int(r) < size]
 
 
 def pick_pair(dataset: str, how: str, seed: int, classes: tuple[str, str], rows: tuple[int, int]) -> tuple[int, int]:

@@ -21,8 +21,8 @@ from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
 from aecore.latent.jobs import DONE, FAILED, projection_job
 from ui import state
-from ui.cache import load_dataset
-from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key, test_split
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from ui.cache import load_dataset, model_key, test_split
 from ui.gallery import compose_grid
 from ui.latent_map_figure import map_figure
 
@@ -31,7 +31,6 @@ METHOD_LABELS = {"raw": "2-D code", "pca": "PCA", "umap": "UMAP", "tsne": "t-SNE
 JOB_OPTIONS = {"umap": {"n_epochs": 200}, "tsne": {}}  # UMAP's run time is its epochs (STACK.md)
 MANIFOLD_SIZE = 15  # images per side of the manifold grid
 MAX_SHOWN = 32  # selected images drawn beside the map
-SELECTION_KEY = "latent_map_selection"  # the last selection's test rows, for other pages to use
 INVERSE_NOTES = {
     "exact": "exact: the code is the point itself",
     "linear": "through PCA's inverse: the code's part along the two principal axes",

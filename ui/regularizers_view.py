@@ -10,8 +10,7 @@ import streamlit as st
 
 from aecore import inspect_code
 from ui import state
-from ui.cache import load_dataset
-from ui.denoise_view import SPLIT_SEED, TEST_FRACTION, model_key, test_split
+from ui.cache import model_key, test_split, train_test_split
 from ui.models import pretrained_model, pretrained_names
 
 # What each section compares, by zoo suffix: "<dataset>-<suffix>". The plain ae comes first.
@@ -70,7 +69,7 @@ def kl_per_dim(models: list[state.ActiveModel]) -> dict[str, list[float]]:
 
 def run_warmup(beta: float) -> dict[str, dict[str, Any]]:
     """Train the small VAE with and without warm-up on digits, synchronously (a few seconds)."""
-    train, test = load_dataset(WARMUP_DATASET).split(TEST_FRACTION, seed=SPLIT_SEED)
+    train, test = train_test_split(WARMUP_DATASET)
     return inspect_code.warmup_comparison(train, test, beta=beta)
 
 

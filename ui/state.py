@@ -55,6 +55,8 @@ MODEL_WIDGET_KEY = "sidebar_model"
 # Models this session trained or uploaded, by display name, so the sidebar can switch back to them.
 SESSION_MODELS_KEY = "session_models"
 DEFAULT_PRETRAINED = {"digits": "digits-ae-8", "shapes": "shapes-ae-8"}
+# The test-set rows last selected on the Latent map page, for other pages (Interpolate) to use.
+SELECTION_KEY = "latent_selection"
 
 
 @dataclass
