@@ -11,21 +11,22 @@ import streamlit as st
 from aecore import inspect_code
 from ui import state
 from ui.cache import model_key, test_split, train_test_split
-from ui.models import pretrained_model, pretrained_names
+from ui.models import pretrained_entries, pretrained_model
 
-# What each section compares, by zoo suffix: "<dataset>-<suffix>". The plain ae comes first.
-SPARSE = ("ae-8", "sparse-l1-16", "sparse-kl-16")
-CONTRACTIVE = ("ae-8", "contractive-8")
-VARIATIONAL = ("vae-8", "beta-vae-8", "beta-vae-6")  # shapes' beta-VAE has a 6-D code
+# What each section compares: the zoo's models of these kinds (the plain ae comes first in the zoo).
+SPARSE = ("ae", "sparse")
+CONTRACTIVE = ("ae", "contractive")
+VARIATIONAL = ("vae",)
 WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits: seconds on one CPU thread
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
-def compared_models(active: state.ActiveModel, suffixes: tuple[str, ...], kind: str | None = None) -> list[state.ActiveModel]:
-    """The zoo's models `<dataset>-<suffix>` that exist, then the active model when it is none of
-    them (and, with `kind`, only when it is of that kind)."""
-    names = pretrained_names(active.dataset)
-    models = [pretrained_model(f"{active.dataset}-{s}") for s in suffixes if f"{active.dataset}-{s}" in names]
+def compared_models(active: state.ActiveModel, kinds: tuple[str, ...], kind: str | None = None) -> list[state.ActiveModel]:
+    """The active dataset's zoo models of `kinds`, in manifest order, leaving out 2-D codes (those
+    are there for maps); then the active model when it is none of them (and, with `kind`, only
+    when it is of that kind)."""
+    entries = [e for e in pretrained_entries(active.dataset) if e["kind"] in kinds and e["latent_dim"] > 2]
+    models = [pretrained_model(e["name"]) for e in entries]
     if active.name not in {m.name for m in models} and (kind is None or active.model.kind == kind):
         models.append(active)
     return models
