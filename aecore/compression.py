@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -21,6 +20,7 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
+from aecore.background import BackgroundJob
 from aecore.data import ImageDataset, load_dataset
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import Autoencoder, create_model
@@ -217,7 +217,7 @@ def _from_bytes(stored: dict[str, Any]) -> np.ndarray:
 
 
 # --- a sweep in a background thread -------------------------------------------------------------
-class SweepJob:
+class SweepJob(BackgroundJob):
     """Run `rate_distortion` in a daemon thread; read `progress`, `rows`, `error`, `finished`.
 
     Nothing here touches a user interface: an app polls the job from its own thread.
@@ -225,27 +225,14 @@ class SweepJob:
 
     def __init__(self, dataset: ImageDataset, kind: str, latent_dims: Sequence[int], *, threads: int | None = 1,
                  **settings: Any) -> None:
+        super().__init__(name=f"aecore-sweep-{kind}", threads=threads)
         self.dataset_name, self.kind = dataset.name, kind
         self.train, self.test = dataset.split(TEST_FRACTION, seed=SPLIT_SEED)
         self.images = preview_images(self.test)
-        self.latent_dims, self.settings, self.threads = list(latent_dims), settings, threads
-        self.fraction, self.message, self.started = 0.0, "starting", time.perf_counter()
+        self.latent_dims, self.settings = list(latent_dims), settings
+        self.fraction, self.message = 0.0, "starting"
         self.rows: list[dict[str, Any]] | None = None
         self.error: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"aecore-sweep-{kind}", daemon=True)
-
-    def start(self) -> SweepJob:
-        self.started = time.perf_counter()
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self._thread.join(timeout)
-        return self.finished
 
     @property
     def finished(self) -> bool:
@@ -256,18 +243,14 @@ class SweepJob:
         self.message = (f"latent size {state.latent_dim}: epoch {state.epoch}/{state.epochs} "
                         f"({state.done} of {state.total} models done)")
 
-    def _run(self) -> None:
-        previous = torch.get_num_threads()
-        if self.threads is not None:
-            torch.set_num_threads(self.threads)
-        try:
-            rows = rate_distortion(self.kind, self.train, self.test, self.latent_dims, images=self.images,
-                                   progress=self._on_progress, stop=self._stop, **self.settings)
-            self.fraction, self.message, self.rows = 1.0, "done", rows
-        except Exception as error:  # noqa: BLE001 - nobody joins this thread: report, never raise
-            self.error = str(error) or type(error).__name__
-        finally:
-            torch.set_num_threads(previous)
+    def _work(self) -> None:
+        rows = rate_distortion(self.kind, self.train, self.test, self.latent_dims, images=self.images,
+                               progress=self._on_progress, stop=self._stop, **self.settings)
+        self._end_clock()
+        self.fraction, self.message, self.rows = 1.0, "done", rows
+
+    def _failed(self, error: Exception) -> None:
+        self.error = str(error) or type(error).__name__
 
 
 __all__ = ["CODE_BITS", "SWEEP_RECIPES", "SweepJob", "SweepProgress", "build_sweep", "compression_ratio",

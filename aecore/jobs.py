@@ -8,13 +8,13 @@ the job has finished. Nothing here knows about any user interface.
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 
+from aecore.background import BackgroundJob
 from aecore.data import ImageDataset
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import Autoencoder, create_model
@@ -69,7 +69,7 @@ def preview_indices(dataset: ImageDataset, n: int) -> list[int]:
     return [index for _, _, index in sorted(ranked)[:n]]
 
 
-class TrainingJob:
+class TrainingJob(BackgroundJob):
     """Train a new model of `kind` on `dataset` in a daemon thread; see `start`, `snapshot`, `stop`.
 
     The dataset is split as the CLI splits it (`test_fraction`, `split_seed`); the test part is the
@@ -86,6 +86,7 @@ class TrainingJob:
                  lr: float = 1e-3, warmup_epochs: float = 0.0, seed: int = 0, device: str = "auto",
                  test_fraction: float = 0.2, split_seed: int = 0, preview: int = 10,
                  threads: int | None = None) -> None:
+        super().__init__(name=f"aecore-train-{kind}", threads=threads)
         self.dataset_name = dataset.name
         self.train, self.test = dataset.split(test_fraction, seed=split_seed)
         with torch.random.fork_rng(devices=[]):
@@ -97,36 +98,18 @@ class TrainingJob:
         self.fit_options = {"epochs": epochs, "batch_size": batch_size, "lr": lr,
                             "warmup_epochs": warmup_epochs, "seed": seed, "device": device}
         self.split = {"test_fraction": test_fraction, "seed": split_seed}
-        self.threads = threads
         self._preview = self.test.images[preview_indices(self.test, preview)]  # (n, C, H, W)
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._started = time.perf_counter()  # reset by start()
         self._snapshot = JobSnapshot(state=RUNNING, epoch=0, epochs=epochs, batches_done=0,
                                      batches_per_epoch=-(-len(self.train) // batch_size),
                                      originals=self._preview.numpy())
-        self._thread = threading.Thread(target=self._run, name=f"aecore-train-{kind}", daemon=True)
 
-    # --- what the caller uses ---------------------------------------------------------------
-    def start(self) -> TrainingJob:
-        self._started = time.perf_counter()
-        self._thread.start()
-        return self
-
+    # --- what the caller uses (start, stop and wait come from BackgroundJob) ----------------
     def snapshot(self) -> JobSnapshot:
         """The latest progress, safe to read from any thread."""
         with self._lock:
             snapshot = self._snapshot
-        return snapshot if snapshot.finished else replace(snapshot, seconds=time.perf_counter() - self._started)
-
-    def stop(self) -> None:
-        """Ask training to end after the current batch; the weights so far are kept and evaluated."""
-        self._stop.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has finished or `timeout` seconds passed; True if it has finished."""
-        self._thread.join(timeout)
-        return self.snapshot().finished
+        return snapshot if snapshot.finished else replace(snapshot, seconds=self.seconds)
 
     @property
     def finished(self) -> bool:
@@ -151,26 +134,22 @@ class TrainingJob:
         with self._lock:
             self._snapshot = replace(self._snapshot, **changes)
 
-    def _run(self) -> None:
-        previous_threads = torch.get_num_threads()
-        if self.threads is not None:
-            torch.set_num_threads(self.threads)
-        try:
-            self._update(reconstructions=self._reconstruct(), reconstructions_epoch=0)
-            history = fit(self.model, self.train, self.test, callbacks=[self._on_progress], stop=self._stop,
-                          **self.fit_options)
-            self._update(state=EVALUATING, seconds_left=0.0)
-            metrics = evaluate(self.model, self.test)
-            k = min(self.model.config.latent_dim, len(self.train), self.train.images[0].numel())
-            pca = pca_baseline(self.train, self.test, k=k)
-            self._update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=pca,
-                         reconstructions=self._reconstruct(), reconstructions_epoch=len(history.train),
-                         seconds=time.perf_counter() - self._started)
-        except Exception as error:  # noqa: BLE001 - nobody joins this thread: report, never raise
-            message = str(error) or type(error).__name__
-            self._update(state=FAILED, error=message, seconds=time.perf_counter() - self._started)
-        finally:
-            torch.set_num_threads(previous_threads)  # for threads started from now on
+    def _work(self) -> None:
+        self._update(reconstructions=self._reconstruct(), reconstructions_epoch=0)
+        history = fit(self.model, self.train, self.test, callbacks=[self._on_progress], stop=self._stop,
+                      **self.fit_options)
+        self._update(state=EVALUATING, seconds_left=0.0)
+        metrics = evaluate(self.model, self.test)
+        k = min(self.model.config.latent_dim, len(self.train), self.train.images[0].numel())
+        pca = pca_baseline(self.train, self.test, k=k)
+        reconstructions = self._reconstruct()
+        self._end_clock()
+        self._update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=pca,
+                     reconstructions=reconstructions, reconstructions_epoch=len(history.train),
+                     seconds=self.seconds)
+
+    def _failed(self, error: Exception) -> None:
+        self._update(state=FAILED, error=str(error) or type(error).__name__, seconds=self.seconds)
 
     def _on_progress(self, progress: Progress) -> None:
         changes: dict[str, Any] = {

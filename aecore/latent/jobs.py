@@ -11,18 +11,18 @@ Nothing here knows about any user interface: a page polls `job.state` from a tim
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Hashable
 
 import numpy as np
 import torch
 
+from aecore.background import BackgroundJob
 from aecore.latent.projection import METHODS, as_codes, project
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
 
-class ProjectionJob:
+class ProjectionJob(BackgroundJob):
     """Fit `project(Z, method, seed, **options)` in a daemon thread; see `start`, `state`, `result`.
 
     Bad codes or an unknown method raise ValueError here, in the caller's thread; anything that goes
@@ -32,45 +32,26 @@ class ProjectionJob:
     def __init__(self, Z: np.ndarray | torch.Tensor, method: str, seed: int = 0, **options: Any) -> None:
         if method not in METHODS:
             raise ValueError(f"unknown projection method {method!r}; valid methods: {', '.join(METHODS)}")
+        super().__init__(name=f"aecore-project-{method}")
         self.codes = as_codes(Z).copy()  # (N, d); a copy, as the caller may reuse its array meanwhile
         self.method, self.seed, self.options = method, seed, dict(options)
         self.state: str = RUNNING  # running, done or failed; written by the worker thread only
         self.result: Any = None  # the fitted estimator (embedding_ is the (N, 2) map) once done
         self.error: str | None = None  # why it failed
-        self._started: float | None = None
-        self._seconds = 0.0  # the fit's duration, once finished
-        self._thread = threading.Thread(target=self._run, name=f"aecore-project-{method}", daemon=True)
-
-    def start(self) -> ProjectionJob:
-        self._started = time.perf_counter()
-        self._thread.start()
-        return self
 
     @property
     def finished(self) -> bool:
         return self.state in (DONE, FAILED)
 
-    @property
-    def seconds(self) -> float:
-        """Time since the start while running; the fit's duration once finished."""
-        if self.finished or self._started is None:
-            return self._seconds
-        return time.perf_counter() - self._started
+    def _work(self) -> None:
+        result = project(self.codes, self.method, seed=self.seed, **self.options)
+        self.result = result  # result before state: a reader that sees "done" always finds it there
+        self._end_clock()
+        self.state = DONE
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job has finished or `timeout` seconds passed; True if it has finished."""
-        self._thread.join(timeout)
-        return self.finished
-
-    def _run(self) -> None:
-        try:
-            result = project(self.codes, self.method, seed=self.seed, **self.options)
-            # result before state: a reader that sees "done" always finds the result there
-            self.result, self._seconds = result, time.perf_counter() - self._started
-            self.state = DONE
-        except Exception as error:  # noqa: BLE001 - nobody joins this thread: report, never raise
-            self.error, self._seconds = f"{type(error).__name__}: {error}", time.perf_counter() - self._started
-            self.state = FAILED
+    def _failed(self, error: Exception) -> None:
+        self.error = f"{type(error).__name__}: {error}"
+        self.state = FAILED
 
 
 _jobs: dict[tuple, ProjectionJob] = {}
