@@ -4,16 +4,13 @@ slider drives the confusion counts. After `switch_page` the page runs alone (STA
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/anomaly.py"
-TIMEOUT_S = 120
 
 
 def counts(at: AppTest) -> dict[str, int]:
@@ -23,10 +20,7 @@ def counts(at: AppTest) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def anomaly_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE)
 
 
 def test_opens_and_waits_for_training(anomaly_page):

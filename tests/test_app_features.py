@@ -4,29 +4,23 @@ change them. After `switch_page` AppTest runs the page alone (STACK.md); state c
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, widget
+from conftest import figures, open_page, widget
 
 import aecore
 from ui import features_view as view
 from ui import state
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/features.py"
-TIMEOUT_S = 120
 
 
 @pytest.fixture(scope="module")
 def features_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE)
 
 
 def test_opens_with_table_chart_and_download(features_page):
@@ -65,12 +59,7 @@ def test_draws_control_changes_the_small_counts_only(features_page):
 
 
 def test_other_active_model_is_probed():
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
-    from ui.models import pretrained_model
-
-    at.session_state[state.MODEL_KEY] = pretrained_model("digits-vae-8")
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = open_page(PAGE, model="digits-vae-8")
     assert "digits-vae-8" in at.caption[0].value
 
 
