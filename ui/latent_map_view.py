@@ -28,7 +28,6 @@ from ui.latent_map_figure import map_figure
 
 MAX_POINTS = 10_000  # more points than this are subsampled (seeded) for the map
 METHOD_LABELS = {"raw": "2-D code", "pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
-JOB_OPTIONS = {"umap": {"n_epochs": 200}, "tsne": {}}  # UMAP's run time is its epochs (STACK.md)
 MANIFOLD_SIZE = 15  # images per side of the manifold grid
 MAX_SHOWN = 32  # selected images drawn beside the map
 INVERSE_NOTES = {
@@ -116,7 +115,7 @@ def projection(active: state.ActiveModel, method: str) -> MapProjection:
     if method == "pca":
         fitted = _pca(key, data.codes)
         return MapProjection(method, fitted.embedding_, fitted)
-    job = projection_job(f"{key}/test", data.codes, method, seed=0, **JOB_OPTIONS[method])
+    job = projection_job(f"{key}/test", data.codes, method, seed=0)  # project's fast settings
     if job.state == DONE:
         return MapProjection(method, np.asarray(job.result.embedding_), job.result, job)
     return MapProjection(method, job=job)
