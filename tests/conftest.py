@@ -103,6 +103,44 @@ def wait_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     page.wait_for_selector("[data-testid='stSkeleton']", state="detached", timeout=timeout_ms)
 
 
+def upload(page, uploader, path: Path) -> None:
+    """Give `path` to a file uploader's input and wait until the uploader lists it.
+
+    A drop that lands while the widget is briefly disabled (a rerun or reconnect under load) is
+    ignored by the dropzone with no message; a person would see their file missing and drop it
+    again, so the test does the same once before failing.
+    """
+    from playwright.sync_api import expect
+
+    listed = page.locator("[data-testid='stFileUploader']").get_by_text(Path(path).name, exact=True)
+    for attempt in range(2):
+        wait_ready(page)
+        uploader.set_input_files(str(path))
+        try:
+            expect(listed.first).to_be_visible(timeout=15_000)
+            return
+        except AssertionError:
+            if attempt:
+                raise
+
+
+def settle(page, locator, attribute: str = "aria-valuenow", quiet_ms: int = 1_000) -> None:
+    """Wait until `locator`'s `attribute` and the script state stop changing for `quiet_ms`: a
+    burst of key presses on a slider can queue several reruns, and between two of them the app
+    looks ready."""
+    last, quiet_since = None, time.monotonic()
+    deadline = time.monotonic() + READY_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        wait_ready(page)
+        value = locator.get_attribute(attribute)
+        if value != last:
+            last, quiet_since = value, time.monotonic()
+        elif (time.monotonic() - quiet_since) * 1000 >= quiet_ms:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{attribute} kept changing for {READY_TIMEOUT_MS} ms")
+
+
 def assert_no_exception(page) -> None:
     """Fail with the exception's text if any `st.exception` box is on the page."""
     errors = page.locator("[data-testid='stException']")

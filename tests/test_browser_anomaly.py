@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, screenshot, settle, upload, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def test_anomaly_page_trains_draws_and_follows_the_threshold(streamlit_app, page
         thumb.press("ArrowLeft")
     expect(page.locator("[data-testid='stMetric']").filter(has_text="False alarms")
            .locator("[data-testid='stMetricValue']")).not_to_have_text(before[0], timeout=30_000)
-    wait_ready(page)
+    settle(page, thumb)
     assert_no_exception(page)
     assert int(metric_value(page, "False alarms")) > int(before[0])
     assert int(metric_value(page, "Anomalies caught")) >= int(before[1])
@@ -58,10 +58,10 @@ def test_anomaly_page_trains_draws_and_follows_the_threshold(streamlit_app, page
     (tmp_path / "bad.png").write_bytes(b"not an image")
     page.get_by_text("Score your own image").click()
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
-    uploader.set_input_files(str(tmp_path / "zero.png"))
+    upload(page, uploader, tmp_path / "zero.png")
     expect(page.get_by_text("against the threshold")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
-    uploader.set_input_files(str(tmp_path / "bad.png"))
+    upload(page, uploader, tmp_path / "bad.png")
     expect(page.get_by_text("is not a readable image")).to_be_visible(timeout=30_000)
     assert_no_exception(page)

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 import aecore
-from conftest import assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, screenshot, upload, wait_ready
 from ui import state
 
 pytestmark = pytest.mark.browser
@@ -108,7 +108,7 @@ def test_load_page_refuses_a_bad_upload_and_takes_a_good_one(streamlit_app, page
     uploader = page.locator(f"{MAIN} [data-testid='stFileUploader'] input[type='file']")
     bad = tmp_path / "broken.zip"
     bad.write_bytes(b"this is not a checkpoint")
-    uploader.set_input_files(str(bad))
+    upload(page, uploader, bad)
     expect(page.locator("[data-testid='stAlertContentError']")).to_contain_text("Could not load broken.zip",
                                                                                timeout=30_000)
     wait_ready(page)
@@ -118,7 +118,7 @@ def test_load_page_refuses_a_bad_upload_and_takes_a_good_one(streamlit_app, page
     model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=3, hidden=(16,))
     metrics = {"test": {"mse": 0.0321}, "pca": {"mse": 0.0213, "k": 3}}
     good = aecore.save(model, tmp_path / "tiny-ae.zip", metadata={"dataset": "digits", "metrics": metrics})
-    uploader.set_input_files(str(good))
+    upload(page, uploader, good)
     expect(page.locator("[data-testid='stAlertContentSuccess']")).to_contain_text("tiny-ae.zip", timeout=30_000)
     expect_card(page, "tiny-ae.zip", "from: uploaded", "0.0321 vs PCA 0.0213 (1.51x)", "latent dim: 3")
     wait_ready(page)

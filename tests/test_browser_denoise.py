@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, screenshot, upload, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -88,7 +88,7 @@ def test_uploaded_image_joins_the_grid_and_a_bad_file_gets_a_message(streamlit_a
     picture.save(drawing)
     page.get_by_text("Your own image").click()
     uploader = page.locator("[data-testid='stFileUploader'] input[type='file']")
-    uploader.set_input_files(str(drawing))
+    upload(page, uploader, drawing)
     grid = page.locator(GRID)
     expect(grid.locator(".xtick text").first).to_have_text("your image", timeout=30_000)
     wait_ready(page)
@@ -96,7 +96,7 @@ def test_uploaded_image_joins_the_grid_and_a_bad_file_gets_a_message(streamlit_a
 
     not_an_image = tmp_path / "notes.png"
     not_an_image.write_text("these are my notes, not a picture")
-    uploader.set_input_files(str(not_an_image))
+    upload(page, uploader, not_an_image)
     expect(page.get_by_text("notes.png is not a readable image")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
