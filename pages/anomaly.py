@@ -8,7 +8,10 @@ from ui import anomaly_view as view
 from ui import state
 from ui.cache import load_dataset, model_key
 from ui.denoise_view import read_upload
+from ui.router import require_router
 from ui.training import format_seconds
+
+require_router()
 
 ONE_CLASS, ACTIVE = "Train on the normal classes only", "The active model as it is"
 

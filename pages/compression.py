@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import compression_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 st.title("Compression")
 st.markdown(

@@ -6,6 +6,9 @@ import aecore
 from aecore import lab
 from ui import denoise_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 st.title("Reconstruct & denoise")
 st.markdown(

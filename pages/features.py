@@ -5,6 +5,9 @@ import streamlit as st
 from aecore.probe import CLASSIFIERS
 from ui import features_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 st.title("Feature extraction")
 st.markdown(

@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import state
 from ui.cache import gallery_image, load_dataset
+from ui.router import require_router
+
+require_router()
 
 # Each card: the page, its title, and the question it answers.
 PAGE_CARDS = (

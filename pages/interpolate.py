@@ -5,6 +5,9 @@ import streamlit as st
 from aecore.latent.paths import MODES
 from ui import generate_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 st.title("Interpolate")
 st.markdown(

@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import latent_map_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 st.title("Latent map")
 st.markdown(

@@ -4,6 +4,9 @@ import streamlit as st
 
 from ui import load, state
 from ui.models import checkpoint_bytes, download_name, mse_versus_pca
+from ui.router import require_router
+
+require_router()
 
 st.title("Load a model")
 active = state.active_model()

@@ -5,6 +5,9 @@ import streamlit as st
 
 from ui import regularizers_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 WARMUP_KEY = "regularizers_warmup"  # {"beta": ..., "runs": {...}} of the last warm-up experiment
 CHART = {"width": "stretch", "config": {"displayModeBar": False}}

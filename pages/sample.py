@@ -5,6 +5,9 @@ import streamlit as st
 from aecore import generate
 from ui import generate_view as view
 from ui import state
+from ui.router import require_router
+
+require_router()
 
 SEED_KEY = "sample_seed"
 

@@ -10,7 +10,10 @@ import aecore
 from aecore.jobs import FAILED, STOPPED
 from ui import state, training
 from ui.cache import offline_datasets
-from ui.train_form import option_fields, option_widgets
+from ui.router import require_router
+from ui.train_form import KEEP, option_fields, option_widgets
+
+require_router()
 
 st.title("Train a model")
 st.markdown(
@@ -29,14 +32,17 @@ active = state.active_dataset_name()
 kinds, archs = aecore.list_models(), aecore.list_archs()
 dataset_col, kind_col, arch_col, latent_col = st.columns(4)
 dataset = dataset_col.selectbox("Dataset", datasets, index=datasets.index(active) if active in datasets else 0,
-                                key="train_dataset", help="The split is the CLI's: 80% train, 20% test.")
+                                key="train_dataset", persist_state=KEEP,
+                                help="The split is the CLI's: 80% train, 20% test.")
 recipe = training.recipe(dataset)
 kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe["kind"]) if recipe["kind"] in kinds else 0,
-                         key="train_kind")
+                         key="train_kind", persist_state=KEEP)
 # Keyed by dataset: each dataset starts from its own recipe (the MLP for digits, conv for shapes).
-arch = arch_col.selectbox("Architecture", archs, index=archs.index(recipe["arch"]), key=f"train_arch_{dataset}")
+arch = arch_col.selectbox("Architecture", archs, index=archs.index(recipe["arch"]), key=f"train_arch_{dataset}",
+                          persist_state=KEEP)
 latent_dim = latent_col.number_input("Latent dimension", min_value=1, max_value=256, value=recipe["latent_dim"],
-                                     key="train_latent", help="The size of the code z, and PCA's number of components.")
+                                     key="train_latent", persist_state=KEEP,
+                                     help="The size of the code z, and PCA's number of components.")
 
 own_fields, shared_fields = option_fields(kind)
 if own_fields:
@@ -48,13 +54,14 @@ with st.expander("Network and likelihood"):
 st.markdown("**Training**")
 epochs_col, batch_col, lr_col, warmup_col = st.columns(4)
 epochs = epochs_col.number_input("Epochs", min_value=1, max_value=10_000, value=recipe["epochs"],
-                                 key=f"train_epochs_{dataset}")
+                                 key=f"train_epochs_{dataset}", persist_state=KEEP)
 batch_size = batch_col.number_input("Batch size", min_value=1, max_value=4096, value=recipe["batch_size"],
-                                    key=f"train_batch_{dataset}")
+                                    key=f"train_batch_{dataset}", persist_state=KEEP)
 lr = lr_col.number_input("Learning rate", min_value=1e-6, max_value=1.0, value=recipe["lr"], step=1e-4,
-                         format="%g", key=f"train_lr_{dataset}")
+                         format="%g", key=f"train_lr_{dataset}", persist_state=KEEP)
 warmup = warmup_col.number_input(
     "Regularizer warm-up (epochs)", min_value=0.0, value=0.0, step=1.0, format="%g", key="train_warmup",
+    persist_state=KEEP,
     help="The regularizer (KL, sparsity, contraction) ramps up from 0 over this many epochs; "
          "for a VAE this avoids posterior collapse.")
 

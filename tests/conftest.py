@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -40,19 +41,19 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def streamlit_app() -> Iterator[str]:
-    """Run `app.py` in a headless Streamlit server for the session; yield its base URL."""
+@contextmanager
+def streamlit_server(name: str = "streamlit_server") -> Iterator[str]:
+    """Run `app.py` in a fresh headless Streamlit server; yield its base URL. Its output goes to
+    tests/output/<name>.log (a file, not a pipe, so a chatty server can never block on it)."""
     port = _free_port()
     base_url = f"http://localhost:{port}"
-    log_path = OUTPUT_DIR / "streamlit_server.log"
+    log_path = OUTPUT_DIR / f"{name}.log"
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
-    # The log goes to a file, not a pipe, so a chatty server can never block on a full pipe.
     with open(log_path, "w") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + SERVER_TIMEOUT_S
@@ -71,6 +72,13 @@ def streamlit_app() -> Iterator[str]:
                 server.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+@pytest.fixture(scope="session")
+def streamlit_app() -> Iterator[str]:
+    """One server for the session's browser tests; yields its base URL."""
+    with streamlit_server() as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ def metric_value(page, label: str) -> str:
 
 
 def test_anomaly_page_trains_draws_and_follows_the_threshold(streamlit_app, page, tmp_path) -> None:
-    # "/" first: a fresh server serves /anomaly without the router until app.py has run once.
+    # "/" first, then the sidebar link, as a visitor moves around the app.
     page.goto(streamlit_app)
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Anomaly detection").click()

@@ -19,12 +19,7 @@ def grid_picture(page) -> str:
 
 
 def test_lab_renders_follows_its_controls_and_the_figure_slider_is_live(streamlit_app, page) -> None:
-    # The home page first: until some session has run app.py's st.navigation, Streamlit treats the
-    # `pages/` folder as a legacy multipage app and serves /denoise without the router (no sidebar,
-    # no wide layout). A fresh server's first visitor on /denoise still meets that; see the report.
-    page.goto(streamlit_app)
-    wait_ready(page)
-    page.goto(f"{streamlit_app}/denoise")
+    page.goto(f"{streamlit_app}/denoise")  # a link straight to the page (test_browser_deep_link.py)
     wait_ready(page)
     assert_no_exception(page)
     sidebar = page.locator("[data-testid='stSidebar']")

@@ -12,7 +12,7 @@ CHART = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 
 
 def test_features_page_renders_and_follows_its_classifier(streamlit_app, page) -> None:
-    page.goto(streamlit_app)  # "/" first: the router must have run (see test_browser_denoise.py)
+    page.goto(streamlit_app)  # "/" first, then the sidebar link
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Feature extraction").click()
     expect(page).to_have_url(f"{streamlit_app}/features", timeout=30_000)

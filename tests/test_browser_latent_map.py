@@ -1,8 +1,6 @@
-"""The Latent map page in a real browser: the WebGL map renders fast, a click on empty space shows
-the decoded image there, a box selects images, the map control reruns the page and a background
-t-SNE swaps itself in."""
-
-import time
+"""The Latent map page in a real browser: the WebGL map renders, a click on empty space shows the
+decoded image there, a box selects images, the map control reruns the page and a background t-SNE
+swaps itself in. How fast the map opens is measured by bench/bench_browser.py, not here."""
 
 import pytest
 from playwright.sync_api import expect
@@ -12,23 +10,17 @@ from conftest import assert_no_exception, screenshot, wait_ready
 pytestmark = pytest.mark.browser
 
 CHART = "[data-testid='stPlotlyChart'] >> nth=0"
-OPEN_BUDGET_S = 1.5  # from the click in the sidebar to the drawn map, for a pretrained model
 
 
 def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page) -> None:
-    # "/" first: opened directly on a fresh server, /latent_map runs without the router (STACK.md).
-    page.goto(streamlit_app)
+    page.goto(streamlit_app)  # then the sidebar link, as a visitor moves around the app
     wait_ready(page)
-    started = time.perf_counter()
     page.locator("[data-testid='stSidebarNav'] a", has_text="Latent map").click()
     chart = page.locator(CHART)
     expect(chart.locator("canvas").first).to_be_attached(timeout=30_000)
     expect(chart.locator(".scatterlayer, .gl-container").first).to_be_attached()
     wait_ready(page)
-    opened_s = time.perf_counter() - started
-    print(f"latent map opened in {opened_s:.2f} s")
     assert_no_exception(page)
-    assert opened_s < OPEN_BUDGET_S * 3, opened_s  # a shared 2-core machine: the budget with headroom
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_text("stored with the model")).to_be_visible()
 
@@ -69,16 +61,11 @@ def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page)
     expect(main.get_by_text("Computing t-SNE")).to_have_count(0)
     assert_no_exception(page)
 
-    # Open it again from another page: plotly's script is loaded and the caches are warm, which is
-    # what every later visit costs. The first open above also loads plotly.js into the tab.
+    # Back again from another page: the stored map is drawn again.
     sidebar = page.locator("[data-testid='stSidebarNav']")
     sidebar.locator("a", has_text="Home").click()
     wait_ready(page)
-    started = time.perf_counter()
     sidebar.locator("a", has_text="Latent map").click()
     expect(chart.locator("canvas").first).to_be_attached(timeout=30_000)
     wait_ready(page)
-    reopened_s = time.perf_counter() - started
-    print(f"latent map reopened in {reopened_s:.2f} s")
     assert_no_exception(page)
-    assert reopened_s < OPEN_BUDGET_S, reopened_s

@@ -12,7 +12,7 @@ CHART = "[data-testid='stPlotlyChart']"
 
 
 def open_from_nav(page, base_url: str, title: str) -> None:
-    # "/" first, then the sidebar link: a fresh server serves /interpolate without the router.
+    # "/" first, then the sidebar link, as a visitor moves around the app.
     page.goto(base_url)
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()

@@ -1,4 +1,5 @@
-"""The Train page in a real browser: train the digits recipe, leave the page meanwhile, see the result."""
+"""The Train page in a real browser: train the digits recipe, leave the page meanwhile and find the
+form as it was left, see the result."""
 
 import pytest
 from playwright.sync_api import expect
@@ -38,6 +39,7 @@ def test_train_in_the_background_and_become_the_active_model(streamlit_app, page
     nav_link(page, "Home").click()
     expect(page.get_by_role("heading", name="Autoencoder Explorer")).to_be_visible(timeout=30_000)
     nav_link(page, "Train").click()
+    expect(epochs).to_have_value("60", timeout=30_000)  # the form comes back as it was left
 
     success = page.locator(f"{MAIN} [data-testid='stAlertContentSuccess']")
     expect(success).to_contain_text("trained: ae mlp 8-D #1", timeout=TRAINING_TIMEOUT_MS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import socket
-import time
 import urllib.error
 import zipfile
 from pathlib import Path
@@ -191,11 +190,10 @@ def test_larger_scale_means_more_white_pixels(shapes: ImageDataset) -> None:
     assert correlation > 0.95
 
 
-def test_ten_thousand_shapes_render_quickly() -> None:
-    start = time.perf_counter()
+def test_ten_thousand_shapes_render() -> None:
+    # How long it takes is measured by bench/bench_data.py, not here: these machines are shared.
     data = aecore.load_dataset("shapes", size=10000, image_size=32)
-    # The target is well under 2 s; the bound is loose because test machines are shared.
-    assert len(data) == 10000 and time.perf_counter() - start < 6
+    assert len(data) == 10000 and tuple(data.images.shape) == (10000, 1, 32, 32)
 
 
 @pytest.mark.parametrize(("options", "match"), [

@@ -17,6 +17,10 @@ import streamlit as st
 import aecore
 from aecore.models.registry import model_class
 
+# The form's values outlive a visit to another page: a teacher who looks at the denoise lab and
+# comes back finds the settings as they were left, not the recipe's defaults.
+KEEP = "session"
+
 # Chosen by the page's own widgets (kind, arch, latent dim) or taken from the dataset (input shape).
 SET_ELSEWHERE = frozenset({"kind", "arch", "input_shape", "latent_dim"})
 
@@ -58,18 +62,21 @@ def option_widget(kind: str, field: dataclasses.Field, annotation: Any, key: str
     choices = field.metadata.get("choices")
     if choices:
         choices = list(choices)
-        return st.selectbox(label(name), choices, index=choices.index(default), key=key, help=help_text)
+        return st.selectbox(label(name), choices, index=choices.index(default), key=key, help=help_text,
+                            persist_state=KEEP)
     if annotation is bool:
-        return st.checkbox(label(name), value=default, key=key, help=help_text)
+        return st.checkbox(label(name), value=default, key=key, help=help_text, persist_state=KEEP)
     if annotation is int:
-        return int(st.number_input(label(name), value=int(default), step=1, key=key, help=help_text))
+        return int(st.number_input(label(name), value=int(default), step=1, key=key, help=help_text,
+                                   persist_state=KEEP))
     if annotation is float:
         return float(st.number_input(label(name), value=float(default), step=_float_step(default),
-                                     format="%g", key=key, help=help_text))
+                                     format="%g", key=key, help=help_text, persist_state=KEEP))
     if typing.get_origin(annotation) is tuple:
-        text = st.text_input(label(name), value=", ".join(map(str, default)), key=key, help=help_text)
+        text = st.text_input(label(name), value=", ".join(map(str, default)), key=key, help=help_text,
+                             persist_state=KEEP)
         return parse_widths(text, name)
-    return st.text_input(label(name), value=str(default), key=key, help=help_text)
+    return st.text_input(label(name), value=str(default), key=key, help=help_text, persist_state=KEEP)
 
 
 def option_widgets(kind: str, fields: list[dataclasses.Field], columns: int = 3) -> tuple[dict[str, Any], list[str]]:
