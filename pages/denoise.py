@@ -38,18 +38,24 @@ model_b = other_col.selectbox("Model B, side by side", others, index=others.inde
                               format_func=lambda option: option or "none",
                               help="The dataset's denoising autoencoder by default: compare it with model A.")
 
+# The noise controls keep their values across page visits (persist_state), so a class that looks at
+# the latent map and comes back finds the lab as it was; the level is remembered per noise kind.
+KEEP = "session"
 kind_col, level_col, seed_col = st.columns([1, 2, 1])
-kind = kind_col.selectbox("Noise", aecore.noise.list_noise())
+kind = kind_col.selectbox("Noise", aecore.noise.list_noise(), key="denoise_kind", persist_state=KEEP)
 levels = lab.noise_levels(kind)
 level = level_col.slider(view.noise_level_label(kind), min_value=levels[0], max_value=levels[-1],
                          value=view.default_level(levels), step=levels[1] - levels[0], format="%.2f",
+                         key=f"denoise_level_{kind}", persist_state=KEEP,
                          help="Where the pictures start; the slider under them moves through every level live.")
-seed = int(seed_col.number_input("Seed", min_value=0, value=0, step=1, help="Fixes the noise and the shuffle."))
+seed = int(seed_col.number_input("Seed", min_value=0, value=0, step=1, key="denoise_seed", persist_state=KEEP,
+                                 help="Fixes the noise and the shuffle."))
 
 count_col, classes_col, shuffle_col = st.columns([1, 2, 1])
-count = count_col.slider("Images", min_value=1, max_value=32, value=12)
+count = count_col.slider("Images", min_value=1, max_value=32, value=12, key="denoise_count", persist_state=KEEP)
 chosen = classes_col.multiselect("Classes", test.classes, default=test.classes, disabled=not test.classes)
-shuffle = shuffle_col.checkbox("Shuffle", help="Off: the classes take turns in test-set order. On: a random draw.")
+shuffle = shuffle_col.checkbox("Shuffle", key="denoise_shuffle", persist_state=KEEP,
+                               help="Off: the classes take turns in test-set order. On: a random draw.")
 classes = tuple(test.classes.index(c) for c in chosen)
 
 with st.expander("Your own image"):

@@ -96,3 +96,22 @@ def test_uploaded_image_joins_the_grid_and_a_bad_file_gets_a_message(streamlit_a
     wait_ready(page)
     assert_no_exception(page)
     expect(grid.locator(".xtick text").first).not_to_have_text("your image")  # the grid carries on without it
+
+
+def test_noise_controls_are_as_left_after_another_page(streamlit_app, page) -> None:
+    page.goto(f"{streamlit_app}/denoise")
+    wait_ready(page)
+    seed = page.get_by_role("spinbutton", name="Seed", exact=True)
+    expect(seed).to_have_value("0")
+    seed.fill("7")
+    seed.press("Enter")
+    wait_ready(page)
+    nav = page.locator("[data-testid='stSidebarNav']")
+    nav.locator("a", has_text="Home").click()
+    expect(page.get_by_role("heading", name="Autoencoder Explorer")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    nav.locator("a", has_text="Reconstruct & denoise").click()
+    expect(page.get_by_role("heading", name="Reconstruct & denoise")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    expect(seed).to_have_value("7")
+    assert_no_exception(page)
