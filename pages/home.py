@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui import state
 from ui.cache import gallery_image, load_dataset
+from ui.home_view import zoo_figure
 from ui.router import require_router
 
 require_router()
@@ -76,3 +77,14 @@ st.image(
     output_format="PNG",  # JPEG would blur the enlarged pixels
     alt=f"{per_class} images per class from {dataset.name}",
 )
+
+# The first plotly chart a browser tab shows costs about a second more than later ones (plotly.js
+# loads then): drawn here, that second is spent while the visitor reads Home, not on the first
+# map or lab they open.
+figure = zoo_figure(name)
+if figure is not None:
+    st.subheader("The pretrained models")
+    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    st.caption("Each pretrained model's error on test images it never saw, beside PCA keeping as many "
+               "numbers per image: where the autoencoder's bar is shorter, its nonlinear code is worth it. "
+               "Open one on **Load a model**, or pick it in the sidebar.")

@@ -14,6 +14,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import aecore
+from conftest import figures, open_page
 from ui import state
 from ui.models import checkpoint_bytes, mse_versus_pca, pretrained_model, uploaded_model
 
@@ -186,6 +187,23 @@ def test_home_has_the_diagram_and_a_card_per_page() -> None:
     captions = [c.value for c in at.caption]
     assert "How does a model learn to compress?" in captions
     assert "Can it clean up noisy images?" in captions
+
+
+def test_home_charts_the_datasets_pretrained_models_against_pca() -> None:
+    at = open_page("pages/home.py")
+    (figure,) = figures(at)
+    model, pca = figure["data"]
+    digits = [e for e in aecore.list_pretrained() if e["dataset"] == "digits"]
+    assert sorted(model["x"]) == sorted(e["name"].removeprefix("digits-") for e in digits)
+    by_name = dict(zip(model["x"], model["y"]))
+    assert by_name["ae-8"] == pytest.approx(aecore.pretrained_entry("digits-ae-8")["metrics"]["mse"])
+    assert dict(zip(pca["x"], pca["y"]))["ae-8"] > by_name["ae-8"]  # the zoo's AE-8 beats PCA-8
+
+    at.session_state[state.DATASET_KEY] = "shapes"
+    at.run()
+    assert not at.exception, at.exception
+    assert all(not name.startswith("digits") for name in figures(at)[0]["data"][0]["x"])
+    assert "ae-8" in figures(at)[0]["data"][0]["x"]
 
 
 def open_load_page() -> AppTest:

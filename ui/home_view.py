@@ -1,0 +1,27 @@
+"""The Home page's chart of the pretrained models: each one's test error beside PCA's at the same
+code size, read from the zoo's manifest (nothing is run)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from ui.models import pretrained_entries
+
+
+def zoo_figure(dataset: str) -> go.Figure | None:
+    """Grouped bars of test MSE for the dataset's pretrained models and PCA with as many components;
+    None when the dataset has no pretrained model."""
+    entries = sorted(pretrained_entries(dataset), key=lambda e: (e["latent_dim"], e["name"]))
+    if not entries:
+        return None
+    names = [e["name"].removeprefix(f"{dataset}-") for e in entries]
+    figure = go.Figure([
+        go.Bar(name="autoencoder", x=names, y=[e["metrics"]["mse"] for e in entries],
+               hovertemplate="%{x}: MSE %{y:.4f}<extra></extra>"),
+        go.Bar(name="PCA, same code size", x=names, y=[e["pca"]["mse"] for e in entries],
+               customdata=[e["pca"]["k"] for e in entries],
+               hovertemplate="PCA with %{customdata} components: MSE %{y:.4f}<extra></extra>"),
+    ])
+    figure.update_layout(barmode="group", height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         yaxis_title="test MSE (lower is better)", legend={"orientation": "h", "y": 1.12})
+    return figure
