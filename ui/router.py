@@ -17,6 +17,6 @@ def require_router() -> None:
     AppTest sets the flag again before every run (so each run would run twice and lose a button's
     click), and STACK.md's tests expect a page alone there: the guard stays out of AppTest.
     """
-    if PagesManager.uses_pages_directory and not config.get_option("global.appTest"):
+    if getattr(PagesManager, "uses_pages_directory", False) and not config.get_option("global.appTest"):
         PagesManager.uses_pages_directory = False
         st.rerun()
