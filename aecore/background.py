@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 
 import torch
 
 
-class BackgroundJob:
+class BackgroundJob(ABC):
     """Runs `self._work()` once in a daemon thread on `threads` torch threads (None: leave torch's
     setting alone; torch applies it process-wide, so the previous count is put back at the end)."""
 
@@ -39,8 +40,9 @@ class BackgroundJob:
         return self.finished
 
     @property
+    @abstractmethod
     def finished(self) -> bool:
-        raise NotImplementedError
+        """True once the job's results are final (done, stopped or failed)."""
 
     @property
     def seconds(self) -> float:
@@ -53,11 +55,13 @@ class BackgroundJob:
         """Stop the clock: call it just before publishing a final state, so `seconds` is final then."""
         self._ended = time.perf_counter()
 
+    @abstractmethod
     def _work(self) -> None:
-        raise NotImplementedError
+        """The job itself, run once in the thread; it checks `self._stop` to end early."""
 
+    @abstractmethod
     def _failed(self, error: Exception) -> None:
-        raise NotImplementedError
+        """Record `error`, raised by `_work`, as the job's final state."""
 
     def _main(self) -> None:
         previous = torch.get_num_threads()
