@@ -29,12 +29,10 @@ st.latex(r"\Omega_{L1} = \lambda \sum_j |z_j| \qquad "
          r"\quad \hat\rho_j = \tfrac{1}{B}\textstyle\sum_i z_j(x_i)")
 threshold = st.slider("Active threshold (share of a unit's largest |z|)", 0.01, 0.5, 0.1, 0.01)
 sparse = view.sparsity(view.compared_models(active, view.SPARSE), threshold)
-for col, (name, stats) in zip(st.columns(len(sparse)), sparse.items()):
-    col.metric(f"{name}: units active per image", f"{stats['mean_active_fraction']:.0%}",
-               help=f"{stats['exact_zeros']:.0%} of its code values are exactly 0")
-left, right = st.columns(2)
-left.plotly_chart(view.activation_figure(sparse, threshold), **CHART)
-right.plotly_chart(view.active_fraction_figure(sparse), **CHART)
+view.draw_comparison(
+    sparse, lambda name, stats: (f"{name}: units active per image", f"{stats['mean_active_fraction']:.0%}",
+                                 f"{stats['exact_zeros']:.0%} of its code values are exactly 0"),
+    [view.activation_figure(sparse, threshold), view.active_fraction_figure(sparse)], CHART)
 
 st.header("Contraction")
 st.markdown("A contractive autoencoder pays for the encoder's sensitivity: the squared Frobenius norm of the "
@@ -45,12 +43,10 @@ st.latex(r"\Omega_{CAE} = \lambda \left\| \frac{\partial z}{\partial x} \right\|
          r"= \lambda \sum_{j,i} \left(\frac{\partial z_j}{\partial x_i}\right)^2")
 noise = st.select_slider("Perturbation size σ", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3], value=0.01)
 contraction = view.contraction(view.compared_models(active, view.CONTRACTIVE), noise)
-for col, (name, stats) in zip(st.columns(len(contraction)), contraction.items()):
-    col.metric(f"{name}: code moved per unit input moved", f"{stats['mean_sensitivity']:.3f}",
-               help=f"mean Jacobian norm {stats['jacobian'].mean():.3f}")
-left, right = st.columns(2)
-left.plotly_chart(view.sensitivity_figure(contraction, noise), **CHART)
-right.plotly_chart(view.jacobian_figure(contraction), **CHART)
+view.draw_comparison(
+    contraction, lambda name, stats: (f"{name}: code moved per unit input moved", f"{stats['mean_sensitivity']:.3f}",
+                                      f"mean Jacobian norm {stats['jacobian'].mean():.3f}"),
+    [view.sensitivity_figure(contraction, noise), view.jacobian_figure(contraction)], CHART)
 
 st.header("VAE: KL per dimension, β and warm-up")
 st.markdown("A VAE's KL term pulls every posterior q(z|x) towards the prior N(0, I); a unit whose KL is near 0 "

@@ -3,7 +3,7 @@ measurements from `aecore.inspect_code`, and the figures drawn from them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -87,6 +87,18 @@ def history(active: state.ActiveModel) -> dict[str, list[float]] | None:
 
 
 # --- figures ------------------------------------------------------------------------------------
+def draw_comparison(stats: dict[str, dict[str, Any]],
+                    metric: Callable[[str, dict[str, Any]], tuple[str, str, str]],
+                    figures: list[go.Figure], chart_options: dict[str, Any]) -> None:
+    """One metric per compared model in a row (`metric(name, stats)` gives label, value and help),
+    then the figures side by side: the layout every regularizer's section shares."""
+    for col, (name, model_stats) in zip(st.columns(len(stats)), stats.items()):
+        label, value, help_text = metric(name, model_stats)
+        col.metric(label, value, help=help_text)
+    for col, figure in zip(st.columns(len(figures)), figures):
+        col.plotly_chart(figure, **chart_options)
+
+
 def _layout(figure: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
     figure.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=MARGIN,
                          legend={"orientation": "h", "y": -0.25})
