@@ -132,6 +132,31 @@ def upload(page, uploader, path: Path) -> None:
                 raise
 
 
+def drag_figure_slider(page, chart, fractions, picture) -> tuple[tuple[str, str], list[tuple[str, str]], str]:
+    """Press the slider grip of the plotly figure `chart` and drag it along the rail in small moves,
+    stopping at each fraction of the rail's width with the button still down.
+
+    Returns ((picture, title) before, [(picture, title) at each stop], title after the release);
+    `picture()` reads the figure's current image. No rerun is involved, only plotly frames.
+    """
+    title = chart.locator(".gtitle")
+    chart.scroll_into_view_if_needed()
+    grip = chart.locator("rect.slider-grip-rect").bounding_box()
+    rail = chart.locator("rect.slider-rail-rect").bounding_box()
+    start = picture(), title.text_content()
+    y = grip["y"] + grip["height"] / 2
+    page.mouse.move(grip["x"] + grip["width"] / 2, y)
+    page.mouse.down()
+    seen = []
+    for fraction in fractions:
+        page.mouse.move(rail["x"] + fraction * rail["width"], y, steps=8)
+        page.wait_for_timeout(200)
+        seen.append((picture(), title.text_content()))
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    return start, seen, title.text_content()
+
+
 def settle(page, locator, attribute: str = "aria-valuenow", quiet_ms: int = 1_000) -> None:
     """Wait until `locator`'s `attribute` and the script state stop changing for `quiet_ms`: a
     burst of key presses on a slider can queue several reruns, and between two of them the app

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, screenshot, upload, wait_ready
+from conftest import assert_no_exception, drag_figure_slider, screenshot, upload, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -50,24 +50,12 @@ def test_lab_renders_follows_its_controls_and_the_figure_slider_is_live(streamli
 
     # The figure's own slider: press its grip and drag right in small moves. The picture and the
     # title must change before the button is released (no rerun is involved, only plotly frames).
-    grid = page.locator(GRID)
-    grid.scroll_into_view_if_needed()
-    grip = grid.locator("rect.slider-grip-rect").bounding_box()
-    rail = grid.locator("rect.slider-rail-rect").bounding_box()
-    start_picture, start_title = grid_picture(page), page.locator(GRID_TITLE).text_content()
-    y = grip["y"] + grip["height"] / 2
-    page.mouse.move(grip["x"] + grip["width"] / 2, y)
-    page.mouse.down()
-    seen_titles = []
-    for fraction in (0.5, 0.7, 0.9):
-        page.mouse.move(rail["x"] + fraction * rail["width"], y, steps=8)
-        page.wait_for_timeout(200)
-        seen_titles.append(page.locator(GRID_TITLE).text_content())
-        assert grid_picture(page) != start_picture
+    (start_picture, start_title), seen, released_title = drag_figure_slider(
+        page, page.locator(GRID), (0.5, 0.7, 0.9), lambda: grid_picture(page))
+    seen_titles = [title for _, title in seen]
+    assert all(picture != start_picture for picture, _ in seen)
     assert start_title not in seen_titles and len(set(seen_titles)) == 3, seen_titles  # a new frame at each stop
-    page.mouse.up()
-    page.wait_for_timeout(300)
-    assert page.locator(GRID_TITLE).text_content() == seen_titles[-1]  # it stays where it was let go
+    assert released_title == seen_titles[-1]  # it stays where it was let go
     assert float(seen_titles[-1].split("level = ")[1][:4]) >= 0.8
     assert_no_exception(page)
 

@@ -4,7 +4,7 @@ and dragging a figure's own slider swaps the large picture while the mouse butto
 import pytest
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, drag_figure_slider, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -25,26 +25,14 @@ def picture(chart) -> str:
     return chart.locator("g.imagelayer image").first.get_attribute("href")
 
 
-def drag_figure_slider(page, chart) -> None:
-    """Press the figure's slider grip and drag it in small moves: the picture and the title must
-    change at each stop before the button is released."""
-    chart.scroll_into_view_if_needed()
-    grip = chart.locator("rect.slider-grip-rect").bounding_box()
-    rail = chart.locator("rect.slider-rail-rect").bounding_box()
-    start_picture, start_title = picture(chart), chart.locator(".gtitle").text_content()
-    y = grip["y"] + grip["height"] / 2
-    page.mouse.move(grip["x"] + grip["width"] / 2, y)
-    page.mouse.down()
-    seen = []
-    for fraction in (0.05, 0.5, 0.95):
-        page.mouse.move(rail["x"] + fraction * rail["width"], y, steps=8)
-        page.wait_for_timeout(200)
-        seen.append((picture(chart), chart.locator(".gtitle").text_content()))
-    page.mouse.up()
+def drag_and_check(page, chart) -> None:
+    """Drag the figure's slider across its rail: the picture and the title must change at each stop
+    before the button is released, and stay where it was let go."""
+    (start_picture, start_title), seen, released_title = drag_figure_slider(page, chart, (0.05, 0.5, 0.95),
+                                                                            lambda: picture(chart))
     assert len({title for _, title in seen}) == 3 and len({p for p, _ in seen}) == 3, seen
     assert sum(p != start_picture for p, _ in seen) >= 2 and sum(t != start_title for _, t in seen) >= 2
-    page.wait_for_timeout(300)
-    assert chart.locator(".gtitle").text_content() == seen[-1][1]  # it stays where it was let go
+    assert released_title == seen[-1][1]  # it stays where it was let go
 
 
 def test_interpolate_renders_follows_a_control_and_its_slider_is_live(streamlit_app, page) -> None:
@@ -65,7 +53,7 @@ def test_interpolate_renders_follows_a_control_and_its_slider_is_live(streamlit_
     wait_ready(page)
     assert_no_exception(page)
     assert picture(charts.nth(0)) != strip_before
-    drag_figure_slider(page, charts.nth(1))
+    drag_and_check(page, charts.nth(1))
     assert_no_exception(page)
 
 
@@ -85,5 +73,5 @@ def test_sample_renders_new_samples_on_the_button_and_a_unit_slider_is_live(stre
     wait_ready(page)
     assert_no_exception(page)
     assert picture(charts.nth(0)) != before
-    drag_figure_slider(page, charts.filter(has=page.locator("rect.slider-grip-rect")).first)
+    drag_and_check(page, charts.filter(has=page.locator("rect.slider-grip-rect")).first)
     assert_no_exception(page)
