@@ -38,9 +38,8 @@ model_b = other_col.selectbox("Model B, side by side", others, index=others.inde
                               format_func=lambda option: option or "none",
                               help="The dataset's denoising autoencoder by default: compare it with model A.")
 
-# The noise controls keep their values across page visits (persist_state), so a class that looks at
-# the latent map and comes back finds the lab as it was; the level is remembered per noise kind.
-KEEP = "session"
+# The noise controls are as the user left them after another page; the level is kept per noise kind.
+KEEP = state.KEEP_ACROSS_PAGES
 kind_col, level_col, seed_col = st.columns([1, 2, 1])
 kind = kind_col.selectbox("Noise", aecore.noise.list_noise(), key="denoise_kind", persist_state=KEEP)
 levels = lab.noise_levels(kind)

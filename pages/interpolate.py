@@ -8,6 +8,7 @@ from ui import state
 from ui.router import require_router
 
 require_router()
+KEEP = state.KEEP_ACROSS_PAGES  # see ui.state
 
 st.title("Interpolate")
 st.markdown(
@@ -29,14 +30,12 @@ class_a = a_col.selectbox("Class of the first", classes, index=0, disabled=how !
 class_b = b_col.selectbox("Class of the second", classes, index=min(1, len(classes) - 1), disabled=how != "by class")
 index_a = a_col.number_input("Index of the first", 0, len(test) - 1, 0, disabled=how != "by index")
 index_b = b_col.number_input("Index of the second", 0, len(test) - 1, 1, disabled=how != "by index")
-seed = int(seed_col.number_input("Seed", min_value=0, value=0, key="interpolate_seed", persist_state="session",
+seed = int(seed_col.number_input("Seed", min_value=0, value=0, key="interpolate_seed", persist_state=KEEP,
                                  help="Which images 'at random' and 'by class' pick."))
 
 steps_col, mode_col = st.columns([3, 1])
-# The path's settings outlive a visit to another page (persist_state); the picks depend on the model.
-steps = steps_col.slider("Frames", min_value=3, max_value=24, value=10, key="interpolate_frames",
-                         persist_state="session")
-mode = mode_col.radio("Interpolation", MODES, horizontal=True, key="interpolate_mode", persist_state="session",
+steps = steps_col.slider("Frames", min_value=3, max_value=24, value=10, key="interpolate_frames", persist_state=KEEP)
+mode = mode_col.radio("Interpolation", MODES, horizontal=True, key="interpolate_mode", persist_state=KEEP,
                       help="slerp follows the great circle, where most of a Gaussian's mass lies.")
 
 if how == "latent map selection":

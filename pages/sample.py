@@ -8,6 +8,7 @@ from ui import state
 from ui.router import require_router
 
 require_router()
+KEEP = state.KEEP_ACROSS_PAGES  # see ui.state
 
 SEED_KEY = "sample_seed"
 
@@ -31,10 +32,9 @@ else:
 
 st.session_state.setdefault(SEED_KEY, 0)
 temp_col, count_col, seed_col, button_col = st.columns([3, 2, 1, 1])
-# The sampler's settings outlive a visit to another page (persist_state).
-temperature = temp_col.slider("Temperature T", 0.0, 2.0, 1.0, 0.1, key="sample_temperature", persist_state="session")
-count = count_col.slider("Samples", 8, 64, 32, 8, key="sample_count", persist_state="session")
-seed_col.number_input("Seed", min_value=0, key=SEED_KEY, persist_state="session")
+temperature = temp_col.slider("Temperature T", 0.0, 2.0, 1.0, 0.1, key="sample_temperature", persist_state=KEEP)
+count = count_col.slider("Samples", 8, 64, 32, 8, key="sample_count", persist_state=KEEP)
+seed_col.number_input("Seed", min_value=0, key=SEED_KEY, persist_state=KEEP)
 button_col.button("New samples", on_click=lambda: st.session_state.update({SEED_KEY: st.session_state[SEED_KEY] + 1}))
 
 grids = view.sample_figures(active, count, temperature, int(st.session_state[SEED_KEY]))

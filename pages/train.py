@@ -11,9 +11,10 @@ from aecore.jobs import FAILED, STOPPED
 from ui import state, training
 from ui.cache import offline_datasets
 from ui.router import require_router
-from ui.train_form import KEEP, option_fields, option_widgets
+from ui.train_form import option_fields, option_widgets
 
 require_router()
+KEEP = state.KEEP_ACROSS_PAGES  # see ui.state
 
 st.title("Train a model")
 st.markdown(

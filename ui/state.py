@@ -117,3 +117,9 @@ def show_in_widget(widget_key: str, value: Any) -> None:
     model or dataset (a Load, an upload), and the widget's own state would otherwise keep the old one."""
     if st.session_state.get(widget_key) != value:
         st.session_state[widget_key] = value
+
+
+# `persist_state` of the controls a user expects to find as they left them after visiting another
+# page (the Train form, the lab's noise, the path and sampler settings). Controls whose options
+# depend on the model or dataset are not kept: a kept value could name an option that is gone.
+KEEP_ACROSS_PAGES = "session"

@@ -16,10 +16,9 @@ import streamlit as st
 
 import aecore
 from aecore.models.registry import model_class
+from ui import state
 
-# The form's values outlive a visit to another page: a teacher who looks at the denoise lab and
-# comes back finds the settings as they were left, not the recipe's defaults.
-KEEP = "session"
+KEEP = state.KEEP_ACROSS_PAGES  # the form is as the user left it after another page
 
 # Chosen by the page's own widgets (kind, arch, latent dim) or taken from the dataset (input shape).
 SET_ELSEWHERE = frozenset({"kind", "arch", "input_shape", "latent_dim"})
