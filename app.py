@@ -9,14 +9,13 @@ import streamlit as st
 import torch
 
 from ui.sidebar import draw_sidebar
-from ui.warmup import start_umap_warm_up
+from ui.training import collect_finished
 
 # The app's models are small and many sessions share the CPU: with torch's default of one thread
 # per core, concurrent reruns oversubscribe the cores and a 100 ms rerun takes 700 ms (measured on
 # 2 cores), so every torch call here runs on one thread.
 torch.set_num_threads(1)
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
-start_umap_warm_up()
 
 navigation = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -32,6 +31,7 @@ navigation = st.navigation([
     st.Page("pages/regularizers.py", title="Inside the code", icon=":material/tune:"),
 ])
 
+collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the
 # active model should do so in a widget callback (or call st.rerun()) for the card to show it at once.
 draw_sidebar()

@@ -20,7 +20,9 @@ from aecore.models import (
 from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
 from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
 from aecore.train import History, Progress, TrainingDiverged, fit
-from aecore.jobs import JobSnapshot, TrainingJob
+from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, run
+from aecore.workers import Job, JobQueue
+from aecore import jobs, recipes
 from aecore.pretrained import list_pretrained, load_latent, load_pretrained, pretrained_entry
 from aecore import latent
 from aecore import anomaly, compression, generate, inspect_code, lab, probe
@@ -36,7 +38,8 @@ __all__ = [
     "register_dataset", "register_model", "__version__",
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
-    "History", "Progress", "TrainingDiverged", "fit", "JobSnapshot", "TrainingJob",
+    "History", "Progress", "TrainingDiverged", "fit",
+    "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "jobs", "recipes",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "pretrained_entry",
     "anomaly", "compression", "generate", "inspect_code", "lab", "probe",
     "anomaly_scores", "pca_scores", "roc", "compression_ratio", "rate_distortion", "linear_probe",

@@ -8,7 +8,6 @@ numpy arrays of one float per image; higher means more anomalous.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -17,14 +16,9 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_curve
 
 from aecore.data import ImageDataset
-from aecore.models import Autoencoder, create_model
+from aecore.models import Autoencoder
 
 _BATCH = 512
-# The settings the pretrained digits model was trained with (aecore/zoo.py): seconds on one core.
-ONE_CLASS_RECIPES: dict[str, dict[str, Any]] = {
-    "digits": {"kind": "ae", "arch": "mlp", "latent_dim": 8, "epochs": 100, "batch_size": 64, "lr": 2e-3},
-    "shapes": {"kind": "ae", "arch": "conv", "latent_dim": 8, "epochs": 20, "batch_size": 128, "lr": 2e-3},
-}
 
 
 def _images(data: ImageDataset | torch.Tensor) -> torch.Tensor:
@@ -127,27 +121,3 @@ def one_class_split(dataset: ImageDataset, normal_classes: Sequence[int], test_f
     train, test = dataset.split(test_fraction, seed=seed)
     normal_train = train.subset(normal_mask(train, normal_classes), f"{dataset.name} (normal train)")
     return normal_train, test, ~normal_mask(test, normal_classes)
-
-
-def one_class_recipe(dataset_name: str) -> dict[str, Any]:
-    """kind, arch, latent_dim, epochs, batch_size, lr for a one-class model of `dataset_name`."""
-    return dict(ONE_CLASS_RECIPES.get(dataset_name, ONE_CLASS_RECIPES["digits"]))
-
-
-def seconds_per_epoch(train: ImageDataset, recipe: dict[str, Any], steps: int = 5) -> float:
-    """Measured seconds for one epoch of `recipe` on `train`: a throwaway model takes `steps`
-    optimiser steps of the recipe's batch size (after one warm-up step) in the calling thread."""
-    model = create_model(recipe["kind"], arch=recipe["arch"], input_shape=train.image_shape,
-                         latent_dim=recipe["latent_dim"])
-    optimizer = torch.optim.Adam(model.parameters(), lr=recipe["lr"])
-    batch = train.images[:recipe["batch_size"]]
-    started = 0.0
-    for step in range(steps + 1):
-        if step == 1:
-            started = time.perf_counter()
-        total, _ = model.loss(batch)
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.step()
-    per_step = (time.perf_counter() - started) / steps
-    return per_step * -(-len(train) // recipe["batch_size"])

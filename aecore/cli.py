@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import json
-import shlex
 import sys
 import time
 import typing
@@ -21,13 +19,11 @@ import torch
 from aecore.checkpoint import load, save
 from aecore.data import load_dataset, list_datasets
 from aecore.metrics import evaluate, pca_baseline
-from aecore.models import config_fields, create_model, list_archs, list_models
+from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from aecore.train import Progress, fit
+from aecore.run import FitSettings, RunSnapshot, RunSpec, run
 
-# Set by the parser itself, or not options a user chooses (callbacks are code, stop is an Event).
-_NOT_FIT_OPTIONS = {"model", "train", "val", "callbacks", "stop"}
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
 
 
@@ -58,10 +54,6 @@ def _add_typed(parser: argparse.ArgumentParser | argparse._ArgumentGroup, name: 
     parser.add_argument(_flag(name), **kwargs)
 
 
-def _fit_parameters() -> list[inspect.Parameter]:
-    return [p for p in inspect.signature(fit).parameters.values() if p.name not in _NOT_FIT_OPTIONS]
-
-
 def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aecore train",
@@ -74,16 +66,17 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--test-fraction", type=float, default=TEST_FRACTION, help="held out for evaluation")
     parser.add_argument("--split-seed", type=int, default=SPLIT_SEED)
+    parser.add_argument("--normal-classes", type=int, nargs="+", metavar="CLASS",
+                        help="train on these classes only (a one-class model for anomaly detection)")
     parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for torch (default 1: these small models run fastest on one "
                              "thread when anything else shares the cores)")
-    group = parser.add_argument_group("training (aecore.fit)")
-    for p in _fit_parameters():
-        # fit's annotations are strings (postponed evaluation); the plain ones name their type.
-        annotation = {"int": int, "float": float, "bool": bool}.get(str(p.annotation), str)
-        _add_typed(group, p.name, annotation, p.default, required=p.default is inspect.Parameter.empty)
+    group = parser.add_argument_group("training (aecore.FitSettings)")
+    fit_hints = typing.get_type_hints(FitSettings)
+    for field in dataclasses.fields(FitSettings):
+        _add_typed(group, field.name, fit_hints[field.name], field.default)
     if kind is not None:
         cls = model_class(kind).config_class
         hints = typing.get_type_hints(cls)
@@ -115,62 +108,59 @@ def _dataset_options(pairs: list[str]) -> dict[str, Any]:
 class _ProgressBar:
     """A tqdm bar over every batch of the run, with the loss and the validation loss."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled, self.bar = enabled, None
+    def __init__(self) -> None:
+        self.bar: Any = None
 
-    def __call__(self, progress: Progress) -> None:
-        if not self.enabled:
-            return
+    def __call__(self, snapshot: RunSnapshot) -> None:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=progress.epochs * progress.batches, unit="batch", dynamic_ncols=True)
-        if progress.event == "batch":
-            self.bar.update(1)
-            self.bar.set_description(f"epoch {progress.epoch}/{progress.epochs}")
-            self.bar.set_postfix(loss=f"{progress.losses['total']:.4g}", refresh=False)
-        elif progress.event == "epoch" and progress.val_losses:
-            self.bar.set_postfix(loss=f"{progress.losses['total']:.4g}", val=f"{progress.val_losses['total']:.4g}")
-        elif progress.event == "end":
+            self.bar = tqdm(total=snapshot.epochs * snapshot.batches_per_epoch, unit="batch", dynamic_ncols=True)
+        self.bar.update(snapshot.batches_done - self.bar.n)
+        self.bar.set_description(f"epoch {snapshot.epoch}/{snapshot.epochs}")
+        postfix = {"loss": f"{snapshot.losses['total']:.4g}"} if snapshot.losses else {}
+        if snapshot.val_history:
+            postfix["val"] = f"{snapshot.val_history[-1]['total']:.4g}"
+        self.bar.set_postfix(postfix, refresh=False)
+        if snapshot.finished:
             self.bar.close()
+
+
+def _chosen_options(kind: str, args: dict[str, Any], argv: Sequence[str]) -> dict[str, Any]:
+    """The kind's options given on the command line: a spec names what the recipe chose (the rest
+    are the config's defaults), so one recipe reads the same from the CLI and from Python."""
+    given = {word.split("=")[0] for word in argv if word.startswith("--")}
+    return {f.name: tuple(args[f.name]) if isinstance(args[f.name], list) else args[f.name]
+            for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS
+            and (_flag(f.name) in given or "--no-" + f.name.replace("_", "-") in given)}
+
+
+def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
+    """The RunSpec that `train` arguments describe, and the other arguments (out, quiet, threads)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model", default="ae")
+    kind = pre.parse_known_args(argv)[0].model
+    args = vars(_train_parser(kind if kind in list_models() else None).parse_args(argv))
+    if args["threads"] < 1:
+        raise ValueError(f"--threads must be at least 1, got {args['threads']}")
+    spec = RunSpec(
+        dataset=args["dataset"], dataset_options=_dataset_options(args["dataset_option"]), kind=kind,
+        arch=args["arch"], latent_dim=args["latent_dim"],
+        options=_chosen_options(kind, args, argv),
+        fit=FitSettings(**{f.name: args[f.name] for f in dataclasses.fields(FitSettings)}),
+        test_fraction=args["test_fraction"], split_seed=args["split_seed"],
+        normal_classes=tuple(args["normal_classes"]) if args["normal_classes"] else None)
+    return spec, {"out": args["out"], "quiet": args["quiet"], "threads": args["threads"]}
 
 
 def train_command(argv: Sequence[str]) -> dict[str, Any]:
     """Run `train` with these arguments; returns the summary it prints (path, metrics, pca, seconds)."""
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--model", default="ae")
-    kind = pre.parse_known_args(argv)[0].model
-    parser = _train_parser(kind if kind in list_models() else None)
-    args = vars(parser.parse_args(argv))
-    if args["threads"] < 1:
-        raise ValueError(f"--threads must be at least 1, got {args['threads']}")
-    torch.set_num_threads(args["threads"])
-    dataset_options = _dataset_options(args.pop("dataset_option"))
-    dataset = load_dataset(args["dataset"], **dataset_options)
-    train, test = dataset.split(args["test_fraction"], seed=args["split_seed"])
-    fit_options = {p.name: args[p.name] for p in _fit_parameters()}
-    model_options = {f.name: args[f.name] for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS}
-    torch.manual_seed(fit_options.get("seed", 0))  # the initial weights, like fit's own seed
-    model = create_model(kind, arch=args["arch"], input_shape=train.image_shape,
-                         latent_dim=args["latent_dim"], **model_options)
-    bar = _ProgressBar(enabled=not args["quiet"])
-    history = fit(model, train, test, callbacks=[bar] if bar.enabled else (), **fit_options)
-    metrics = evaluate(model, test)
-    pca = pca_baseline(train, test, k=min(args["latent_dim"], *train.images.flatten(1).shape))
-    metadata = {
-        "dataset": dataset.name,
-        "dataset_options": dataset_options,
-        "split": {"test_fraction": args["test_fraction"], "seed": args["split_seed"]},
-        "metrics": {"test": metrics, "pca": pca},
-        "fit": {k: (str(v) if k == "device" else v) for k, v in fit_options.items()},
-        "history": {"train_loss": history.train_loss, "val_loss": history.val_loss,
-                    "wall_time": history.wall_time, "samples_per_second": history.samples_per_second,
-                    "device": history.device},
-        "recipe": "python -m aecore train " + shlex.join(argv),
-    }
-    path = save(model, args["out"], metadata=metadata)
-    return {"checkpoint": str(path), "test": _short(metrics), "pca": _short(pca),
-            "seconds": round(history.wall_time, 2)}
+    spec, other = spec_from_args(argv)
+    torch.set_num_threads(other["threads"])
+    result = run(spec, progress=None if other["quiet"] else _ProgressBar())
+    path = save(result.model, other["out"], metadata=result.metadata)
+    return {"checkpoint": str(path), "test": _short(result.metrics), "pca": _short(result.pca),
+            "seconds": round(result.history.wall_time, 2)}
 
 
 def _short(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -4,15 +4,14 @@
 PSNR of the autoencoder and of PCA with k components, and the compression ratio of a k-number code
 stored as 8-bit or 16-bit numbers against the raw 8-bit image (C*H*W bytes). Precomputed sweeps of
 the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json` (`build_sweep`,
-`python bench/rate_distortion.py`); `SweepJob` runs a sweep in a background thread for an app.
+`python bench/rate_distortion.py`); `aecore.jobs.sweep` runs one in a worker process for an app.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -20,24 +19,25 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
-from aecore.background import BackgroundJob
 from aecore.data import ImageDataset, load_dataset
-from aecore.metrics import evaluate, pca_baseline
-from aecore.models import Autoencoder, create_model
+from aecore.models import Autoencoder
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
-from aecore.train import Progress, fit
+from aecore.recipes import SWEEP_EPOCHS, SWEEP_SIZES, default_spec
+from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
 
 CODE_BITS = (8, 16)  # how a code's numbers may be stored (quantized to 8 or 16 bits each)
 PREVIEW_IMAGES = 8  # fixed test images reconstructed at every size
 SWEEP_FORMAT = "aecore-rate-distortion"
-# The shipped sweeps: the zoo's architecture and training settings per dataset (see aecore.zoo), with
-# fewer epochs for shapes so the whole sweep rebuilds in minutes on a CPU.
-SWEEP_RECIPES: dict[str, dict[str, Any]] = {
-    "digits": {"kind": "ae", "arch": "mlp", "latent_dims": [2, 4, 8, 16, 32], "epochs": 100,
-               "batch_size": 64, "lr": 2e-3},
-    "shapes": {"kind": "ae", "arch": "conv", "latent_dims": [2, 4, 8, 16], "epochs": 3,
-               "batch_size": 128, "lr": 2e-3},
-}
+
+
+def sweep_recipe(dataset: str) -> dict[str, Any]:
+    """The sweep of `dataset`: the dataset's default recipe (aecore.recipes) at each code size."""
+    spec = default_spec(dataset)
+    return {"kind": spec.kind, "arch": spec.arch, "latent_dims": list(SWEEP_SIZES.get(dataset, SWEEP_SIZES["digits"])),
+            "epochs": SWEEP_EPOCHS.get(dataset, spec.fit.epochs), "batch_size": spec.fit.batch_size, "lr": spec.fit.lr}
+
+
+SWEEP_RECIPES: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES}  # the shipped ones
 
 SweepCallback = Callable[["SweepProgress"], None]
 
@@ -94,7 +94,7 @@ def pca_reconstruct(train: ImageDataset, images: torch.Tensor, k: int) -> torch.
 def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_dims: Sequence[int], *,
                     arch: str = "mlp", epochs: int = 50, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
                     device: str = "cpu", images: torch.Tensor | None = None,
-                    progress: SweepCallback | None = None, stop: threading.Event | None = None,
+                    progress: SweepCallback | None = None, stop: Any = None,
                     **options: Any) -> list[dict[str, Any]]:
     """One row per latent size k: train a `kind` autoencoder with a k-D code on `train`, score it on
     `test` beside PCA with k components.
@@ -109,36 +109,28 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
     if not dims or any(k < 1 or k > most for k in dims):
         raise ValueError(f"latent_dims must be a non-empty list of integers from 1 to {most}, got {list(latent_dims)}")
     rows: list[dict[str, Any]] = []
+    base = RunSpec(dataset=train.name, kind=kind, arch=arch, options=options,
+                   fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device))
     for k in dims:
-        with torch.random.fork_rng(devices=[]):  # the same initial weights for a size on every run
-            torch.manual_seed(seed)
-            model = create_model(kind, arch=arch, input_shape=train.image_shape, latent_dim=k, **options)
+        def on_snapshot(snapshot: RunSnapshot, k: int = k) -> None:
+            if progress is not None and snapshot.epoch:
+                progress(SweepProgress("epoch", len(rows), len(dims), k, snapshot.epoch, epochs, list(rows)))
 
-        def on_epoch(state: Progress, k: int = k) -> None:
-            if state.event == "epoch":
-                if stop is not None and stop.is_set():
-                    stopper.set()
-                if progress is not None:
-                    progress(SweepProgress("epoch", len(rows), len(dims), k, state.epoch, epochs, list(rows)))
-
-        stopper = threading.Event()  # fit stops mid-epoch; the sweep only between epochs
-        history = fit(model, train, None, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
-                      callbacks=[on_epoch], stop=stopper)
-        if history.stopped:
+        result = run(replace(base, latent_dim=k), progress=on_snapshot, stop=stop, data=(train, test))
+        if result.stopped:
             break
-        rows.append(_row(model, train, test, k, images, history.wall_time))
+        rows.append(_row(result, train, images))
         if progress is not None:
             progress(SweepProgress("model", len(rows), len(dims), k, epochs, epochs, list(rows)))
     return rows
 
 
-def _row(model: Autoencoder, train: ImageDataset, test: ImageDataset, k: int, images: torch.Tensor | None,
-         seconds: float) -> dict[str, Any]:
-    ae, pca = evaluate(model, test), pca_baseline(train, test, k)
+def _row(result: RunResult, train: ImageDataset, images: torch.Tensor | None) -> dict[str, Any]:
+    model, k, ae, pca = result.model, result.spec.latent_dim, result.metrics, result.pca
     row: dict[str, Any] = {
         "latent_dim": k, "ae_mse": ae["mse"], "ae_psnr": ae["psnr"], "pca_mse": pca["mse"], "pca_psnr": pca["psnr"],
         **{f"ratio_{bits}bit": compression_ratio(train.image_shape, k, bits) for bits in CODE_BITS},
-        "seconds": seconds,
+        "seconds": result.history.wall_time,
     }
     if images is not None:
         row["ae_images"] = reconstruct(model, images).numpy()
@@ -148,8 +140,6 @@ def _row(model: Autoencoder, train: ImageDataset, test: ImageDataset, k: int, im
 
 def preview_images(test: ImageDataset, n: int = PREVIEW_IMAGES) -> torch.Tensor:
     """`n` fixed test images, one class after another (the first image of each class in turn)."""
-    from aecore.jobs import preview_indices
-
     return test.images[preview_indices(test, n)]
 
 
@@ -216,43 +206,6 @@ def _from_bytes(stored: dict[str, Any]) -> np.ndarray:
     return (np.asarray(stored["uint8"], dtype=np.float32) / 255).reshape(stored["shape"])
 
 
-# --- a sweep in a background thread -------------------------------------------------------------
-class SweepJob(BackgroundJob):
-    """Run `rate_distortion` in a daemon thread; read `progress`, `rows`, `error`, `finished`.
-
-    Nothing here touches a user interface: an app polls the job from its own thread.
-    """
-
-    def __init__(self, dataset: ImageDataset, kind: str, latent_dims: Sequence[int], *, threads: int | None = 1,
-                 **settings: Any) -> None:
-        super().__init__(name=f"aecore-sweep-{kind}", threads=threads)
-        self.dataset_name, self.kind = dataset.name, kind
-        self.train, self.test = dataset.split(TEST_FRACTION, seed=SPLIT_SEED)
-        self.images = preview_images(self.test)
-        self.latent_dims, self.settings = list(latent_dims), settings
-        self.fraction, self.message = 0.0, "starting"
-        self.rows: list[dict[str, Any]] | None = None
-        self.error: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.rows is not None or self.error is not None
-
-    def _on_progress(self, state: SweepProgress) -> None:
-        self.fraction = state.fraction
-        self.message = (f"latent size {state.latent_dim}: epoch {state.epoch}/{state.epochs} "
-                        f"({state.done} of {state.total} models done)")
-
-    def _work(self) -> None:
-        rows = rate_distortion(self.kind, self.train, self.test, self.latent_dims, images=self.images,
-                               progress=self._on_progress, stop=self._stop, **self.settings)
-        self._end_clock()
-        self.fraction, self.message, self.rows = 1.0, "done", rows
-
-    def _failed(self, error: Exception) -> None:
-        self.error = str(error) or type(error).__name__
-
-
-__all__ = ["CODE_BITS", "SWEEP_RECIPES", "SweepJob", "SweepProgress", "build_sweep", "compression_ratio",
+__all__ = ["CODE_BITS", "SWEEP_RECIPES", "SweepProgress", "sweep_recipe", "build_sweep", "compression_ratio",
            "format_table", "load_sweep", "pca_reconstruct", "preview_images", "rate_distortion", "reconstruct",
            "sweep_path"]

@@ -10,18 +10,17 @@ Every result is a NumPy array or plain Python numbers, ready for a chart or a ta
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch.func import jacrev, vmap
 
 from aecore.data import ImageDataset
-from aecore.metrics import evaluate
-from aecore.models import Autoencoder, create_model
+from aecore.models import Autoencoder
 from aecore.models.vae import kl_standard_normal
-from aecore.train import fit
+from aecore.recipes import warmup_specs
+from aecore.run import run
 
 ACTIVE_THRESHOLD = 0.1  # a unit is "on" for an image when |z_j| exceeds this share of its largest |z_j|
 
@@ -101,7 +100,7 @@ def kl_per_dimension(model: Autoencoder, images: torch.Tensor) -> np.ndarray:
 
 def loss_history(source: Autoencoder | dict[str, Any] | None) -> dict[str, list[float]] | None:
     """{"train_loss", "val_loss"} per epoch as recorded in a model's checkpoint metadata (or in a
-    metadata dict such as `TrainingJob.metadata()`), or None when none is recorded (a model built in
+    metadata dict such as `RunResult.metadata`), or None when none is recorded (a model built in
     Python, a checkpoint saved without its history)."""
     metadata = getattr(source, "checkpoint", {}).get("metadata") if isinstance(source, Autoencoder) else source
     history = metadata.get("history") if isinstance(metadata, dict) else None
@@ -119,23 +118,21 @@ def normalized_activations(z: np.ndarray) -> np.ndarray:
     return np.abs(z) / np.where(scale > 0, scale, 1.0)
 
 
-def warmup_comparison(train: ImageDataset, test: ImageDataset, *, latent_dim: int = 8, beta: float = 3.0,
-                      epochs: int = 20, warmup_epochs: float = 15.0, seed: int = 0) -> dict[str, dict[str, Any]]:
-    """Train the same small MLP VAE twice, with and without KL warm-up (Bowman et al. 2016), and
-    return per run {"kl_per_dim", "active_units", "kl", "bce", "val_loss", "seconds"}.
+def warmup_comparison(beta: float = 3.0, data: tuple[ImageDataset, ImageDataset] | None = None,
+                      progress: Callable[[str, float], None] | None = None, stop: Any = None) -> dict[str, dict[str, Any]]:
+    """Train the same small MLP VAE twice (`aecore.recipes.warmup_specs`), with and without KL
+    warm-up (Bowman et al. 2016), and return per run {"kl_per_dim", "active_units", "kl", "bce",
+    "val_loss", "seconds"}. Identical seeds, so the warm-up is the only difference between the runs.
 
-    Runs synchronously on the caller's thread (about a second per run on digits, one CPU thread);
-    identical seeds, so the warm-up is the only difference between the two runs.
+    data: (train, test) of digits as the specs split it, to skip loading it; progress(label,
+    fraction of that run) after each report; stop ends a run early (its numbers are then partial).
     """
     results = {}
-    for label, warmup in (("no warm-up", 0.0), ("warm-up", float(warmup_epochs))):
-        torch.manual_seed(seed)
-        model = create_model("vae", input_shape=train.image_shape, latent_dim=latent_dim, beta=beta)
-        started = time.perf_counter()
-        history = fit(model, train, test, epochs=epochs, batch_size=64, lr=2e-3, seed=seed,
-                      warmup_epochs=warmup, device="cpu")
-        metrics = evaluate(model, test)
+    for label, spec in warmup_specs(beta).items():
+        report = None if progress is None else (lambda snapshot, label=label: progress(label, snapshot.fraction))
+        result = run(spec, progress=report, stop=stop, data=data)
+        metrics = result.metrics
         results[label] = {"kl_per_dim": metrics["kl_per_dim"], "active_units": metrics["active_units"],
-                          "kl": metrics["kl"], "bce": metrics["bce"], "val_loss": history.val_loss,
-                          "seconds": time.perf_counter() - started}
+                          "kl": metrics["kl"], "bce": metrics["bce"], "val_loss": result.history.val_loss,
+                          "seconds": result.history.wall_time}
     return results

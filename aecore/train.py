@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import torch
 
@@ -63,7 +63,7 @@ class Progress:
     losses: dict[str, float]  # this batch's ("batch") or this epoch's mean ("epoch", "end")
     val_losses: dict[str, float] | None
     samples_per_second: float
-    seconds_left: float  # estimated from the training speed so far
+    seconds_left: float  # wall time, from this run's own measured pace; nan until measured
     history: History
     model: Autoencoder
 
@@ -82,7 +82,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
-def _check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset | None, epochs: int, batch_size: int, lr: float) -> None:
+def check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset | None, epochs: int, batch_size: int, lr: float) -> None:
+    """Raise ValueError for anything `fit` would refuse, before any work."""
     if len(train) == 0:
         raise ValueError("the training dataset is empty: nothing to learn from")
     for name, data in (("training", train), ("validation", val)):
@@ -117,11 +118,23 @@ def _validate(model: Autoencoder, images: torch.Tensor, names: list[str], batch_
 
 
 class _Clock:
-    """Training time and samples so far, excluding validation and callbacks, for speed and ETA."""
+    """Training speed, and the time left, for progress reports.
+
+    `speed` counts training time only (validation and callbacks excluded): the figure to compare
+    with a bare loop. `seconds_left` is wall time, validation and callbacks included, and comes only
+    from this run's own pace once it is measured: after the first epoch or the first WARM_SECONDS,
+    whichever comes first, so the first batches' one-off costs (allocation, caches) do not skew it.
+    Before that it is nan: better no estimate than a wrong one.
+    """
+
+    WARM_SECONDS = 2.0
 
     def __init__(self, total_samples: int) -> None:
         self.total_samples, self.samples, self.seconds = total_samples, 0, 0.0
         self._since: float | None = None  # None while paused
+        self._wall_start = time.perf_counter()
+        self._mark: tuple[float, int] | None = None  # (wall time, samples) when the pace is measured from
+        self._epoch_walls: list[float] = []  # wall seconds of each finished epoch
 
     def pause(self) -> None:
         if self._since is not None:
@@ -130,6 +143,14 @@ class _Clock:
 
     def resume(self) -> None:
         self._since = time.perf_counter()
+        if self._mark is None and time.perf_counter() - self._wall_start >= self.WARM_SECONDS:
+            self._mark = (time.perf_counter(), self.samples)
+
+    def epoch_done(self) -> None:
+        now = time.perf_counter()
+        self._epoch_walls.append(now - self._wall_start - sum(self._epoch_walls))
+        if self._mark is None:
+            self._mark = (now, self.samples)
 
     @property
     def speed(self) -> float:
@@ -137,7 +158,12 @@ class _Clock:
 
     @property
     def seconds_left(self) -> float:
-        return (self.total_samples - self.samples) / self.speed if self.speed > 0 else float("nan")
+        left = self.total_samples - self.samples
+        if self._mark is not None and self.samples > self._mark[1]:
+            return left * (time.perf_counter() - self._mark[0]) / (self.samples - self._mark[1])
+        if self._epoch_walls and self.samples:  # just after the first epoch: its own pace
+            return left * sum(self._epoch_walls) / self.samples
+        return float("nan")
 
 
 def fit(
@@ -152,17 +178,18 @@ def fit(
     seed: int = 0,
     warmup_epochs: float = 0,
     callbacks: Iterable[Callback] = (),
-    stop: threading.Event | None = None,
+    stop: threading.Event | Any = None,
 ) -> History:
     """Train `model` in place with Adam and return its History.
 
     warmup_epochs: the regularizer weights (the VAE's KL term above all) ramp linearly from 0 over
     this many epochs, the standard cure for posterior collapse (Bowman et al. 2016).
-    stop: set it from another thread to end training between batches, keeping the weights so far.
+    stop: a threading.Event (or anything with `is_set()`, such as a worker's cancel flag); once set,
+    training ends between batches, keeping the weights so far.
     Raises ValueError for bad arguments before any work, and TrainingDiverged (with the last good
     weights restored) when the loss becomes NaN or infinite.
     """
-    _check_arguments(model, train, val, epochs, batch_size, lr)
+    check_arguments(model, train, val, epochs, batch_size, lr)
     callbacks = list(callbacks)
     target = resolve_device(device)
     torch.manual_seed(seed)  # the model's own randomness: denoising corruption, VAE sampling
@@ -178,8 +205,9 @@ def fit(
 
     def report(event: str, epoch: int, batch: int, losses: dict[str, float], val_losses: dict[str, float] | None) -> None:
         clock.pause()
+        left = clock.seconds_left
         progress = Progress(event, epoch, epochs, batch, batches, losses, val_losses, clock.speed,
-                            max(clock.seconds_left, 0.0), history, model)
+                            max(left, 0.0) if math.isfinite(left) else left, history, model)
         for callback in callbacks:
             callback(progress)
         clock.resume()
@@ -221,6 +249,7 @@ def fit(
                 _check_finite(val_losses, model, good_weights, epoch)
                 history.val.append(val_losses)
             history.epoch_seconds.append(time.perf_counter() - started - sum(history.epoch_seconds))
+            clock.epoch_done()
             clock.resume()
             report("epoch", epoch, batches, epoch_losses, val_losses)
             clock.pause()

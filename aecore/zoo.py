@@ -1,8 +1,8 @@
-"""The recipes of the pretrained zoo, and `build_zoo`, which (re)builds it: `python -m aecore zoo`.
+"""`build_zoo`, which (re)builds the pretrained zoo from its recipes: `python -m aecore zoo`.
 
-A recipe is the argument list of `python -m aecore train`; the manifest records it as the exact
-command, so every shipped model can be reproduced by hand as well. Digits (8x8) get the MLP, shapes
-(32x32, 10,000 images) the conv net: the architecture that suits each.
+Each model is trained through the run layer (`aecore.run`) from its recipe in `aecore.recipes`;
+the manifest records the recipe as the exact `python -m aecore train` command, so every shipped
+model can be reproduced by hand as well.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -19,67 +18,17 @@ import safetensors.numpy
 import torch
 
 from aecore import noise
-from aecore.checkpoint import load
-from aecore.cli import train_command
+from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, load_dataset
 from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
 from aecore.pretrained import LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, pretrained_root, read_manifest
+from aecore.recipes import ZOO, Recipe
+from aecore.run import run
 
 
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    description: str
-    args: tuple[str, ...]  # `python -m aecore train` arguments, without --out
-
-    def command(self) -> str:
-        return f"python -m aecore train {' '.join(self.args)} --out pretrained/{self.name}"
-
-
-def _digits(model: str, latent: int, epochs: int, *extra: str) -> tuple[str, ...]:
-    return ("--dataset", "digits", "--model", model, "--arch", "mlp", "--latent-dim", str(latent),
-            "--epochs", str(epochs), "--batch-size", "64", "--lr", "0.002", "--seed", "0", *extra)
-
-
-def _shapes(model: str, latent: int, epochs: int, *extra: str) -> tuple[str, ...]:
-    return ("--dataset", "shapes", "--model", model, "--arch", "conv", "--latent-dim", str(latent),
-            "--epochs", str(epochs), "--batch-size", "128", "--lr", "0.002", "--seed", "0", *extra)
-
-
-RECIPES: tuple[Recipe, ...] = (
-    Recipe("digits-ae-8", "plain autoencoder, 8-D code", _digits("ae", 8, 100)),
-    Recipe("digits-ae-2", "plain autoencoder, 2-D code (the map shows the raw code)", _digits("ae", 2, 150)),
-    Recipe("digits-sparse-l1-16", "sparse autoencoder, L1 penalty on a 16-D ReLU code",
-           _digits("sparse", 16, 100, "--penalty", "l1", "--weight", "0.05")),
-    Recipe("digits-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity on a 16-D code",
-           _digits("sparse", 16, 100, "--penalty", "kl", "--weight", "0.5", "--rho", "0.05")),
-    Recipe("digits-denoising-16", "denoising autoencoder trained on gaussian noise, sigma 0.3",
-           _digits("denoising", 16, 300, "--noise", "gaussian", "--noise-level", "0.3")),
-    Recipe("digits-contractive-8", "contractive autoencoder, 8-D code",
-           _digits("contractive", 8, 100, "--weight", "0.01")),
-    Recipe("digits-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up",
-           _digits("vae", 8, 200, "--beta", "1", "--warmup-epochs", "10")),
-    Recipe("digits-beta-vae-8", "beta-VAE (beta 4), 8-D code, KL warm-up",
-           _digits("vae", 8, 200, "--beta", "4", "--warmup-epochs", "10")),
-    Recipe("digits-vae-2", "variational autoencoder, 2-D code (the map shows the raw code)",
-           _digits("vae", 2, 200, "--beta", "1", "--warmup-epochs", "10")),
-    Recipe("shapes-ae-8", "plain autoencoder, 8-D code", _shapes("ae", 8, 20)),
-    Recipe("shapes-ae-2", "plain autoencoder, 2-D code", _shapes("ae", 2, 20)),
-    Recipe("shapes-sparse-l1-16", "sparse autoencoder, L1 penalty, 16-D code",
-           _shapes("sparse", 16, 12, "--penalty", "l1", "--weight", "0.05")),
-    Recipe("shapes-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity, 16-D code",
-           _shapes("sparse", 16, 12, "--penalty", "kl", "--weight", "0.5", "--rho", "0.05")),
-    Recipe("shapes-denoising-8", "denoising autoencoder trained on gaussian noise, sigma 0.3",
-           _shapes("denoising", 8, 12, "--noise", "gaussian", "--noise-level", "0.3")),
-    Recipe("shapes-contractive-8", "contractive autoencoder, 8-D code", _shapes("contractive", 8, 5, "--weight", "0.01")),
-    Recipe("shapes-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up",
-           _shapes("vae", 8, 15, "--beta", "1", "--warmup-epochs", "3")),
-    Recipe("shapes-beta-vae-6", "beta-VAE (beta 4), 6-D code: x, y and scale each move one unit",
-           _shapes("vae", 6, 40, "--beta", "4", "--warmup-epochs", "5")),
-    Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, "--beta", "1", "--warmup-epochs", "3")),
-)
+RECIPES = ZOO  # the zoo's recipes live in aecore.recipes, with every other recipe
 DENOISE_CHECK = ("gaussian", 0.3)  # the noise every model's denoising is measured at, for comparison
 
 
@@ -99,15 +48,17 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
     for recipe in chosen:
         if log:
             log(f"[zoo] {recipe.command()}")
-        summary = train_command([*recipe.args, "--out", str(root / recipe.name), "--quiet"])
-        entry = _finish_model(root, recipe, datasets, summary["seconds"])
+        result = run(recipe.spec)
+        save(result.model, root / recipe.name, metadata=result.metadata)
+        seconds = round(result.history.wall_time, 2)
+        entry = _finish_model(root, recipe, datasets, seconds)
         built.append(entry)
         # Re-read before each write, so two builds of different models into one zoo both land.
         entries = {e["name"]: e for e in read_manifest(root)["models"]}
         _write_manifest(root, {**entries, recipe.name: entry})
         if log:
             log(f"[zoo] {recipe.name}: test mse {entry['metrics']['mse']:.4f}, PCA {entry['pca']['mse']:.4f}, "
-                f"{summary['seconds']:.1f} s")
+                f"{seconds:.1f} s")
     return built
 
 

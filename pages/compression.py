@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import compression_view as view
-from ui import state
+from ui import jobs, state
 from ui.router import require_router
 
 require_router()
@@ -50,27 +50,20 @@ with st.form("sweep_form"):
     kind = kind_col.selectbox("Kind", view.kinds())
     dims = dims_col.multiselect("Latent sizes", [1, 2, 4, 8, 16, 32], default=defaults["latent_dims"])
     epochs = epochs_col.number_input("Epochs per size", min_value=1, max_value=500, value=defaults["epochs"])
-    st.caption(f"One {defaults['arch']} model per size, trained in the background: about "
-               f"{'5 s' if defaults['arch'] == 'mlp' else '20 s'} per size at these settings.")
+    st.caption(f"One {defaults['arch']} model per size, trained in the background by the server's job queue; "
+               "its progress shows below while it runs.")
     submitted = st.form_submit_button("Run the sweep", disabled=view.running_job() is not None)
 if submitted:
     if not dims:
         st.warning("Choose at least one latent size.")
     else:
         view.start_job(name, kind, dims, int(epochs))
+        st.rerun()  # redraw with the button disabled and the progress polling
 
 
-# Ticks only while a sweep runs; the rerun that shows its result redefines it without a tick.
-@st.fragment(run_every=0.5 if view.running_job() is not None else None)
-def sweep_progress() -> None:
-    job = view.running_job()
-    if job is None:
-        if view.JOB_KEY in st.session_state:  # finished since the last tick: show its sweep
-            st.rerun(scope="app")
-        return
-    st.progress(job.fraction, text=f"Sweeping {job.kind} on {job.dataset_name}: {job.message}")
-    if st.button("Stop"):
-        job.stop()
+def draw_running(job: jobs.Job) -> None:
+    fraction, text = view.progress_text(job)
+    st.progress(fraction, text=f"Sweeping: {text}")
 
 
-sweep_progress()
+jobs.job_panel(view.PURPOSE, draw_running, cancel_label="Stop", cancel_help="End the sweep; nothing is kept.")

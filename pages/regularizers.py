@@ -4,12 +4,11 @@ plain `ae` sibling, with each loss term's formula."""
 import streamlit as st
 
 from ui import regularizers_view as view
-from ui import state
+from ui import jobs, state
 from ui.router import require_router
 
 require_router()
 
-WARMUP_KEY = "regularizers_warmup"  # {"beta": ..., "runs": {...}} of the last warm-up experiment
 CHART = {"width": "stretch", "config": {"displayModeBar": False}}
 
 st.title("Inside the code: what each regularizer does")
@@ -62,22 +61,24 @@ st.caption(view.kl_caption(kl) + ". A model whose bars are all missing has colla
 st.subheader("Warm-up against posterior collapse")
 st.markdown(f"Trains a small 8-D MLP VAE on {view.WARMUP_DATASET} twice, from the same seed, for 20 epochs: once "
             "with the full KL weight from the first step, once with the weight ramped up over 15 epochs. It runs "
-            "here, synchronously, in about 3 seconds.")
+            "in the background, in the server's job queue.")
 beta_col, button_col = st.columns([3, 1])
 beta = beta_col.select_slider("β of the small VAE", [1.0, 2.0, 3.0, 4.0], value=3.0)
 if button_col.button("Train both", type="primary"):
-    with st.spinner("Training two small VAEs…"):
-        st.session_state[WARMUP_KEY] = {"beta": beta, "runs": view.run_warmup(beta)}
-experiment = st.session_state.get(WARMUP_KEY)
+    view.start_warmup(beta)
+    st.rerun()
+jobs.job_panel(view.WARMUP_PURPOSE, view.warmup_progress)
+experiment = view.warmup_result()
 if experiment is None:
-    st.info("Press **Train both** to run the experiment.")
+    if jobs.current(view.WARMUP_PURPOSE) is None:
+        st.info("Press **Train both** to run the experiment.")
 else:
-    runs = experiment["runs"]
+    beta_run, runs = experiment
     for col, (label, run) in zip(st.columns(len(runs)), runs.items()):
         col.metric(f"{label}: active units", f"{run['active_units']} of {len(run['kl_per_dim'])}",
                    help=f"KL {run['kl']:.2f} nats, reconstruction {run['bce']:.1f} nats, {run['seconds']:.1f} s")
     st.plotly_chart(view.kl_figure({k: r["kl_per_dim"] for k, r in runs.items()},
-                                   f"KL per dimension, β = {experiment['beta']:g}"), **CHART)
+                                   f"KL per dimension, β = {beta_run:g}"), **CHART)
 
 st.header("Overfitting")
 st.markdown("No regularizer is free of this one: a model that keeps lowering its training loss while its "

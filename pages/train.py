@@ -1,14 +1,15 @@
 """Train page: pick a dataset, a model kind and its options, train in the background, watch it learn.
 
-Training runs in a thread (`aecore.TrainingJob`) kept in the session, so moving a widget or
-visiting another page does not end it; a fragment redraws its progress twice a second.
+Training runs in a worker process from the server's one queue (`ui.jobs`), so moving a widget or
+visiting another page does not end it and does not slow it down; a fragment redraws its progress
+twice a second.
 """
 
 import streamlit as st
 
 import aecore
-from aecore.jobs import FAILED, STOPPED
-from ui import state, training
+from aecore.run import FitSettings, RunSpec
+from ui import jobs, state, training
 from ui.cache import offline_datasets
 from ui.router import require_router
 from ui.train_form import option_fields, option_widgets
@@ -24,7 +25,7 @@ st.markdown(
 )
 
 job = training.current_job()
-if job is not None and training.adopt_if_finished(job):
+if job is not None and job.finished and training.current_result() is None and training.collect(job) is not None:
     st.rerun()  # it finished while this page was not open: rerun so the sidebar shows the new model
 busy = job is not None and not job.finished
 
@@ -36,12 +37,12 @@ dataset = dataset_col.selectbox("Dataset", datasets, index=datasets.index(active
                                 key="train_dataset", persist_state=KEEP,
                                 help="The split is the CLI's: 80% train, 20% test.")
 recipe = training.recipe(dataset)
-kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe["kind"]) if recipe["kind"] in kinds else 0,
+kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe.kind) if recipe.kind in kinds else 0,
                          key="train_kind", persist_state=KEEP)
 # Keyed by dataset: each dataset starts from its own recipe (the MLP for digits, conv for shapes).
-arch = arch_col.selectbox("Architecture", archs, index=archs.index(recipe["arch"]), key=f"train_arch_{dataset}",
+arch = arch_col.selectbox("Architecture", archs, index=archs.index(recipe.arch), key=f"train_arch_{dataset}",
                           persist_state=KEEP)
-latent_dim = latent_col.number_input("Latent dimension", min_value=1, max_value=256, value=recipe["latent_dim"],
+latent_dim = latent_col.number_input("Latent dimension", min_value=1, max_value=256, value=recipe.latent_dim,
                                      key="train_latent", persist_state=KEEP,
                                      help="The size of the code z, and PCA's number of components.")
 
@@ -54,11 +55,11 @@ with st.expander("Network and likelihood"):
 
 st.markdown("**Training**")
 epochs_col, batch_col, lr_col, warmup_col = st.columns(4)
-epochs = epochs_col.number_input("Epochs", min_value=1, max_value=10_000, value=recipe["epochs"],
+epochs = epochs_col.number_input("Epochs", min_value=1, max_value=10_000, value=recipe.fit.epochs,
                                  key=f"train_epochs_{dataset}", persist_state=KEEP)
-batch_size = batch_col.number_input("Batch size", min_value=1, max_value=4096, value=recipe["batch_size"],
+batch_size = batch_col.number_input("Batch size", min_value=1, max_value=4096, value=recipe.fit.batch_size,
                                     key=f"train_batch_{dataset}", persist_state=KEEP)
-lr = lr_col.number_input("Learning rate", min_value=1e-6, max_value=1.0, value=recipe["lr"], step=1e-4,
+lr = lr_col.number_input("Learning rate", min_value=1e-6, max_value=1.0, value=recipe.fit.lr, step=1e-4,
                          format="%g", key=f"train_lr_{dataset}", persist_state=KEEP)
 warmup = warmup_col.number_input(
     "Regularizer warm-up (epochs)", min_value=0.0, value=0.0, step=1.0, format="%g", key="train_warmup",
@@ -70,30 +71,26 @@ if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=bus
     if errors or network_errors:
         st.error("\n\n".join(errors + network_errors))
     else:
+        spec = RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=int(latent_dim), options={**options, **network},
+                       fit=FitSettings(epochs=int(epochs), batch_size=int(batch_size), lr=float(lr),
+                                       warmup_epochs=float(warmup), seed=recipe.fit.seed),
+                       preview=training.PREVIEW_IMAGES)
         try:
-            training.start_job(dataset, kind, arch, int(latent_dim), {**options, **network},
-                               epochs=int(epochs), batch_size=int(batch_size), lr=float(lr),
-                               warmup_epochs=float(warmup))
+            training.start_job(spec)
         except ValueError as error:  # a bad option, or a dataset that cannot load: say why
             st.error(str(error))
         else:
             st.rerun()  # redraw with the Train button disabled and the progress polling
 
 
-@st.fragment(run_every=0.5 if busy else None)
-def job_panel(job: aecore.TrainingJob, was_busy: bool) -> None:
-    snap = job.snapshot()
-    if was_busy and snap.finished:
-        training.adopt_if_finished(job)
-        st.rerun()  # the whole app: the sidebar shows the new model and this fragment stops polling
+def draw_progress(snap: aecore.RunSnapshot, seconds: float) -> None:
     st.progress(snap.fraction, text=training.status_text(snap))
-    speed_col, left_col, time_col, loss_col, stop_col = st.columns(5)
+    speed_col, left_col, time_col, loss_col = st.columns(4)
     speed_col.metric("Samples per second", f"{snap.samples_per_second:,.0f}")
-    left_col.metric("Time left", training.format_seconds(snap.seconds_left if not snap.finished else 0))
-    time_col.metric("Elapsed", training.format_seconds(snap.seconds))
+    left_col.metric("Time left", training.format_seconds(0 if snap.finished else snap.seconds_left),
+                    help="From this run's own pace, measured after its first epoch.")
+    time_col.metric("Elapsed", training.format_seconds(seconds))
     loss_col.metric("Batch loss", f"{snap.losses['total']:.2f}" if snap.losses else "…")
-    stop_col.button("Stop", icon=":material/stop:", on_click=job.stop, disabled=snap.finished, key="train_stop",
-                    help="End training after the current batch and keep the weights learned so far.")
     chart_col, preview_col = st.columns([3, 2])
     if snap.train_history:
         chart_col.plotly_chart(training.loss_figure(snap), width="stretch")
@@ -103,20 +100,34 @@ def job_panel(job: aecore.TrainingJob, was_busy: bool) -> None:
                       caption=f"Test images (top) and their reconstructions after epoch {snap.reconstructions_epoch}")
 
 
+def draw_running(job: jobs.Job) -> None:
+    if job.progress is None:
+        st.progress(0.0, text="Starting: loading the data in a worker…")
+    else:
+        draw_progress(job.progress, job.seconds)
+
+
 if job is not None:
     st.subheader("Training run")
-    job_panel(job, busy)
-    snap = job.snapshot()
+    jobs.job_panel(training.PURPOSE, draw_running, cancel_label="Stop",
+                   cancel_help="Queued: leave the queue. Training: end after the current batch and keep the "
+                               "weights learned so far, which you can then choose to use.")
     result = training.current_result()
-    if snap.state == FAILED:
-        st.error(f"Training failed: {snap.error}")
+    if job.state == jobs.FAILED:
+        st.error(f"Training failed: {job.error}")
+    elif job.state == jobs.CANCELLED and result is None:
+        st.warning(f"Training was cancelled{': ' + job.error if job.error else ''}.")
     elif result is not None:
-        stopped = " (stopped early: the weights learned so far)" if snap.state == STOPPED else ""
-        if state.active_model().name == result.name:
-            st.success(f"**{result.name}** is now the active model{stopped}.", icon=":material/check_circle:")
+        draw_progress(result.snapshot, job.seconds)
+        if result.stopped and state.active_model().name != result.name:
+            st.warning(f"Stopped after {len(result.snapshot.train_history)} of {result.snapshot.epochs} epochs. "
+                       "The half-trained model was kept but is not in use.", icon=":material/pause_circle:")
+            st.button("Use the half-trained model", on_click=training.adopt, args=(result,), key="train_adopt")
+        elif state.active_model().name == result.name:
+            st.success(f"**{result.name}** is now the active model.", icon=":material/check_circle:")
         else:
-            st.info(f"**{result.name}** was trained{stopped}; pick it again in the sidebar to use it.")
-        st.table(training.comparison_rows(snap.metrics, snap.pca))
+            st.info(f"**{result.name}** was trained; pick it again in the sidebar to use it.")
+        st.table(training.comparison_rows(result.snapshot.metrics, result.snapshot.pca))
         st.download_button("Download the model (.zip)", data=result.zip_bytes, file_name=result.file_name,
                            mime="application/zip", on_click="ignore", icon=":material/download:",
                            key="train_download", help="Upload it on the Load page to use it again.")

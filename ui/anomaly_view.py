@@ -1,4 +1,4 @@
-"""The anomaly page's app side: the one-class training job in the session, cached scores, figures.
+"""The anomaly page's app side: the one-class training job in the server's queue, cached scores, figures.
 
 Scores are cached on the dataset, the normal classes and a key of the model's weights, so moving
 the threshold only recounts (STACK.md: modules reach the caches as `_`-prefixed arguments).
@@ -17,13 +17,14 @@ import torch
 import aecore
 from aecore import anomaly
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.workers import Job
+from ui import jobs
 from ui.cache import load_dataset, model_key
 from ui.gallery import compose_grid
 from ui.state import ActiveModel
 
-JOB_KEY = "anomaly_job"  # (dataset, normal classes, TrainingJob) of this session's latest one-class model
-VALIDATION_FRACTION = 0.1  # of the normal training images, held out by the job to watch for overfitting
-TRAINING_THREADS = 1  # see ui/training.py: one thread is far faster on a shared CPU
+PURPOSE = "anomaly"  # the session's one-class training job in ui.jobs
+FOR_KEY = "anomaly_job_for"  # (dataset, normal classes) that job was trained for
 AE_COLOR, PCA_COLOR = "#1f77b4", "#ff7f0e"
 NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
 
@@ -46,36 +47,39 @@ def split(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.ImageDataset, a
     return anomaly.one_class_split(load_dataset(dataset), normal, TEST_FRACTION, SPLIT_SEED)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def estimated_seconds(dataset: str, normal: tuple[int, ...]) -> float:
-    """Seconds the one-class recipe should take here, from a few timed training steps."""
-    train = split(dataset, normal)[0]
-    recipe = anomaly.one_class_recipe(dataset)
-    return anomaly.seconds_per_epoch(train, recipe) * recipe["epochs"] * (1 - VALIDATION_FRACTION)
+def start_training(dataset: str, normal: tuple[int, ...]) -> Job:
+    """Queue the one-class recipe, trained on the normal classes only; it scores every test image."""
+    spec = aecore.recipes.one_class_spec(dataset, normal)
+    st.session_state[FOR_KEY] = (dataset, normal)
+    return jobs.submit(PURPOSE, aecore.jobs.one_class, spec, name=f"one-class model of {dataset}")
 
 
-def start_training(dataset: str, normal: tuple[int, ...]) -> aecore.TrainingJob:
-    """Train the one-class recipe on the normal training images in the background."""
-    recipe = anomaly.one_class_recipe(dataset)
-    job = aecore.TrainingJob(split(dataset, normal)[0], recipe["kind"], arch=recipe["arch"],
-                             latent_dim=recipe["latent_dim"], epochs=recipe["epochs"],
-                             batch_size=recipe["batch_size"], lr=recipe["lr"],
-                             test_fraction=VALIDATION_FRACTION, threads=TRAINING_THREADS)
-    previous = st.session_state.get(JOB_KEY)
-    if previous is not None and not previous[2].finished:
-        previous[2].stop()
-    st.session_state[JOB_KEY] = (dataset, normal, job.start())
-    return job
-
-
-def current_job(dataset: str, normal: tuple[int, ...]) -> aecore.TrainingJob | None:
+def current_job(dataset: str, normal: tuple[int, ...]) -> Job | None:
     """The session's one-class job if it was trained for these normal classes of this dataset."""
-    entry = st.session_state.get(JOB_KEY)
-    return entry[2] if entry is not None and entry[:2] == (dataset, normal) else None
+    return jobs.current(PURPOSE) if st.session_state.get(FOR_KEY) == (dataset, normal) else None
 
 
-def job_model_key(job: aecore.TrainingJob) -> str:
-    return f"one-class:{id(job)}"
+def job_model_key(job: Job) -> str:
+    return f"one-class:{job.id}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def job_model(key: str, _checkpoint: bytes) -> aecore.Autoencoder:
+    """The one-class model a job returned, loaded once."""
+    return aecore.load(_checkpoint)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _job_scores(key: str, _result: dict[str, Any]) -> Scored:
+    # The worker scored every test image; only the curves are computed here (milliseconds).
+    scores, pca, is_anomaly = _result["scores"], _result["pca_scores"], _result["is_anomaly"]
+    return Scored(scores, pca, is_anomaly, anomaly.roc(scores, is_anomaly), anomaly.roc(pca, is_anomaly), _result["k"])
+
+
+def score_job(job: Job) -> tuple[aecore.Autoencoder, Scored]:
+    """The finished job's model and the scores it computed."""
+    key = job_model_key(job)
+    return job_model(key, job.result["checkpoint"]), _job_scores(key, job.result)
 
 
 @st.cache_data(show_spinner="Scoring every test image…", max_entries=32)
@@ -89,11 +93,6 @@ def scored(dataset: str, normal: tuple[int, ...], key: str, _model: aecore.Autoe
 
 def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> Scored:
     return scored(dataset, normal, model_key(active), active.model)
-
-
-def score_job(dataset: str, normal: tuple[int, ...], job: aecore.TrainingJob) -> Scored:
-    model = job.model.cpu()
-    return scored(dataset, normal, job_model_key(job), model)
 
 
 def default_threshold(result: Scored) -> float:

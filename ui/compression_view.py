@@ -1,8 +1,7 @@
 """The Compression page's app side: the shipped sweeps, a sweep run in the background, the figures.
 
 A sweep is a dict as `aecore.compression.load_sweep` returns it (rows with their reconstructions,
-and the original images). A recomputed one comes from an `aecore.compression.SweepJob` kept in
-session state; the page polls it from a fragment and never calls streamlit from its thread.
+and the original images). A recomputed one comes from `aecore.jobs.sweep` in the server's queue.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ import streamlit as st
 
 import aecore
 from aecore import compression
-from ui.cache import load_dataset
+from ui import jobs
 from ui.frame_figure import still_figure
 
-JOB_KEY = "compression_job"  # the running (or last) SweepJob of this session
+PURPOSE = "compression"  # the session's sweep job in ui.jobs
 OWN_SWEEPS_KEY = "compression_own_sweeps"  # dataset -> the sweep this session recomputed
 AE_COLOR, PCA_COLOR = "#d62728", "#1f77b4"
 METRICS = {"mse": ("MSE per pixel (lower is better)", "{:.4f}"), "psnr": ("PSNR in dB (higher is better)", "{:.2f}")}
@@ -33,36 +32,40 @@ def own_sweeps() -> dict[str, dict[str, Any]]:
 
 
 def recipe(dataset: str) -> dict[str, Any]:
-    """The shipped recipe of `dataset` (architecture, settings), the digits one for any other."""
-    return compression.SWEEP_RECIPES.get(dataset, compression.SWEEP_RECIPES["digits"])
+    """The sweep recipe of `dataset`: its default recipe's architecture and settings at each size."""
+    return compression.sweep_recipe(dataset)
 
 
 def start_job(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> None:
-    """Start a sweep of `kind` on `dataset` in a background thread (one per session)."""
-    settings = {k: v for k, v in recipe(dataset).items() if k in ("arch", "batch_size", "lr")}
-    job = compression.SweepJob(load_dataset(dataset), kind, sorted(latent_dims), epochs=epochs, **settings)
-    st.session_state[JOB_KEY] = job.start()
+    """Queue a sweep of `kind` on `dataset` (one per session)."""
+    jobs.submit(PURPOSE, aecore.jobs.sweep, dataset, kind, sorted(latent_dims), epochs, name=f"{kind} sweep of {dataset}")
 
 
-def running_job() -> compression.SweepJob | None:
-    job = st.session_state.get(JOB_KEY)
+def running_job() -> jobs.Job | None:
+    job = jobs.current(PURPOSE)
     return job if job is not None and not job.finished else None
 
 
 def collect_job() -> str | None:
     """Move a finished job's sweep into this session's sweeps; returns its error, if it failed."""
-    job = st.session_state.get(JOB_KEY)
+    job = jobs.current(PURPOSE)
     if job is None or not job.finished:
         return None
-    del st.session_state[JOB_KEY]
-    if job.error is not None:
+    jobs.forget(PURPOSE)
+    if job.state == jobs.FAILED:
         return job.error
-    if job.rows:
-        own_sweeps()[job.dataset_name] = {"dataset": job.dataset_name, "rows": job.rows,
-                                          "images": job.images.numpy(),
-                                          "recipe": {"kind": job.kind, **job.settings,
-                                                     "latent_dims": [r["latent_dim"] for r in job.rows]}}
+    if job.state == jobs.DONE and job.result["rows"]:
+        own_sweeps()[job.result["dataset"]] = job.result
     return None
+
+
+def progress_text(job: jobs.Job) -> tuple[float, str]:
+    """(fraction done, what is being trained) of a running sweep."""
+    state = job.progress
+    if state is None:
+        return 0.0, "starting in a worker…"
+    return state.fraction, (f"latent size {state.latent_dim}: epoch {state.epoch}/{state.epochs} "
+                            f"({state.done} of {state.total} models done)")
 
 
 def _axis_labels(rows: list[dict[str, Any]], bits: int) -> list[str]:

@@ -8,16 +8,18 @@ from typing import Any, Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+import aecore
 from aecore import inspect_code
-from ui import state
-from ui.cache import model_key, test_split, train_test_split
+from ui import jobs, state
+from ui.cache import model_key, test_split
 from ui.models import pretrained_entries, pretrained_model
 
 # What each section compares: the zoo's models of these kinds (the plain ae comes first in the zoo).
 SPARSE = ("ae", "sparse")
 CONTRACTIVE = ("ae", "contractive")
 VARIATIONAL = ("vae",)
-WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits: seconds on one CPU thread
+WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits (aecore.recipes.warmup_specs)
+WARMUP_BETA_KEY = "regularizers_warmup_beta"
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
@@ -68,22 +70,32 @@ def kl_per_dim(models: list[state.ActiveModel]) -> dict[str, list[float]]:
     return {_label(m): _kl(m.dataset, model_key(m), m.model) for m in models}
 
 
-def run_warmup(beta: float) -> dict[str, dict[str, Any]]:
-    """Train the small VAE with and without warm-up on digits, synchronously (a few seconds)."""
-    train, test = train_test_split(WARMUP_DATASET)
-    return inspect_code.warmup_comparison(train, test, beta=beta)
+WARMUP_PURPOSE = "warmup"  # the session's warm-up experiment in ui.jobs
+
+
+def start_warmup(beta: float) -> None:
+    """Queue the warm-up experiment: the small VAE trained twice, with and without KL warm-up."""
+    jobs.submit(WARMUP_PURPOSE, aecore.jobs.warmup, float(beta), name=f"warm-up experiment, beta {beta:g}")
+    st.session_state[WARMUP_BETA_KEY] = float(beta)
+
+
+def warmup_result() -> tuple[float, dict[str, dict[str, Any]]] | None:
+    """(beta, runs) of the session's finished experiment, or None."""
+    job = jobs.current(WARMUP_PURPOSE)
+    if job is None or job.state != jobs.DONE:
+        return None
+    return st.session_state.get(WARMUP_BETA_KEY, 0.0), job.result
+
+
+def warmup_progress(job: jobs.Job) -> None:
+    label, fraction = job.progress if job.progress is not None else ("starting", 0.0)
+    st.progress(fraction, text=f"Training the small VAE: {label}")
 
 
 def history(active: state.ActiveModel) -> dict[str, list[float]] | None:
-    """The active model's recorded loss curves: its checkpoint's, or its training job's when this
-    session trained it; None when nothing was recorded."""
-    recorded = inspect_code.loss_history(active.model)
-    if recorded is None and active.source == "trained":
-        from ui.training import current_result  # only here: it draws the Train page's figures
-        result = current_result()
-        if result is not None and result.name == active.name:
-            recorded = inspect_code.loss_history(result.job.metadata())
-    return recorded
+    """The active model's recorded loss curves (a trained model's come back in its checkpoint);
+    None when nothing was recorded."""
+    return inspect_code.loss_history(active.model)
 
 
 # --- figures ------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import state
+from ui import jobs, state
 from ui.cache import offline_datasets
 from ui.models import card_rows, choice_label, pretrained_model, pretrained_names
 
@@ -31,6 +31,7 @@ def draw_sidebar() -> None:
             return
         _draw_model_picker(dataset, active)
         _draw_card(active)
+        jobs.draw_heartbeat()
 
 
 def _model_choices(dataset: str, active: state.ActiveModel) -> list[str]:

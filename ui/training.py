@@ -1,7 +1,8 @@
-"""The Train page's session state and views: its background job, the trained result, chart and previews.
+"""The Train page's session side: its job in the server's queue, the trained result, chart and previews.
 
-The job itself (`aecore.TrainingJob`) knows nothing of Streamlit; this module keeps it in the
-session, turns its snapshots into a figure and an image, and makes a finished model the active one.
+The run itself is `aecore.jobs.train` in a worker process (see `ui.jobs`); this module submits it,
+turns its snapshots into a figure and an image, and turns a finished run's checkpoint bytes into the
+session's active model.
 """
 
 from __future__ import annotations
@@ -17,89 +18,93 @@ import streamlit as st
 import torch
 
 import aecore
-from aecore.jobs import DONE, EVALUATING, STOPPED, JobSnapshot
-from ui import state
-from ui.cache import load_dataset
+from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
+from ui import jobs, state
 from ui.gallery import compose_grid
 
-JOB_KEY = "train_job"  # the session's latest TrainingJob, running or finished
-RESULT_KEY = "train_result"  # the TrainedResult of the latest job that finished with a model
+PURPOSE = "train"  # the session's training job in ui.jobs
+RESULT_KEY = "train_result"  # the TrainedResult of the latest job that returned a model
 COUNT_KEY = "train_count"  # models trained in this session, for the "#n" in their names
-
-# The digits and shapes recipes of the pretrained zoo (aecore/zoo.py): digits trains in seconds on
-# one CPU core; shapes (10,000 images of 32x32) suits the conv net and takes a minute or two.
-RECIPES: dict[str, dict[str, Any]] = {
-    "digits": {"kind": "ae", "arch": "mlp", "latent_dim": 8, "epochs": 100, "batch_size": 64, "lr": 0.002},
-    "shapes": {"kind": "ae", "arch": "conv", "latent_dim": 8, "epochs": 20, "batch_size": 128, "lr": 0.002},
-}
-# Measured on the 2-core machine this app is tested on, beside other work: the digits recipe takes
-# 4 s with one torch thread and 165 s with two (threads waiting on each other when one loses its
-# core). These models are far too small to gain from more threads anyway.
-TRAINING_THREADS = 1
 PREVIEW_IMAGES = 10
 TRAIN_COLOR, VAL_COLOR = "#1f77b4", "#ff7f0e"
 
 
 @dataclass
 class TrainedResult:
-    """A finished job's model as the app knows it: its name in the sidebar and its checkpoint."""
+    """A finished run as the app knows it: its model, name in the sidebar and checkpoint."""
 
-    job: aecore.TrainingJob
-    name: str
+    job_id: int
+    active: state.ActiveModel
+    snapshot: RunSnapshot  # the run's final state: metrics, history, reconstructions
     zip_bytes: bytes
     file_name: str
+    stopped: bool  # stopped early: the weights learned so far
+
+    @property
+    def name(self) -> str:
+        return self.active.name
 
 
-def recipe(dataset: str) -> dict[str, Any]:
-    """Default kind, arch, code size and training settings for `dataset` (digits' for unknown ones)."""
-    return RECIPES.get(dataset, RECIPES["digits"])
+def recipe(dataset: str) -> RunSpec:
+    """Where the form starts for `dataset`: the zoo's recipe of its plain 8-D model."""
+    return aecore.recipes.default_spec(dataset)
 
 
-def current_job() -> aecore.TrainingJob | None:
-    return st.session_state.get(JOB_KEY)
+def current_job() -> jobs.Job | None:
+    return jobs.current(PURPOSE)
 
 
-def start_job(dataset: str, kind: str, arch: str, latent_dim: int, options: dict[str, Any], *,
-              epochs: int, batch_size: int, lr: float, warmup_epochs: float) -> aecore.TrainingJob:
-    """Start training in the background and make it the session's job. Raises ValueError for a bad
-    option or setting (nothing is started then). A job still running is stopped: one at a time."""
-    job = aecore.TrainingJob(load_dataset(dataset), kind, arch=arch, latent_dim=latent_dim, options=options,
-                             epochs=epochs, batch_size=batch_size, lr=lr, warmup_epochs=warmup_epochs,
-                             preview=PREVIEW_IMAGES, threads=TRAINING_THREADS)
-    previous = current_job()
-    if previous is not None and not previous.finished:
-        previous.stop()
-    st.session_state[JOB_KEY] = job.start()
-    return job
+def start_job(spec: RunSpec) -> jobs.Job:
+    """Queue `spec` for training. Raises ValueError for a bad option or setting, at once, with
+    nothing queued. A job of this session still queued or running is cancelled: one at a time."""
+    check(spec)
+    return jobs.submit(PURPOSE, aecore.jobs.train, spec, name=f"training {spec.kind} {spec.arch} {spec.latent_dim}-D")
 
 
 def current_result() -> TrainedResult | None:
-    """The result of the session's current job, if that job has finished with a model."""
+    """The result of the session's current job, if that job has returned a model."""
     result = st.session_state.get(RESULT_KEY)
-    return result if result is not None and result.job is current_job() else None
+    job = current_job()
+    return result if result is not None and job is not None and result.job_id == job.id else None
 
 
-def adopt_if_finished(job: aecore.TrainingJob) -> bool:
-    """Once `job` has finished with a model (done or stopped), make it the active model, once.
-
-    Returns True when it did so just now: the caller reruns the app so the sidebar shows it.
-    """
-    snapshot = job.snapshot()
-    if snapshot.state not in (DONE, STOPPED) or current_result() is not None:
-        return False
+def collect(job: jobs.Job) -> TrainedResult | None:
+    """Once `job` has returned a model (done, or stopped with the weights so far), keep it as the
+    session's result, once. A completed run becomes the active model; a stopped one is only offered
+    (`adopt`): half-trained weights should not replace the user's model without a word."""
+    if job.result is None or job.state not in (DONE, jobs.CANCELLED) or current_result() is not None:
+        return current_result()
+    outcome = job.result
+    snapshot, model = outcome["snapshot"], aecore.load(outcome["checkpoint"])
     number = st.session_state[COUNT_KEY] = st.session_state.get(COUNT_KEY, 0) + 1
-    config = job.model.config
-    name = f"trained: {config.kind} {config.arch} {config.latent_dim}-D #{number}"
-    model = job.model.cpu()  # the other pages run inference on the CPU
-    state.set_active_model(state.ActiveModel(model=model, name=name, source="trained", dataset=job.dataset_name,
-                                             metrics=snapshot.metrics or {}, pca=snapshot.pca or {}))
-    file_name = f"trained-{job.dataset_name}-{config.kind}-{config.arch}-{config.latent_dim}d-{number}.zip"
-    st.session_state[RESULT_KEY] = TrainedResult(job, name, aecore.to_zip_bytes(model, metadata=job.metadata()),
-                                                 file_name)
-    return True
+    config = model.config
+    dataset = model.checkpoint.get("dataset", state.active_dataset_name())
+    stopped = bool(outcome["stopped"])
+    name = f"trained: {config.kind} {config.arch} {config.latent_dim}-D #{number}" + (" (stopped)" if stopped else "")
+    active = state.ActiveModel(model=model, name=name, source="trained", dataset=dataset,
+                               metrics=snapshot.metrics or {}, pca=snapshot.pca or {})
+    file_name = f"trained-{dataset}-{config.kind}-{config.arch}-{config.latent_dim}d-{number}.zip"
+    result = st.session_state[RESULT_KEY] = TrainedResult(job.id, active, snapshot, outcome["checkpoint"],
+                                                          file_name, stopped)
+    if not stopped:
+        adopt(result)
+    return result
 
 
-def loss_figure(snapshot: JobSnapshot) -> go.Figure:
+def collect_finished() -> None:
+    """The router's hook: a run that ended while the user was on another page still becomes the
+    active model at once (the sidebar's heartbeat reruns the app when it ends)."""
+    job = st.session_state.get(jobs.JOBS_KEY, {}).get(PURPOSE)
+    if job is not None and job.finished and current_result() is None:
+        collect(job)
+
+
+def adopt(result: TrainedResult) -> None:
+    """Make the trained model the active model of every page."""
+    state.set_active_model(result.active)
+
+
+def loss_figure(snapshot: RunSnapshot) -> go.Figure:
     """One panel per named loss term (recon, kl, sparsity, ...; the total last), each with its own
     y scale, since the terms differ by orders of magnitude: train solid, validation dashed, by epoch."""
     terms = list(snapshot.train_history[0]) if snapshot.train_history else []
@@ -121,7 +126,7 @@ def loss_figure(snapshot: JobSnapshot) -> go.Figure:
     return figure
 
 
-def preview_image(snapshot: JobSnapshot) -> np.ndarray:
+def preview_image(snapshot: RunSnapshot) -> np.ndarray:
     """The fixed test images (top row) over their latest reconstructions, as one RGB picture."""
     originals = torch.from_numpy(snapshot.originals)
     rows = [originals]
@@ -138,17 +143,20 @@ def comparison_rows(metrics: dict[str, Any], pca: dict[str, Any]) -> list[dict[s
             for name in better if name in metrics and name in pca]
 
 
-def status_text(snapshot: JobSnapshot) -> str:
+def status_text(snapshot: RunSnapshot) -> str:
     """The progress bar's label."""
     if snapshot.state == EVALUATING:
         return "Evaluating on the test split…"
+    if snapshot.state == STOPPED:
+        return f"Stopped after {len(snapshot.train_history)} of {snapshot.epochs} epochs"
     if snapshot.finished:
-        return f"Finished ({snapshot.state}) after {len(snapshot.train_history)} of {snapshot.epochs} epochs"
+        return f"Finished: {len(snapshot.train_history)} of {snapshot.epochs} epochs"
     return f"Epoch {snapshot.epoch} of {snapshot.epochs}"
 
 
 def format_seconds(seconds: float) -> str:
+    """"12 s", "3m 05s"; "measuring…" until the run has measured its own pace."""
     if not math.isfinite(seconds):
-        return "…"
+        return "measuring…"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}m {rest:02d}s" if minutes else f"{rest} s"  # short: it sits in a narrow column

@@ -7,9 +7,7 @@
 """
 
 from aecore.latent.decode import MapInverse
-from aecore.latent.jobs import ProjectionJob, forget_projection_jobs, projection_job
 from aecore.latent.paths import interpolate, traverse
 from aecore.latent.projection import METHODS, PCAProjection, encode_dataset, project, warm_up
 
-__all__ = ["METHODS", "MapInverse", "PCAProjection", "ProjectionJob", "encode_dataset", "forget_projection_jobs",
-           "interpolate", "project", "projection_job", "traverse", "warm_up"]
+__all__ = ["METHODS", "MapInverse", "PCAProjection", "encode_dataset", "interpolate", "project", "traverse", "warm_up"]

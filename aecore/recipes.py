@@ -1,0 +1,108 @@
+"""Every recipe, written once: the zoo's models, and the defaults the app and the CLI start from.
+
+A recipe is a `RunSpec`. The app's Train page starts from `default_spec(dataset)`, which is the zoo's
+plain 8-D autoencoder of that dataset, so pressing Train with the defaults rebuilds the shipped
+model, and the one-class models (anomaly detection), the rate-distortion sweeps and the warm-up
+experiment all derive from the same specs. Digits (8x8) get the MLP, shapes (32x32, 10,000 images)
+the conv net: the architecture that suits each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+from aecore.run import FitSettings, RunSpec
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named zoo model: what to train, and a sentence on what it is for."""
+
+    name: str
+    description: str
+    spec: RunSpec
+
+    def command(self) -> str:
+        """The `python -m aecore train` command that rebuilds it into `pretrained/`."""
+        return self.spec.command(out=f"pretrained/{self.name}")
+
+
+def _digits(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
+    return RunSpec(dataset="digits", kind=kind, arch="mlp", latent_dim=latent, options=options,
+                   fit=FitSettings(epochs=epochs, batch_size=64, lr=0.002, warmup_epochs=warmup, seed=0))
+
+
+def _shapes(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
+    return RunSpec(dataset="shapes", kind=kind, arch="conv", latent_dim=latent, options=options,
+                   fit=FitSettings(epochs=epochs, batch_size=128, lr=0.002, warmup_epochs=warmup, seed=0))
+
+
+ZOO: tuple[Recipe, ...] = (
+    Recipe("digits-ae-8", "plain autoencoder, 8-D code", _digits("ae", 8, 100)),
+    Recipe("digits-ae-2", "plain autoencoder, 2-D code (the map shows the raw code)", _digits("ae", 2, 150)),
+    Recipe("digits-sparse-l1-16", "sparse autoencoder, L1 penalty on a 16-D ReLU code",
+           _digits("sparse", 16, 100, penalty="l1", weight=0.05)),
+    Recipe("digits-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity on a 16-D code",
+           _digits("sparse", 16, 100, penalty="kl", weight=0.5, rho=0.05)),
+    Recipe("digits-denoising-16", "denoising autoencoder trained on gaussian noise, sigma 0.3",
+           _digits("denoising", 16, 300, noise="gaussian", noise_level=0.3)),
+    Recipe("digits-contractive-8", "contractive autoencoder, 8-D code", _digits("contractive", 8, 100, weight=0.01)),
+    Recipe("digits-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up", _digits("vae", 8, 200, 10, beta=1.0)),
+    Recipe("digits-beta-vae-8", "beta-VAE (beta 4), 8-D code, KL warm-up", _digits("vae", 8, 200, 10, beta=4.0)),
+    Recipe("digits-vae-2", "variational autoencoder, 2-D code (the map shows the raw code)",
+           _digits("vae", 2, 200, 10, beta=1.0)),
+    Recipe("shapes-ae-8", "plain autoencoder, 8-D code", _shapes("ae", 8, 20)),
+    Recipe("shapes-ae-2", "plain autoencoder, 2-D code", _shapes("ae", 2, 20)),
+    Recipe("shapes-sparse-l1-16", "sparse autoencoder, L1 penalty, 16-D code",
+           _shapes("sparse", 16, 12, penalty="l1", weight=0.05)),
+    Recipe("shapes-sparse-kl-16", "sparse autoencoder, KL penalty towards 5% activity, 16-D code",
+           _shapes("sparse", 16, 12, penalty="kl", weight=0.5, rho=0.05)),
+    Recipe("shapes-denoising-8", "denoising autoencoder trained on gaussian noise, sigma 0.3",
+           _shapes("denoising", 8, 12, noise="gaussian", noise_level=0.3)),
+    Recipe("shapes-contractive-8", "contractive autoencoder, 8-D code", _shapes("contractive", 8, 5, weight=0.01)),
+    Recipe("shapes-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up", _shapes("vae", 8, 15, 3, beta=1.0)),
+    Recipe("shapes-beta-vae-6", "beta-VAE (beta 4), 6-D code: x, y and scale each move one unit",
+           _shapes("vae", 6, 40, 5, beta=4.0)),
+    Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, 3, beta=1.0)),
+)
+DEFAULT_DATASET = "digits"
+
+
+def zoo_recipe(name: str) -> Recipe:
+    """The zoo recipe called `name`; ValueError listing the valid names otherwise."""
+    for recipe in ZOO:
+        if recipe.name == name:
+            return recipe
+    raise ValueError(f"unknown zoo model {name!r}; valid: {', '.join(r.name for r in ZOO)}")
+
+
+def default_spec(dataset: str) -> RunSpec:
+    """Where training on `dataset` starts: the zoo's plain 8-D autoencoder of it (digits' settings
+    with the dataset swapped in, for a dataset the zoo does not cover)."""
+    name = f"{dataset}-ae-8"
+    if any(r.name == name for r in ZOO):
+        return zoo_recipe(name).spec
+    return replace(zoo_recipe(f"{DEFAULT_DATASET}-ae-8").spec, dataset=dataset)
+
+
+def one_class_spec(dataset: str, normal_classes: Sequence[int]) -> RunSpec:
+    """The default recipe, trained on the normal classes only (anomaly detection)."""
+    return replace(default_spec(dataset), normal_classes=tuple(sorted(int(c) for c in normal_classes)))
+
+
+# Rate-distortion sweeps (aecore.compression): the default recipe at each code size; shapes with
+# fewer epochs, so the whole sweep rebuilds in minutes on a CPU.
+SWEEP_SIZES: dict[str, list[int]] = {"digits": [2, 4, 8, 16, 32], "shapes": [2, 4, 8, 16]}
+SWEEP_EPOCHS: dict[str, int] = {"digits": 100, "shapes": 3}
+
+
+def warmup_specs(beta: float = 3.0) -> dict[str, RunSpec]:
+    """The posterior-collapse experiment: one small MLP VAE on digits, without and with KL warm-up,
+    from the same seed, so the warm-up is the only difference."""
+    base = RunSpec(dataset="digits", kind="vae", arch="mlp", latent_dim=8, options={"beta": float(beta)},
+                   fit=FitSettings(epochs=20, batch_size=64, lr=2e-3, seed=0, device="cpu"))
+    return {"no warm-up": base, "warm-up": base.with_fit(warmup_epochs=15.0)}
+
+
+__all__ = ["Recipe", "ZOO", "default_spec", "one_class_spec", "warmup_specs", "zoo_recipe"]

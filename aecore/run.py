@@ -1,0 +1,317 @@
+"""The run layer: a `RunSpec` says what to train and how; `run(spec)` trains it, evaluates it beside
+PCA and returns everything a checkpoint records.
+
+Every training in the project goes through here: the CLI (`python -m aecore train`), the zoo, the
+app's Train page, one-class models for anomaly detection, rate-distortion sweeps and the warm-up
+experiment. So one recipe gives one checkpoint wherever it runs. A spec is plain data (picklable,
+JSON-able), which is what lets a worker process run it.
+
+    spec = RunSpec(dataset="digits", kind="vae", latent_dim=8, fit=FitSettings(epochs=30))
+    result = run(spec, progress=print)        # progress: a RunSnapshot now and then
+    result.model, result.metrics, result.pca  # the model, its test metrics, PCA's at the same size
+    aecore.save(result.model, "vae.zip", metadata=result.metadata)
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from aecore.data import ImageDataset, load_dataset
+from aecore.metrics import evaluate, pca_baseline
+from aecore.models import Autoencoder, create_model
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.train import History, Progress, check_arguments, fit
+
+RUNNING, EVALUATING, DONE, STOPPED, FAILED, CANCELLED = "running", "evaluating", "done", "stopped", "failed", "cancelled"
+FINISHED = (DONE, STOPPED, FAILED, CANCELLED)
+
+
+@dataclass
+class FitSettings:
+    """How to train: `aecore.fit`'s settings, apart from the model's own."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    warmup_epochs: float = 0.0  # the regularizer weight ramps from 0 over this many epochs
+    seed: int = 0  # initial weights, batch order, the model's own noise
+    device: str = "auto"
+
+
+@dataclass
+class RunSpec:
+    """What to train: data, split, model, fit settings. Plain values only, so it pickles and
+    serialises; `command()` is the same run as a `python -m aecore train` command."""
+
+    dataset: str = "digits"
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    kind: str = "ae"
+    arch: str = "mlp"
+    latent_dim: int = 8
+    options: dict[str, Any] = field(default_factory=dict)  # the kind's own settings (beta, penalty, ...)
+    fit: FitSettings = field(default_factory=FitSettings)
+    test_fraction: float = TEST_FRACTION
+    split_seed: int = SPLIT_SEED
+    # Train on these classes only (one-class training for anomaly detection); the evaluation then
+    # uses the test images of the same classes. None: every class.
+    normal_classes: tuple[int, ...] | None = None
+    preview: int = 10  # fixed test images whose reconstructions the progress carries
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        data = dict(data)
+        data["fit"] = FitSettings(**data.get("fit", {}))
+        if data.get("normal_classes") is not None:
+            data["normal_classes"] = tuple(data["normal_classes"])
+        return cls(**data)
+
+    def with_fit(self, **changes: Any) -> RunSpec:
+        """A copy with some fit settings changed."""
+        return replace(self, fit=replace(self.fit, **changes))
+
+    def argv(self) -> list[str]:
+        """The `python -m aecore train` arguments of this run (without --out)."""
+        args = ["--dataset", self.dataset, "--model", self.kind, "--arch", self.arch, "--latent-dim", str(self.latent_dim)]
+        for key, value in self.dataset_options.items():
+            args += ["--dataset-option", f"{key}={_text(value)}"]
+        for name, value in asdict(self.fit).items():
+            if value != getattr(FitSettings, name):
+                args += [_flag(name), _text(value)]
+        for name, value in self.options.items():
+            args += _option_args(name, value)
+        if self.test_fraction != TEST_FRACTION:
+            args += ["--test-fraction", _text(self.test_fraction)]
+        if self.split_seed != SPLIT_SEED:
+            args += ["--split-seed", str(self.split_seed)]
+        if self.normal_classes is not None:
+            args += ["--normal-classes", *map(str, self.normal_classes)]
+        return args
+
+    def command(self, out: str | None = None) -> str:
+        return "python -m aecore train " + shlex.join(self.argv() + (["--out", out] if out else []))
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # "--beta 4", as a person types it; argparse reads it back as 4.0
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _option_args(name: str, value: Any) -> list[str]:
+    if isinstance(value, bool):
+        return [_flag(name) if value else "--no-" + name.replace("_", "-")]
+    if isinstance(value, (list, tuple)):
+        return [_flag(name), *map(str, value)]
+    return [_flag(name), _text(value)]
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """The state of a run at one moment, as its progress callback receives it. Plain data (numpy
+    arrays, lists, floats): it crosses process boundaries, and is never modified after it is sent."""
+
+    state: str  # running, evaluating (fit is over), done, stopped, failed, cancelled
+    epoch: int  # the epoch in progress (1-based), or the last one once finished
+    epochs: int
+    batches_done: int  # over the whole run
+    batches_per_epoch: int
+    losses: dict[str, float] = field(default_factory=dict)  # the latest batch's loss terms
+    train_history: list[dict[str, float]] = field(default_factory=list)  # per-epoch means of each term
+    val_history: list[dict[str, float]] = field(default_factory=list)
+    samples_per_second: float = 0.0  # training samples per second (validation excluded)
+    seconds_left: float = float("nan")  # from this run's own measured speed; nan until measured
+    seconds: float = 0.0  # since the run started
+    originals: np.ndarray | None = None  # (n, C, H, W) fixed test images
+    reconstructions: np.ndarray | None = None  # (n, C, H, W) their reconstructions ...
+    reconstructions_epoch: int = 0  # ... after this many epochs (0: the untrained model)
+    metrics: dict[str, Any] | None = None  # test metrics, once finished
+    pca: dict[str, Any] | None = None  # PCA's at the same code size
+    error: str | None = None  # why the run failed
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
+    def fraction(self) -> float:
+        """Share of the run's batches done, in [0, 1]. A stopped run shows how far it got."""
+        total = self.epochs * self.batches_per_epoch
+        if self.state == DONE:
+            return 1.0
+        return min(1.0, self.batches_done / total) if total else 0.0
+
+
+@dataclass
+class RunResult:
+    """What `run` returns: the trained model (in eval mode, on the CPU) and what its checkpoint records."""
+
+    spec: RunSpec
+    model: Autoencoder
+    metrics: dict[str, Any]
+    pca: dict[str, Any]
+    history: History
+    metadata: dict[str, Any]  # checkpoint metadata: dataset, split, metrics beside PCA, fit, history, recipe
+
+    @property
+    def stopped(self) -> bool:
+        return self.history.stopped
+
+
+def split_for(spec: RunSpec, dataset: ImageDataset | None = None) -> tuple[ImageDataset, ImageDataset]:
+    """(train, test) of the spec's data: the dataset's split, narrowed to the normal classes for a
+    one-class run."""
+    dataset = dataset if dataset is not None else load_dataset(spec.dataset, **spec.dataset_options)
+    train, test = dataset.split(spec.test_fraction, seed=spec.split_seed)
+    if spec.normal_classes is not None:
+        from aecore.anomaly import normal_mask  # anomaly builds on this module
+
+        train = train.subset(normal_mask(train, spec.normal_classes), f"{dataset.name} (normal train)")
+        test = test.subset(normal_mask(test, spec.normal_classes), f"{dataset.name} (normal test)")
+    return train, test
+
+
+def build_model(spec: RunSpec, input_shape: tuple[int, ...]) -> Autoencoder:
+    """The untrained model of `spec`, its weights drawn from the fit seed without touching the
+    caller's random state. Raises ValueError for an unknown kind or a bad option."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(spec.fit.seed)
+        return create_model(spec.kind, arch=spec.arch, input_shape=input_shape, latent_dim=spec.latent_dim,
+                            **spec.options)
+
+
+def check(spec: RunSpec, dataset: ImageDataset | None = None) -> None:
+    """Raise ValueError for anything `run` would refuse, before any training (a bad kind, option,
+    setting, or a dataset that cannot load)."""
+    train, test = split_for(spec, dataset)
+    check_arguments(build_model(spec, train.image_shape), train, test, spec.fit.epochs, spec.fit.batch_size,
+                    spec.fit.lr)
+
+
+def preview_indices(dataset: ImageDataset, n: int) -> list[int]:
+    """Up to `n` fixed images to watch: the first of each class in turn, so every class shows."""
+    if dataset.labels is None:
+        return list(range(min(n, len(dataset))))
+    seen: dict[int, int] = {}
+    ranked = []  # (rank within its class, class, index): sorting interleaves the classes
+    for index, label in enumerate(dataset.labels.tolist()):
+        ranked.append((seen.get(label, 0), label, index))
+        seen[label] = seen.get(label, 0) + 1
+    return [index for _, _, index in sorted(ranked)[:n]]
+
+
+def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, stop: Any = None,
+        data: tuple[ImageDataset, ImageDataset] | None = None, every: float = 0.5) -> RunResult:
+    """Train the spec's model, evaluate it on the test split beside PCA, return a RunResult.
+
+    progress: receives a RunSnapshot at the start, at most every `every` seconds during training,
+    after each epoch (with reconstructions of the preview images, at most every `every` seconds) and
+    once at the end. stop: anything with `is_set()` (a threading.Event, a worker's cancel flag);
+    when set, training ends after the current batch and the weights so far are kept.
+    data: (train, test) already loaded and split as `split_for(spec)` would (a caller that runs
+    many specs on one dataset loads it once); None loads the spec's dataset.
+    """
+    train, test = data if data is not None else split_for(spec)
+    model = build_model(spec, train.image_shape)
+    check_arguments(model, train, test, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
+    reporter = _Reporter(spec, model, test, len(train), progress, every)
+    reporter.send(force=True)
+    with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
+        history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
+                      **asdict(spec.fit))
+    reporter.update(state=EVALUATING, seconds_left=0.0)
+    reporter.send(force=True)
+    model.cpu()
+    metrics = evaluate(model, test)
+    pca = pca_baseline(train, test, k=min(spec.latent_dim, len(train), train.images[0].numel()))
+    metadata = _metadata(spec, metrics, pca, history)
+    reporter.update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=pca,
+                    reconstructions=reporter.reconstruct(), reconstructions_epoch=len(history.train),
+                    train_history=list(history.train), val_history=list(history.val))
+    reporter.send(force=True)
+    return RunResult(spec, model, metrics, pca, history, metadata)
+
+
+def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], history: History) -> dict[str, Any]:
+    return {
+        "dataset": spec.dataset,
+        "dataset_options": dict(spec.dataset_options),
+        "split": {"test_fraction": spec.test_fraction, "seed": spec.split_seed},
+        **({"normal_classes": list(spec.normal_classes)} if spec.normal_classes is not None else {}),
+        "metrics": {"test": metrics, "pca": pca},
+        "fit": asdict(spec.fit),
+        "history": {"train_loss": history.train_loss, "val_loss": history.val_loss, "stopped": history.stopped,
+                    "wall_time": history.wall_time, "samples_per_second": history.samples_per_second,
+                    "device": history.device},
+        "spec": spec.to_dict(),
+        "recipe": spec.command(),
+    }
+
+
+class _Reporter:
+    """Turns fit's callbacks into RunSnapshots, throttled so a fast run does not spend its time
+    (or a process pipe) on progress nobody can read that often."""
+
+    def __init__(self, spec: RunSpec, model: Autoencoder, test: ImageDataset, n_train: int,
+                 progress: Callable[[RunSnapshot], None] | None, every: float) -> None:
+        self.model, self.progress, self.every = model, progress, every
+        self.started = time.perf_counter()
+        self.last_sent = self.last_preview = -math.inf
+        self.preview = test.images[preview_indices(test, spec.preview)]  # (n, C, H, W)
+        batches = -(-n_train // spec.fit.batch_size)
+        self.snapshot = RunSnapshot(state=RUNNING, epoch=0, epochs=spec.fit.epochs, batches_done=0,
+                                    batches_per_epoch=batches, originals=self.preview.numpy(),
+                                    reconstructions=self.reconstruct() if progress else None)
+
+    def update(self, **changes: Any) -> None:
+        self.snapshot = replace(self.snapshot, seconds=time.perf_counter() - self.started, **changes)
+
+    def send(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.progress is not None and (force or now - self.last_sent >= self.every):
+            self.last_sent = now
+            self.progress(self.snapshot)
+
+    def on_progress(self, state: Progress) -> None:
+        changes: dict[str, Any] = {"epoch": state.epoch, "batches_done": state.history.batches_done,
+                                   "samples_per_second": state.samples_per_second,
+                                   "seconds_left": state.seconds_left}
+        if state.event == "batch":
+            changes["losses"] = state.losses
+        elif state.event == "epoch":
+            # New lists each epoch, so a snapshot sent earlier never changes under its reader.
+            changes.update(train_history=list(state.history.train), val_history=list(state.history.val))
+            now = time.perf_counter()
+            if now - self.last_preview >= self.every or state.epoch == state.epochs:
+                self.last_preview = now
+                changes.update(reconstructions=self.reconstruct(), reconstructions_epoch=state.epoch)
+        self.update(**changes)
+        self.send(force=state.event == "epoch" and "reconstructions" in changes)
+
+    @torch.no_grad()
+    def reconstruct(self) -> np.ndarray:
+        # fit owns the model in this thread: switching its mode here and back is safe.
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            device = next(self.model.parameters()).device
+            return self.model(self.preview.to(device)).x_hat.cpu().numpy()
+        finally:
+            self.model.train(was_training)
+
+
+__all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "FitSettings", "RUNNING", "RunResult",
+           "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "preview_indices", "run", "split_for"]

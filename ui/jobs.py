@@ -1,0 +1,113 @@
+"""The app's side of the server-wide job queue: the queue itself, each session's jobs, and the one
+polling panel that every page with long work shares.
+
+Long work (training, sweeps, experiments) never runs in a script run: a page submits it here and
+draws whatever the job has reported so far. A session keeps at most one job per purpose ("train",
+"anomaly", ...); submitting another for the same purpose cancels the previous one. Whatever reads a
+job touches it, and the sidebar touches the session's unfinished jobs every few seconds from any
+page, so a job whose browser has gone (no touch for a minute) is cancelled by the queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import streamlit as st
+
+from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
+
+JOBS_KEY = "session_jobs"  # purpose -> the session's latest Job of that purpose
+POLL_SECONDS = 0.5  # how often a page redraws a running job's progress
+HEARTBEAT_SECONDS = 5.0  # how often the sidebar says "still here" for the session's jobs
+
+
+@st.cache_resource(show_spinner=False)
+def job_queue() -> JobQueue:
+    """The server's one queue (workers: $AECORE_WORKERS, else one fewer than the cores)."""
+    return JobQueue()
+
+
+def session_jobs() -> dict[str, Job]:
+    return st.session_state.setdefault(JOBS_KEY, {})
+
+
+def submit(purpose: str, function: Callable[..., Any], *args: Any, name: str = "") -> Job:
+    """Queue `function(*args)` for this session under `purpose`, cancelling its previous job of
+    that purpose if unfinished. `function` must be importable (an `aecore.jobs` function)."""
+    previous = session_jobs().get(purpose)
+    if previous is not None and not previous.finished:
+        previous.cancel()
+    job = session_jobs()[purpose] = job_queue().submit(function, *args, name=name or purpose)
+    return job
+
+
+def current(purpose: str) -> Job | None:
+    """The session's latest job of `purpose` (touched: someone is looking), or None."""
+    job = session_jobs().get(purpose)
+    if job is not None:
+        job.touch()
+    return job
+
+
+def forget(purpose: str) -> None:
+    session_jobs().pop(purpose, None)
+
+
+def unfinished() -> list[Job]:
+    return [job for job in session_jobs().values() if not job.finished]
+
+
+def queue_text(job: Job) -> str:
+    """Where a queued job stands, in words."""
+    ahead = job.position - 1
+    workers = job_queue().workers
+    place = "next in line" if ahead == 0 else f"{ahead} job{'s' if ahead > 1 else ''} ahead of it"
+    return (f"Waiting for a free worker: {place}. This server runs {workers} job{'s' if workers > 1 else ''} "
+            "at a time, first come first served.")
+
+
+def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",
+              cancel_help: str = "Take the job out of the queue, or stop it.") -> None:
+    """Poll the session's `purpose` job twice a second while it is queued or running: its place in
+    the queue, or `draw_running(job)` and a cancel button. Once it ends, the whole app reruns so the
+    page (and the sidebar) can show the result."""
+    job = current(purpose)
+    if job is None or job.finished:
+        return
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def panel() -> None:
+        job.touch()
+        if job.finished:
+            st.rerun(scope="app")
+        if job.state == QUEUED:
+            st.info(queue_text(job), icon=":material/hourglass_top:")
+        else:
+            draw_running(job)
+        st.button(cancel_label, icon=":material/stop:", on_click=job.cancel, key=f"{purpose}_cancel", help=cancel_help)
+
+    panel()
+
+
+def draw_heartbeat() -> None:
+    """In the sidebar: the session's unfinished jobs, refreshed every few seconds on any page, which
+    also tells the queue the session is still there. When one ends, the app reruns, so the page the
+    user is on (and the router's `ui.training.collect_finished`) can show its result."""
+    watched = unfinished()
+    if not watched:
+        return
+
+    @st.fragment(run_every=HEARTBEAT_SECONDS)
+    def heartbeat() -> None:
+        if any(job.finished for job in watched):
+            st.rerun(scope="app")
+        for job in watched:
+            job.touch()
+            where = "queued" if job.state == QUEUED else "running"
+            st.caption(f":material/pending: {job.name}: {where}")
+
+    heartbeat()
+
+
+__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "current", "draw_heartbeat", "forget", "job_panel",
+           "job_queue", "queue_text", "session_jobs", "submit", "unfinished"]
