@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import safetensors.torch
 import torch
 
+from aecore.limits import MAX_UPLOAD_BYTES
 from aecore.models import Autoencoder, model_from_config
 
 FORMAT = "aecore-checkpoint"
@@ -54,7 +55,8 @@ def checkpoint_config(model: Autoencoder, metadata: dict[str, Any] | None = None
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "aecore_version": __version__,
-        "model": model.config.to_dict(),
+        # The kind from the class (its registry key), which is what `load` rebuilds.
+        "model": {**model.config.to_dict(), "kind": model.kind},
         "dataset": rest.pop("dataset", None),
         "metrics": rest.pop("metrics", {}),
         "metadata": rest,
@@ -113,7 +115,7 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
     there is left alone and ValueError is raised.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _make_parent(path)
     if path.suffix.lower() == ".zip":
         if path.is_dir():
             raise ValueError(f"{path} is a folder; choose another name for the .zip checkpoint")
@@ -132,6 +134,15 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return path
+
+
+def _make_parent(path: Path) -> None:
+    # mkdir alone raises FileExistsError or NotADirectoryError, which name neither the culprit nor a fix.
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise ValueError(f"cannot save a checkpoint at {path}: {blocking} is a file, not a folder; "
+                         "choose a path inside an existing folder or a new one")
+    path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _check_replaceable(path: Path) -> None:
@@ -199,13 +210,17 @@ def load(source: Source, device: str | torch.device = "cpu") -> Autoencoder:
 def _read_source(source: Source) -> tuple[str, bytes, bytes | Path]:
     """(description for messages, config.json bytes, weights as bytes or a file path)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _read_zip(io.BytesIO(bytes(source)), "the uploaded checkpoint")
+        data = bytes(source)
+        _check_upload_size(len(data), "the uploaded checkpoint")
+        return _read_zip(io.BytesIO(data), "the uploaded checkpoint")
     if hasattr(source, "read"):
-        data = source.read()
+        name = getattr(source, "name", None)
+        where = f"checkpoint {name}" if name else "the uploaded checkpoint"
+        data = source.read(MAX_UPLOAD_BYTES + 1)  # one byte past the limit is enough to refuse it
         if not isinstance(data, bytes):
             raise CheckpointError("open the checkpoint file in binary mode ('rb')")
-        name = getattr(source, "name", None)
-        return _read_zip(io.BytesIO(data), f"checkpoint {name}" if name else "the uploaded checkpoint")
+        _check_upload_size(len(data), where)
+        return _read_zip(io.BytesIO(data), where)
     path = Path(source)
     if not path.exists():
         raise CheckpointError(f"no checkpoint at {path}: the path does not exist")
@@ -217,6 +232,14 @@ def _read_source(source: Source) -> tuple[str, bytes, bytes | Path]:
         return str(path), (path / CONFIG_NAME).read_bytes(), path / WEIGHTS_NAME
     with open(path, "rb") as file:
         return _read_zip(file, str(path))
+
+
+def _check_upload_size(size: int, where: str) -> None:
+    # Bytes and file objects are uploads: the app's one upload limit holds for them as for images.
+    # A checkpoint on disk is the user's own, so a path is read whatever its size.
+    if size > MAX_UPLOAD_BYTES:
+        raise CheckpointError(f"{where} is over the {MAX_UPLOAD_BYTES // 2**20} MB upload limit (the zoo's "
+                              "checkpoints are under 1 MB); load a larger one from disk with aecore.load(path)")
 
 
 def _read_zip(file: BinaryIO, where: str) -> tuple[str, bytes, bytes]:

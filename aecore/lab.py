@@ -18,11 +18,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aecore import noise
 from aecore.data import ImageDataset
+from aecore.limits import MAX_UPLOAD_BYTES  # the app's one upload limit, also image_from_bytes' default
 from aecore.metrics import psnr
 from aecore.models import Autoencoder
 
 DEFAULT_STEPS = 21  # 0, 0.05, ..., 1.0 for the [0, 1] levels of every current noise kind
-MAX_UPLOAD_BYTES = 20 * 2**20  # far above any PNG/JPEG a student draws or photographs
 NOISY = "noisy input"  # the key of the corrupted input's own scores, beside the models' names
 _BATCH = 512  # images per forward pass: bounds the memory of a conv model run on a long ladder
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from aecore import anomaly
 from aecore.jobs import FAILED
+from aecore.limits import MAX_UPLOAD_MB
 from ui import anomaly_view as view
 from ui import state
 from ui.cache import load_dataset, model_key
@@ -108,7 +109,8 @@ for most, title in ((True, "Most anomalous"), (False, "Least anomalous")):
 
 with st.expander("Score your own image", expanded=False):
     upload_col, invert_col = st.columns([3, 1])
-    file = upload_col.file_uploader("A PNG or JPEG", type=["png", "jpg", "jpeg"])
+    file = upload_col.file_uploader("A PNG or JPEG", type=["png", "jpg", "jpeg"],
+                                    help=f"Up to {MAX_UPLOAD_MB} MB; any width and height, scaled to fit.")
     invert = invert_col.checkbox("Invert colours", help="For a dark drawing on light paper.")
     if file is not None:
         try:

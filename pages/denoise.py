@@ -4,6 +4,7 @@ import streamlit as st
 
 import aecore
 from aecore import lab
+from aecore.limits import MAX_UPLOAD_MB
 from ui import denoise_view as view
 from ui import state
 from ui.router import require_router
@@ -59,7 +60,8 @@ classes = tuple(test.classes.index(c) for c in chosen)
 
 with st.expander("Your own image"):
     upload_col, invert_col = st.columns([3, 1])
-    file = upload_col.file_uploader("A PNG or JPEG of any size", type=["png", "jpg", "jpeg"])
+    file = upload_col.file_uploader("A PNG or JPEG", type=["png", "jpg", "jpeg"],
+                                    help=f"Up to {MAX_UPLOAD_MB} MB; any width and height, scaled to fit.")
     invert = invert_col.checkbox("Invert colours", help="For a dark drawing on light paper: the datasets "
                                  "draw light shapes on black.")
 upload = None

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from aecore.limits import MAX_UPLOAD_MB
 from ui import load, state
 from ui.models import checkpoint_bytes, download_name, mse_versus_pca
 from ui.router import require_router
@@ -38,7 +39,8 @@ else:
 st.header("Upload a checkpoint")
 st.markdown("A `.zip` holding `config.json` and `model.safetensors`, as saved by `aecore.save`, "
             "`python -m aecore train` or the download button below. Nothing in it is executed.")
-st.file_uploader("Checkpoint (.zip)", type=["zip"], key=load.UPLOAD_KEY, on_change=load.take_upload)
+st.file_uploader("Checkpoint (.zip)", type=["zip"], key=load.UPLOAD_KEY, on_change=load.take_upload,
+                 help=f"Up to {MAX_UPLOAD_MB} MB; the pretrained models' checkpoints are under 1 MB.")
 result = load.upload_result()
 if result is not None:
     kind, message = result

@@ -15,6 +15,7 @@ import safetensors.torch
 import torch
 
 import aecore
+from aecore import checkpoint
 from aecore.checkpoint import CONFIG_NAME, WEIGHTS_NAME, CheckpointError, load, save, to_zip_bytes
 
 SHAPE = (1, 8, 8)
@@ -52,6 +53,14 @@ def test_round_trip_is_exact(kind, arch, form, tmp_path):
     torch.manual_seed(0)
     model = small_model(kind, arch)
     torch.manual_seed(1)  # load() builds with a different random init, so equality means loaded weights
+    assert_same_model(model, read_back(form, model, tmp_path))
+
+
+@pytest.mark.parametrize("form", ["folder", "bytes"])
+@pytest.mark.parametrize("kind", aecore.list_models())
+def test_a_model_built_directly_round_trips(kind, form, tmp_path):
+    cls = aecore.models.model_class(kind)
+    model = cls(cls.config_class(input_shape=SHAPE, latent_dim=3, hidden=(16,)))  # no create_model
     assert_same_model(model, read_back(form, model, tmp_path))
 
 
@@ -123,6 +132,24 @@ def test_refuses_to_replace_a_folder_that_is_not_a_checkpoint(tmp_path):
     with pytest.raises(ValueError, match="not an aecore checkpoint"):
         save(small_model(), tmp_path / "photos")
     assert (tmp_path / "photos" / "cat.jpg").read_bytes() == b"meow"
+
+
+@pytest.mark.parametrize("name", ["ckpt", "ckpt.zip", "deeper/ckpt"])
+def test_saving_under_a_file_says_which_file_is_in_the_way(name, tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(ValueError, match=r"notes\.txt is a file, not a folder; choose a path"):
+        save(small_model(), tmp_path / "notes.txt" / name)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("form", ["bytes", "file"])
+def test_an_upload_over_the_limit_is_refused(form, monkeypatch):
+    data = to_zip_bytes(small_model())
+    monkeypatch.setattr(checkpoint, "MAX_UPLOAD_BYTES", len(data))
+    assert load(data if form == "bytes" else io.BytesIO(data)) is not None  # exactly at the limit
+    monkeypatch.setattr(checkpoint, "MAX_UPLOAD_BYTES", len(data) - 1)
+    with pytest.raises(CheckpointError, match="upload limit"):
+        load(data if form == "bytes" else io.BytesIO(data))
 
 
 def test_zip_with_files_at_the_top_level_loads(tmp_path):

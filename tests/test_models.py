@@ -164,7 +164,6 @@ def test_training_form_fields_come_from_the_config():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"kind": "transformer"}, "unknown model kind 'transformer'; valid kinds: ae, contractive"),
         ({"kind": "ae", "arch": "resnet"}, "unknown arch 'resnet'; valid archs: mlp, conv"),
         ({"kind": "ae", "latent_dim": 0}, "latent_dim must be an integer of at least 1"),
         ({"kind": "ae", "arch": "conv", "input_shape": (1, 2, 2)}, "needs H and W of at least 4"),
@@ -183,6 +182,53 @@ def test_training_form_fields_come_from_the_config():
 def test_bad_options_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         aecore.create_model(**kwargs)
+
+
+def test_unknown_kind_lists_every_registered_kind():
+    with pytest.raises(ValueError, match="unknown model kind 'transformer'; valid kinds: ") as error:
+        aecore.create_model("transformer")
+    listed = str(error.value).split("valid kinds: ", 1)[1].split(", ")
+    for kind in aecore.list_models():
+        assert kind in listed
+
+
+@pytest.mark.parametrize("kind", aecore.list_models())
+def test_a_model_built_directly_takes_its_kind_from_its_class(kind):
+    cls = aecore.models.model_class(kind)
+    config = cls.config_class(input_shape=(1, 8, 8), latent_dim=3)  # kind left at its default
+    model = cls(config)
+    assert model.config.kind == kind and model.config.to_dict()["kind"] == kind
+    assert config.kind == "ae"  # the caller's config object is not changed under them
+
+
+def test_a_model_refuses_another_kinds_config():
+    with pytest.raises(TypeError, match="VariationalAutoencoder takes a VAEConfig, got ModelConfig"):
+        aecore.models.model_class("vae")(aecore.models.ModelConfig())
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
+@pytest.mark.parametrize("kind", aecore.list_models())
+def test_infer_gives_the_eval_output_and_never_switches_the_mode(kind, training):
+    torch.manual_seed(0)
+    model = aecore.create_model(kind, arch="conv", input_shape=(1, 8, 8), latent_dim=3).train(training)
+    x = torch.rand(7, 1, 8, 8)
+    output = model.infer(x, batch_size=3)  # three batches, the last one short
+    assert model.training is training
+    assert not output.x_hat.requires_grad and output.x_hat.shape == (7, 1, 8, 8)
+    with torch.no_grad():
+        expected = model.eval()(x)
+    assert torch.allclose(output.x_hat, expected.x_hat, atol=1e-6)
+    assert torch.allclose(output.z, expected.z, atol=1e-6)
+    assert (output.mu is None) == (expected.mu is None)
+
+
+def test_infer_refuses_a_mode_dependent_model_in_training_mode():
+    model = aecore.create_model("ae", input_shape=(1, 8, 8))
+    model.dropout = torch.nn.Dropout(0.5)  # a layer that behaves differently in training
+    with pytest.raises(RuntimeError, match="in training mode"):
+        model.train().infer(torch.rand(2, 1, 8, 8))
+    assert model.training
+    assert model.eval().infer(torch.rand(2, 1, 8, 8)).x_hat.shape == (2, 1, 8, 8)
 
 
 def test_wrong_input_shape_is_a_clear_error():

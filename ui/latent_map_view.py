@@ -134,8 +134,10 @@ def map_inverse(active: state.ActiveModel, shown: MapProjection) -> MapInverse:
 @torch.no_grad()
 def decode(model: aecore.Autoencoder, codes: np.ndarray) -> torch.Tensor:
     """Codes (M, d) -> images (M, C, H, W) in [0, 1]."""
-    model.eval()
-    return model.decode(torch.as_tensor(codes, dtype=torch.float32)).cpu()
+    # The mode is left alone: the model may be shared by other sessions, and decode samples nothing,
+    # so its output is the same in training and eval mode.
+    device = next(model.parameters()).device
+    return model.decode(torch.as_tensor(codes, dtype=torch.float32, device=device)).cpu()
 
 
 def colour_options(dataset: str) -> list[str]:
@@ -201,9 +203,7 @@ def selection_view(active: state.ActiveModel, rows: list[int]) -> tuple[np.ndarr
     test = test_split(active.dataset)
     shown = torch.as_tensor(rows[:MAX_SHOWN])
     originals = test.images[shown]
-    with torch.no_grad():
-        active.model.eval()
-        rebuilt = active.model(originals).x_hat
+    rebuilt = active.model.infer(originals).x_hat  # never switches the mode of a shared model
     labels = test.labels[torch.as_tensor(rows)].tolist()
     counts: dict[str, int] = {}
     for label in labels:

@@ -72,6 +72,21 @@ class AutoencoderOutput:
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
+# Layers whose output depends on train/eval mode; `infer` refuses them in training mode.
+_MODE_DEPENDENT = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase)
+
+
+def _concat_outputs(parts: list[AutoencoderOutput]) -> AutoencoderOutput:
+    # Batches -> one output on the CPU; optional fields stay None when the kind has none.
+    def cat(tensors: list[torch.Tensor | None]) -> torch.Tensor | None:
+        return None if tensors[0] is None else torch.cat([t.cpu() for t in tensors])
+
+    fields = {f.name: cat([getattr(p, f.name) for p in parts])
+              for f in dataclasses.fields(AutoencoderOutput) if f.name != "extras"}
+    extras = {name: cat([p.extras[name] for p in parts]) for name in parts[0].extras}
+    return AutoencoderOutput(**fields, extras=extras)
+
+
 class Autoencoder(nn.Module):
     """Undercomplete autoencoder: x -> encoder -> z -> decoder -> x_hat, trained to reconstruct x."""
 
@@ -86,7 +101,14 @@ class Autoencoder(nn.Module):
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.config = config
+        # Exactly the registered config class: a checkpoint is rebuilt through it, so any other
+        # (even a subclass with extra fields) would save a model that cannot be loaded back.
+        if type(config) is not self.config_class:
+            raise TypeError(f"{type(self).__name__} takes a {self.config_class.__name__}, got {type(config).__name__}")
+        # The class decides what the model is: a config built directly (`VAEConfig()`) keeps the
+        # default kind "ae", and a checkpoint saved with that kind could not be loaded back.
+        # A copy, so the caller's config object is never changed under them.
+        self.config = config if config.kind == self.kind else dataclasses.replace(config, kind=self.kind)
         build = ARCHITECTURES[config.arch]
         self.encoder, self.decoder = build(config, config.latent_dim * self.code_multiplier)
 
@@ -131,6 +153,26 @@ class Autoencoder(nn.Module):
         if z.dim() != 2 or z.shape[1] != self.config.latent_dim:
             raise ValueError(f"decode expects codes shaped (B, {self.config.latent_dim}), got {tuple(z.shape)}")
         return torch.sigmoid(self.decoder(z))
+
+    @torch.no_grad()
+    def infer(self, x: torch.Tensor, batch_size: int = 512) -> AutoencoderOutput:
+        """Eval-mode outputs for images x (N, C, H, W), batch by batch, without gradients, on the CPU.
+
+        Deterministic (a VAE gives its posterior mean, as `model(x)` does in eval mode), and the
+        model's train/eval mode is never switched: models are shared between sessions and threads,
+        so calling `.eval()` on one would change it under whoever else holds it. Our layers behave
+        the same in both modes, so this is exact in either; a model holding a layer that does not
+        (dropout, batch norm) must be in eval mode, else RuntimeError.
+        """
+        if int(batch_size) != batch_size or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer of at least 1, got {batch_size}")
+        self._check_input(x)
+        if self.training and any(isinstance(m, _MODE_DEPENDENT) for m in self.modules()):
+            raise RuntimeError("this model has dropout or batch norm and is in training mode; call "
+                               "infer on a model in eval mode (as `aecore.load` returns it)")
+        device, size = next(self.parameters()).device, int(batch_size)
+        starts = range(0, max(len(x), 1), size)  # an empty x still runs once, giving empty outputs
+        return _concat_outputs([self._run(x[i:i + size].to(device), sample=False) for i in starts])
 
     def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood of x under the decoder, summed over pixels, mean over batch."""
