@@ -126,15 +126,6 @@ class _ProgressBar:
             self.bar.close()
 
 
-def _chosen_options(kind: str, args: dict[str, Any], argv: Sequence[str]) -> dict[str, Any]:
-    """The kind's options given on the command line: a spec names what the recipe chose (the rest
-    are the config's defaults), so one recipe reads the same from the CLI and from Python."""
-    given = {word.split("=")[0] for word in argv if word.startswith("--")}
-    return {f.name: tuple(args[f.name]) if isinstance(args[f.name], list) else args[f.name]
-            for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS
-            and (_flag(f.name) in given or "--no-" + f.name.replace("_", "-") in given)}
-
-
 def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     """The RunSpec that `train` arguments describe, and the other arguments (out, quiet, threads)."""
     pre = argparse.ArgumentParser(add_help=False)
@@ -146,7 +137,7 @@ def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     spec = RunSpec(
         dataset=args["dataset"], dataset_options=_dataset_options(args["dataset_option"]), kind=kind,
         arch=args["arch"], latent_dim=args["latent_dim"],
-        options=_chosen_options(kind, args, argv),
+        options={f.name: args[f.name] for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS},
         fit=FitSettings(**{f.name: args[f.name] for f in dataclasses.fields(FitSettings)}),
         test_fraction=args["test_fraction"], split_seed=args["split_seed"],
         normal_classes=tuple(args["normal_classes"]) if args["normal_classes"] else None)

@@ -14,6 +14,7 @@ JSON-able), which is what lets a worker process run it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shlex
 import time
@@ -25,7 +26,7 @@ import torch
 
 from aecore.data import ImageDataset, load_dataset
 from aecore.metrics import evaluate, pca_baseline
-from aecore.models import Autoencoder, create_model
+from aecore.models import Autoencoder, config_fields, create_model, list_models
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.train import History, Progress, check_arguments, fit
 
@@ -64,6 +65,13 @@ class RunSpec:
     normal_classes: tuple[int, ...] | None = None
     preview: int = 10  # fixed test images whose reconstructions the progress carries
 
+    def __post_init__(self) -> None:
+        # Options equal to the config's defaults are dropped, so one model has one spec (and one
+        # command) whether a form, the CLI or a recipe wrote it out in full or not at all.
+        defaults = _option_defaults(self.kind)
+        self.options = {name: value for name, value in self.options.items()
+                        if name not in defaults or _plain(value) != defaults[name]}
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -99,6 +107,17 @@ class RunSpec:
 
     def command(self, out: str | None = None) -> str:
         return "python -m aecore train " + shlex.join(self.argv() + (["--out", out] if out else []))
+
+
+def _plain(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _option_defaults(kind: str) -> dict[str, Any]:
+    if kind not in list_models():
+        return {}  # an unknown kind is refused by `check` and `run`, with the valid ones listed
+    return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+            for f in config_fields(kind)}
 
 
 def _flag(name: str) -> str:
