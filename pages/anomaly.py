@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+import aecore
 from aecore import anomaly
-from aecore.jobs import FAILED
 from aecore.limits import MAX_UPLOAD_MB
+from aecore.workers import Job
 from ui import anomaly_view as view
-from ui import state
+from ui import jobs, state
 from ui.cache import load_dataset, model_key
 from ui.denoise_view import read_upload
 from ui.router import require_router
@@ -48,35 +49,35 @@ if detector == ACTIVE:
     model, result = active.model, view.score_active(name, normal, active)
     scored_by = model_key(active)
 else:
-    recipe = anomaly.one_class_recipe(name)
+    spec = aecore.recipes.one_class_spec(name, normal)
     train_count = len(view.split(name, normal)[0])
     job = view.current_job(name, normal)
-    seconds = view.estimated_seconds(name, normal)
     button_col, note_col = st.columns([1, 4])
-    note_col.caption(f"{recipe['kind']} {recipe['arch']} with a {recipe['latent_dim']}-D code, {recipe['epochs']} "
-                     f"epochs on the {train_count} normal training images: about {format_seconds(seconds)} here "
-                     "(timed from a few training steps just now).")
+    note_col.caption(f"{spec.kind} {spec.arch} with a {spec.latent_dim}-D code, {spec.fit.epochs} epochs on the "
+                     f"{train_count} normal training images, trained in the background: the time left shows "
+                     "once the first epoch has run.")
     if button_col.button("Train" if job is None else "Train again", type="primary"):
         job = view.start_training(name, normal)
+        st.rerun()
 
-    @st.fragment(run_every=0.5)
-    def progress() -> None:
-        snapshot = job.snapshot()
-        if snapshot.finished:
-            st.rerun(scope="app")
-        st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "
-                                            f"{format_seconds(snapshot.seconds_left)} left")
+    def draw_running(running: Job) -> None:
+        snapshot = running.progress
+        if snapshot is None:
+            st.progress(0.0, text="Starting: loading the data in a worker…")
+        else:
+            st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "
+                                                f"{format_seconds(snapshot.seconds_left)} left")
 
     if job is None:
         st.info("Press **Train** to train a model on the normal classes only; every test image is scored after.")
         st.stop()
     if not job.finished:
-        progress()
+        jobs.job_panel(view.PURPOSE, draw_running)
         st.stop()
-    if job.snapshot().state == FAILED:
-        st.error(f"Training failed: {job.snapshot().error}")
+    if job.state != jobs.DONE:
+        st.error(f"Training {job.state}: {job.error or 'press Train again'}")
         st.stop()
-    model, result = job.model.cpu(), view.score_job(name, normal, job)
+    model, result = view.score_job(job)
     scored_by = view.job_model_key(job)
 
 low, high = float(result.scores.min()), float(result.scores.max())
