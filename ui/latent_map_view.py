@@ -3,7 +3,8 @@ background), the map figure, decoding a point of the plane, and what a selection
 
 Pretrained models read their stored codes and projections (`aecore.load_latent`): nothing is
 computed on opening. Other models are encoded once; PCA is fitted at once, UMAP and t-SNE run as
-`aecore.latent.jobs.projection_job`s that a fragment polls. Models reach the caches as `_`-prefixed
+`aecore.jobs.project` in the server's job queue (one job per model and method for the whole server),
+which a fragment polls. Models reach the caches as `_`-prefixed
 arguments beside `model_key` (STACK.md: modules cannot be hashed).
 """
 
@@ -19,8 +20,8 @@ import torch
 import aecore
 from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
-from aecore.latent.jobs import DONE, FAILED, projection_job
-from ui import state
+from aecore.workers import CANCELLED, DONE, FAILED, Job
+from ui import jobs, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.cache import load_dataset, model_key, test_split
 from ui.gallery import compose_grid
@@ -55,11 +56,11 @@ class MapProjection:
     method: str
     embedding: np.ndarray | None = None  # (N, 2)
     estimator: Any = None  # the fitted projection, when there is one
-    job: Any = None  # the ProjectionJob while it runs or after it failed
+    job: Job | None = None  # the queue's job while it runs or after it failed
 
     @property
     def pending(self) -> bool:
-        return self.embedding is None and self.job is not None and self.job.state not in (DONE, FAILED)
+        return self.embedding is None and self.job is not None and not self.job.finished
 
     @property
     def error(self) -> str | None:
@@ -115,10 +116,27 @@ def projection(active: state.ActiveModel, method: str) -> MapProjection:
     if method == "pca":
         fitted = _pca(key, data.codes)
         return MapProjection(method, fitted.embedding_, fitted)
-    job = projection_job(f"{key}/test", data.codes, method, seed=0)  # project's fast settings
+    job = map_job(key, method, data.codes)
     if job.state == DONE:
-        return MapProjection(method, np.asarray(job.result.embedding_), job.result, job)
+        return MapProjection(method, job.result, None, job)
     return MapProjection(method, job=job)
+
+
+@st.cache_resource(show_spinner=False)
+def _map_jobs() -> dict[tuple[str, str], Job]:
+    return {}  # (model key, method) -> its job, for every session of the server
+
+
+def map_job(key: str, method: str, codes: np.ndarray) -> Job:
+    """The server's job mapping a model's test codes with `method`: one per model and method, asked
+    again if it was cancelled (nobody looked at it for a minute)."""
+    registry = _map_jobs()
+    job = registry.get((key, method))
+    if job is None or job.state == CANCELLED:
+        job = registry[(key, method)] = jobs.job_queue().submit(aecore.jobs.project, codes, method, 0,
+                                                               name=f"{METHOD_LABELS[method]} map")
+    job.touch()
+    return job
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -243,8 +261,12 @@ def progress(active: state.ActiveModel, method: str) -> None:
     """While `method`'s job runs: its elapsed time, redrawn every second; once it has finished, a
     rerun of the page swaps the map in (or shows why it failed)."""
     shown = projection(active, method)
-    if shown.pending:
-        st.info(f"Computing {METHOD_LABELS[method]}… {shown.job.seconds:.0f} s. The PCA map is shown meanwhile; "
-                "this one appears by itself when it is ready.", icon=":material/hourglass_top:")
+    if shown.pending and shown.job.state == jobs.QUEUED:
+        st.info(f"{METHOD_LABELS[method]} waits for a free worker ({shown.job.position - 1} jobs ahead). The PCA map "
+                "is shown meanwhile; this one appears by itself when it is ready.", icon=":material/hourglass_top:")
+    elif shown.pending:
+        st.info(f"Computing {METHOD_LABELS[method]}… {shown.job.seconds:.0f} s (the first UMAP of a worker also "
+                "compiles umap-learn, tens of seconds). The PCA map is shown meanwhile; this one appears by itself "
+                "when it is ready.", icon=":material/hourglass_top:")
     else:
         st.rerun()
