@@ -112,11 +112,15 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
     base = RunSpec(dataset=train.name, kind=kind, arch=arch, options=options,
                    fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device))
     for k in dims:
-        def on_snapshot(snapshot: RunSnapshot, k: int = k) -> None:
-            if progress is not None and snapshot.epoch:
-                progress(SweepProgress("epoch", len(rows), len(dims), k, snapshot.epoch, epochs, list(rows)))
+        epochs_done = [0]
 
-        result = run(replace(base, latent_dim=k), progress=on_snapshot, stop=stop, data=(train, test))
+        def on_snapshot(snapshot: RunSnapshot, k: int = k, epochs_done: list[int] = epochs_done) -> None:
+            # One event per finished epoch (the run also reports between epochs).
+            if progress is not None and len(snapshot.train_history) > epochs_done[0] and not snapshot.finished:
+                epochs_done[0] = len(snapshot.train_history)
+                progress(SweepProgress("epoch", len(rows), len(dims), k, epochs_done[0], epochs, list(rows)))
+
+        result = run(replace(base, latent_dim=k), progress=on_snapshot, stop=stop, data=(train, test), every=0.0)
         if result.stopped:
             break
         rows.append(_row(result, train, images))

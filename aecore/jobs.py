@@ -13,6 +13,7 @@ directly (in a notebook, a test), the same functions simply run.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -81,7 +82,7 @@ def sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[
     images = compression.preview_images(test)
     rows = compression.rate_distortion(kind, train, test, recipe["latent_dims"], arch=recipe["arch"], epochs=epochs,
                                        batch_size=recipe["batch_size"], lr=recipe["lr"], images=images,
-                                       progress=report, stop=cancel_flag())
+                                       progress=lambda state: report(replace(state, rows=[])), stop=cancel_flag())
     return {"dataset": dataset, "rows": rows, "images": images.numpy(),
             "recipe": {**recipe, "latent_dims": [row["latent_dim"] for row in rows]}}
 

@@ -221,3 +221,13 @@ def widget(elements, label: str):
 def figures(at) -> list[dict]:
     """The plotly figures an AppTest run drew, as dicts."""
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def wait_for_job(job, timeout: float = 180.0) -> None:
+    """Wait until a queued job (aecore.workers.Job) has ended, touching it as a page would, so the
+    queue never takes it for abandoned. A state, not a duration: the timeout only bounds a hang."""
+    deadline = time.monotonic() + timeout
+    while not job.finished:
+        assert time.monotonic() < deadline, f"{job!r} did not end in {timeout:.0f} s"
+        job.touch()
+        time.sleep(0.05)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, widget
+from conftest import figures, open_page, wait_for_job, widget
 
 from aecore import compression
 from ui import compression_view as view
+from ui import jobs
 
 PAGE = "pages/compression.py"
 
@@ -69,8 +70,9 @@ def test_recomputes_a_sweep_in_the_background() -> None:
     widget(at.number_input, "Epochs per size").set_value(2)
     at.button[0].click().run()  # the form's submit button
     assert not at.exception, at.exception
-    job = at.session_state[view.JOB_KEY]
-    assert job.wait(timeout=120) and job.error is None
+    job = at.session_state[jobs.JOBS_KEY][view.PURPOSE]
+    wait_for_job(job)
+    assert job.error is None
     at.run()
     assert not at.exception, at.exception
     assert widget(at.radio, "Sweep").value == "recomputed in this session"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import open_page
+from conftest import open_page, wait_for_job
 
 import aecore
 from ui import latent_map_view as view
@@ -94,9 +94,9 @@ def test_a_fresh_model_computes_tsne_in_the_background_and_shows_pca_meanwhile()
     assert not at.exception, at.exception
     shown = view.projection(fresh, "tsne")
     if shown.pending:  # t-SNE of 360 points takes seconds: the page must not have waited for it
-        assert any("Computing t-SNE" in info.value for info in at.info)
+        assert any("t-SNE" in info.value for info in at.info)
         assert "PCA" in at.caption[0].value
-        shown.job.wait(120)
+        wait_for_job(shown.job)
     at.run()
     assert not at.exception, at.exception
     assert "t-SNE" in at.caption[0].value and not any("Computing" in info.value for info in at.info)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, widget
+from conftest import figures, open_page, wait_for_job, widget
+
+from ui import jobs
+from ui import regularizers_view as view
 
 PAGE = "pages/regularizers.py"
 
@@ -45,6 +48,9 @@ def test_warmup_button_trains_both_and_draws_kl():
     assert any(t.startswith("KL per dimension (test set)") for t in titles(at))
     widget(at.select_slider, "β of the small VAE").set_value(2.0).run()
     at.button[0].click().run()
+    assert not at.exception
+    wait_for_job(at.session_state[jobs.JOBS_KEY][view.WARMUP_PURPOSE])
+    at.run()
     assert not at.exception
     assert "KL per dimension, β = 2" in titles(at)
     labels = [m.label for m in at.metric]

@@ -113,11 +113,11 @@ def test_stop_ends_the_sweep_with_the_rows_so_far(digits_split) -> None:
     assert [row["latent_dim"] for row in rows] == [2]
 
 
-def test_sweep_job_runs_in_the_background() -> None:
-    small = aecore.load_dataset("digits").subset(range(300))
-    job = compression.SweepJob(small, "vae", [2, 4], epochs=2).start()
-    assert job.wait(timeout=120)
-    assert job.error is None and [row["latent_dim"] for row in job.rows] == [2, 4] and job.fraction == 1.0
+def test_the_sweep_job_returns_a_sweep_in_the_shipped_layout() -> None:
+    sweep = aecore.jobs.sweep("digits", "vae", [4, 2], 2)  # as a worker runs it
+    assert [row["latent_dim"] for row in sweep["rows"]] == [2, 4] and sweep["dataset"] == "digits"
+    assert sweep["recipe"]["kind"] == "vae" and sweep["recipe"]["epochs"] == 2
+    assert sweep["images"].shape[0] == len(sweep["rows"][0]["ae_images"]) == compression.PREVIEW_IMAGES
 
 
 @pytest.mark.parametrize("dataset", list(compression.SWEEP_RECIPES))

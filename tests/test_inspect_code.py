@@ -90,5 +90,5 @@ def test_loss_history_reads_checkpoints_and_says_none_otherwise():
 
 def test_warmup_keeps_units_that_collapse_without_it():
     train, test = aecore.load_dataset("digits").split(0.2, seed=0)
-    runs = inspect_code.warmup_comparison(train, test, beta=3.0)
+    runs = inspect_code.warmup_comparison(beta=3.0, data=(train, test))
     assert runs["no warm-up"]["active_units"] < runs["warm-up"]["active_units"]

@@ -3,6 +3,8 @@ bad arguments are refused before any work."""
 
 from __future__ import annotations
 
+import math
+
 import threading
 
 import pytest
@@ -63,7 +65,10 @@ def test_callbacks_follow_progress(digits):
     assert set(events[0].losses) == {"recon", "kl", "total"}
     assert events[6].val_losses is not None and events[6].epoch == 1
     assert all(p.samples_per_second > 0 for p in events)
-    assert events[-2].seconds_left == 0 and events[1].seconds_left > events[-3].seconds_left
+    # The time left is unknown until the run has measured its own pace (after its first epoch),
+    # then it counts down to 0.
+    assert math.isnan(events[1].seconds_left) or events[1].seconds_left > 0
+    assert events[-2].seconds_left == 0 and events[7].seconds_left > events[-3].seconds_left >= 0
     assert history.samples_per_second > 0 and history.wall_time > 0 and history.device == "cpu"
 
 
