@@ -25,7 +25,7 @@ def test_anomaly_page_trains_draws_and_follows_the_threshold(streamlit_app, page
     expect(page.get_by_role("heading", name="Anomaly detection")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
-    expect(page.get_by_text("normal training images: about")).to_be_visible()
+    expect(page.get_by_text("the time left shows once the first epoch has run")).to_be_visible()
 
     page.get_by_role("button", name="Train").click()
     expect(page.locator(CHARTS)).to_have_count(2, timeout=90_000)

@@ -35,7 +35,7 @@ def test_train_in_the_background_and_become_the_active_model(streamlit_app, page
     expect(page.locator(f"{MAIN} [data-testid='stProgress']")).to_be_visible(timeout=30_000)
     assert_no_exception(page)
 
-    # Another page while it trains: the run lives in the session, not in this page's script run.
+    # Another page while it trains: the run lives in a worker process, not in this page's script run.
     nav_link(page, "Home").click()
     expect(page.get_by_role("heading", name="Autoencoder Explorer")).to_be_visible(timeout=30_000)
     nav_link(page, "Train").click()
@@ -50,7 +50,7 @@ def test_train_in_the_background_and_become_the_active_model(streamlit_app, page
     assert_no_exception(page)
     expect(page.locator(f"{MAIN} [data-testid='stDownloadButton']")).to_be_visible()
     expect(page.locator(f"{MAIN} [data-testid='stPlotlyChart']")).to_be_visible()
-    expect(page.locator(f"{MAIN} [data-testid='stProgress']")).to_contain_text("after 60 of 60 epochs")
+    expect(page.locator(f"{MAIN} [data-testid='stProgress']")).to_contain_text("Finished: 60 of 60 epochs")
     expect(page.locator(f"{MAIN} [data-testid='stTable']")).to_contain_text("PCA, 8 components")
     page.set_viewport_size({"width": 1400, "height": 1600})  # Streamlit scrolls inside its container
     screenshot(page, "train_done")
