@@ -18,6 +18,7 @@ from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobQue
 
 JOBS_KEY = "session_jobs"  # purpose -> the session's latest Job of that purpose
 POLL_SECONDS = 0.5  # how often a page redraws a running job's progress
+QUEUED_POLL_SECONDS = 2.0  # a queued job only shows its place: thirty waiting pages poll gently
 HEARTBEAT_SECONDS = 5.0  # how often the sidebar says "still here" for the session's jobs
 
 
@@ -68,18 +69,19 @@ def queue_text(job: Job) -> str:
 
 def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",
               cancel_help: str = "Take the job out of the queue, or stop it.") -> None:
-    """Poll the session's `purpose` job twice a second while it is queued or running: its place in
-    the queue, or `draw_running(job)` and a cancel button. Once it ends, the whole app reruns so the
+    """Poll the session's `purpose` job while it is queued (every 2 s: its place in the queue) or
+    running (twice a second: `draw_running(job)`), with a cancel button. Once it ends, the whole app reruns so the
     page (and the sidebar) can show the result."""
     job = current(purpose)
     if job is None or job.finished:
         return
+    queued_when_drawn = job.state == QUEUED
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @st.fragment(run_every=POLL_SECONDS if job.state != QUEUED else QUEUED_POLL_SECONDS)
     def panel() -> None:
         job.touch()
-        if job.finished:
-            st.rerun(scope="app")
+        if job.finished or (job.state != QUEUED and queued_when_drawn):
+            st.rerun(scope="app")  # done, or started: the full page (and its polling pace) follows
         if job.state == QUEUED:
             st.info(queue_text(job), icon=":material/hourglass_top:")
         else:
