@@ -250,7 +250,7 @@ def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, st
     reporter.send(force=True)
     with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
         history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
-                      **asdict(spec.fit))
+                      batch_interval=every / 2, **asdict(spec.fit))
     reporter.update(state=EVALUATING, seconds_left=0.0)
     reporter.send(force=True)
     model.cpu()

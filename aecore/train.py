@@ -178,12 +178,15 @@ def fit(
     seed: int = 0,
     warmup_epochs: float = 0,
     callbacks: Iterable[Callback] = (),
+    batch_interval: float = 0.0,
     stop: threading.Event | Any = None,
 ) -> History:
     """Train `model` in place with Adam and return its History.
 
     warmup_epochs: the regularizer weights (the VAE's KL term above all) ramp linearly from 0 over
     this many epochs, the standard cure for posterior collapse (Bowman et al. 2016).
+    batch_interval: "batch" events go to the callbacks at most this often (seconds; 0: every
+    batch); "epoch" and "end" events always do.
     stop: a threading.Event (or anything with `is_set()`, such as a worker's cancel flag); once set,
     training ends between batches, keeping the weights so far.
     Raises ValueError for bad arguments before any work, and TrainingDiverged (with the last good
@@ -202,6 +205,7 @@ def fit(
     history = History(device=str(target))
     clock = _Clock(epochs * len(images))
     started = time.perf_counter()
+    last_batch_report = -math.inf
 
     def report(event: str, epoch: int, batch: int, losses: dict[str, float], val_losses: dict[str, float] | None) -> None:
         clock.pause()
@@ -234,7 +238,11 @@ def fit(
                 seen += len(x)
                 clock.samples += len(x)
                 history.batches_done += 1
-                if callbacks:  # reading the values syncs the device: only when someone listens
+                now = time.perf_counter()
+                # Reading the values syncs the device, and a callback costs more than a small
+                # model's step: only when someone listens, and at most every batch_interval s.
+                if callbacks and now - last_batch_report >= batch_interval:
+                    last_batch_report = now
                     batch_losses = dict(zip(logs, (values / len(x)).tolist()))
                     _check_finite(batch_losses, model, good_weights, epoch)
                     report("batch", epoch, batch, batch_losses, None)
