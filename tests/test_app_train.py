@@ -212,3 +212,17 @@ def test_chart_has_a_panel_with_train_and_validation_curves_per_named_term():
     assert training.preview_image(snap).shape == (2 * (56 + 2) + 2, 10 * (56 + 2) + 2, 3)
     rows = training.comparison_rows(snap.metrics, snap.pca)
     assert [row["metric"].split()[0] for row in rows] == ["mse", "psnr", "bce"]
+
+
+def test_the_sidebar_shows_the_sessions_unfinished_job_on_every_page(queue):
+    job = queue.submit(aecore.jobs.train, digits_spec(epochs=10_000), name="training ae mlp 8-D")
+    try:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+        at.session_state[jobs.JOBS_KEY] = {training.PURPOSE: job}
+        at.run()  # app.py draws the sidebar around Home
+        assert not at.exception, at.exception
+        captions = [c.value for c in at.sidebar.caption]
+        assert any("training ae mlp 8-D" in c and ("queued" in c or "running" in c) for c in captions), captions
+    finally:
+        job.cancel()
+    wait_until(lambda: job.finished, "the run to stop")
