@@ -205,15 +205,21 @@ def list_command(argv: Sequence[str]) -> str:
 
 
 def zoo_command(argv: Sequence[str]) -> str:
-    from aecore.zoo import RECIPES, build_zoo
+    from aecore.zoo import RECIPES, build_results, build_zoo
 
     parser = argparse.ArgumentParser(prog="python -m aecore zoo",
                                      description="Rebuild the pretrained models from their recorded recipes.")
     parser.add_argument("--only", nargs="+", metavar="NAME", help=f"only these ({', '.join(r.name for r in RECIPES)})")
     parser.add_argument("--out", help="the zoo folder (default: the repository's pretrained/)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--results-only", action="store_true",
+                        help="train nothing: remeasure the stored page results (probe, code measures, anomaly "
+                             "scores) of the models already built")
     args = parser.parse_args(argv)
-    entries = build_zoo(args.out, only=args.only, log=None if args.quiet else print)
+    log = None if args.quiet else print
+    if args.results_only:
+        return f"stored the results of {len(build_results(args.out, only=args.only, log=log))} model(s)"
+    entries = build_zoo(args.out, only=args.only, log=log)
     return f"built {len(entries)} model(s)"
 
 

@@ -23,13 +23,12 @@ from aecore.recipes import warmup_specs
 from aecore.run import run
 
 ACTIVE_THRESHOLD = 0.1  # a unit is "on" for an image when |z_j| exceeds this share of its largest |z_j|
+NOISES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the perturbation sizes σ the page offers, all stored
 
 
-@torch.no_grad()
 def codes(model: Autoencoder, images: torch.Tensor) -> np.ndarray:
     """Deterministic codes (N, d) of `images` (N, C, H, W): the VAE gives its posterior mean."""
-    model.eval()
-    return model.encode(images).double().numpy()
+    return model.infer(images).z.double().numpy()  # infer: a shared model's mode is never switched
 
 
 def active_fraction(z: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> np.ndarray:
@@ -50,7 +49,11 @@ def active_fraction(z: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> np.nd
 
 def sparsity_summary(model: Autoencoder, images: torch.Tensor, threshold: float = ACTIVE_THRESHOLD) -> dict[str, Any]:
     """{"codes" (N, d), "active_fraction" (N,), "mean_active_fraction", "exact_zeros"} of `images`."""
-    z = codes(model, images)
+    return sparsity_of_codes(codes(model, images), threshold)
+
+
+def sparsity_of_codes(z: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> dict[str, Any]:
+    """`sparsity_summary` of codes already computed (N, d): numpy only, so a threshold is cheap."""
     fraction = active_fraction(z, threshold)
     return {"codes": z, "active_fraction": fraction, "mean_active_fraction": float(fraction.mean()),
             "exact_zeros": float((z == 0).mean())}
@@ -66,9 +69,7 @@ def code_sensitivity(model: Autoencoder, images: torch.Tensor, noise: float = 0.
         raise ValueError(f"noise must be positive, got {noise}")
     generator = torch.Generator().manual_seed(seed)
     eps = torch.randn(images.shape, generator=generator, dtype=images.dtype) * noise  # (N, C, H, W)
-    with torch.no_grad():
-        model.eval()
-        moved = model.encode(images + eps) - model.encode(images)  # (N, d)
+    moved = model.infer(images + eps).z - model.infer(images).z  # (N, d); mode-independent
     return (moved.norm(dim=1) / eps.flatten(1).norm(dim=1)).double().numpy()
 
 
@@ -76,8 +77,8 @@ def jacobian_norms(model: Autoencoder, images: torch.Tensor, chunk: int = 256) -
     """Frobenius norm ||dz/dx||_F of the encoder at each image (N,), exact, via torch.func.jacrev.
 
     The contractive penalty (Rifai et al. 2011) is weight * ||dz/dx||_F^2 averaged over the batch.
+    `encode` is deterministic in either mode, so a shared model's mode is left as it is.
     """
-    model.eval()
 
     def encode_one(x: torch.Tensor) -> torch.Tensor:  # (C, H, W) -> (d,)
         return model.encode(x.unsqueeze(0))[0]
@@ -88,13 +89,23 @@ def jacobian_norms(model: Autoencoder, images: torch.Tensor, chunk: int = 256) -
     return torch.cat(norms).double().numpy()
 
 
+def code_measures(model: Autoencoder, images: torch.Tensor, noises: tuple[float, ...] = NOISES) -> dict[str, Any]:
+    """Everything the page measures that no control changes, in one pass: {"codes" (N, d),
+    "sensitivity": {σ: (N,)} for each of `noises`, "jacobian" (N,), "kl_per_dim" (d,) or None when
+    the model is no VAE}. The zoo stores it; a user's model gets it from a background job."""
+    return {"codes": codes(model, images),
+            "sensitivity": {float(noise): code_sensitivity(model, images, noise) for noise in noises},
+            "jacobian": jacobian_norms(model, images),
+            "kl_per_dim": kl_per_dimension(model, images) if hasattr(model, "encode_distribution") else None}
+
+
 @torch.no_grad()
 def kl_per_dimension(model: Autoencoder, images: torch.Tensor) -> np.ndarray:
     """Mean KL(q(z_j|x) || N(0, 1)) of each code unit over `images` (d,), in nats (a VAE only)."""
     if not hasattr(model, "encode_distribution"):
         raise ValueError(f"KL per dimension needs a VAE; this model is a {model.kind!r} autoencoder")
-    model.eval()
-    mu, logvar = model.encode_distribution(images)
+    output = model.infer(images)  # the posterior's mu and logvar, without switching the model's mode
+    mu, logvar = output.mu, output.logvar
     return kl_standard_normal(mu, logvar).mean(0).double().numpy()
 
 

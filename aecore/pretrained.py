@@ -1,7 +1,9 @@
 """The pretrained zoo: checkpoints shipped in `pretrained/`, listed by `pretrained/manifest.json`.
 
 Each model is a checkpoint folder (see `aecore.checkpoint`) plus `latent.safetensors`: its test-set
-codes and their 2-D projections (PCA, UMAP), so a latent map opens without computing anything.
+codes and their 2-D projections (PCA, UMAP), so a latent map opens without computing anything; and
+`results.safetensors`: what the analysis pages show of it (probe accuracies per seeded draw, code
+sensitivity and Jacobian norms, KL per unit, anomaly scores), so those pages draw without fitting.
 The manifest is written by `python -m aecore zoo`, which rebuilds every model from the recipe
 recorded beside it.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import safetensors
 import safetensors.numpy
 
 from aecore.checkpoint import load
@@ -21,6 +24,8 @@ from aecore.models import Autoencoder
 
 MANIFEST_NAME = "manifest.json"
 LATENT_NAME = "latent.safetensors"
+RESULTS_NAME = "results.safetensors"
+RESULTS_FORMAT = "aecore-results-1"
 MANIFEST_FORMAT = "aecore-zoo"
 # The split every zoo model was trained and scored on (`dataset.split(TEST_FRACTION, SPLIT_SEED)`):
 # its test images are the ones the app shows, so they are images no shipped model has seen.
@@ -76,3 +81,50 @@ def load_latent(name: str, root: str | os.PathLike | None = None) -> dict[str, n
         raise ValueError(f"pretrained model {name!r} has no stored latent map at {path}; rebuild it with "
                          f"`python -m aecore zoo --only {name}`")
     return safetensors.numpy.load_file(str(path))
+
+
+def write_results(path: str | os.PathLike, results: dict[str, Any]) -> None:
+    """Store `results` (the layout `load_results` returns, without "codes") at `path`: arrays as
+    safetensors, the probe and KL as JSON in its metadata. Sensitivities and Jacobian norms are shown
+    to 3 digits, so float16; anomaly scores stay float32, since a ROC turns on their order."""
+    tensors = {f"sensitivity/{noise!r}": np.asarray(values, np.float16) for noise, values in results["sensitivity"].items()}
+    tensors["jacobian"] = np.asarray(results["jacobian"], np.float16)
+    anomaly = results["anomaly"]
+    tensors["anomaly/scores"] = np.asarray(anomaly["scores"], np.float32)
+    tensors.update({f"anomaly/pca/{c}": np.asarray(v, np.float32) for c, v in anomaly["pca_scores"].items()})
+    kl = results["kl_per_dim"]
+    metadata = {"format": RESULTS_FORMAT, "probe": json.dumps(results["probe"], allow_nan=False),
+                "kl_per_dim": json.dumps(None if kl is None else [float(v) for v in kl]),
+                "anomaly_k": str(int(anomaly["k"])), "anomaly_normal": json.dumps(list(anomaly["normal"]))}
+    temporary = Path(path).with_name(f".{Path(path).name}.tmp")
+    safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(temporary), metadata)
+    os.chmod(temporary, 0o644)  # shipped in the repository: readable like the checkpoints beside it
+    os.replace(temporary, path)
+
+
+def load_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
+    """What the analysis pages show of a shipped model, measured on its test split when the zoo was
+    built (`python -m aecore zoo --results-only` rebuilds it):
+    - "probe": `aecore.probe.probe_draws`'s result, every seeded draw (`probe.summarize` averages them);
+    - "codes" (N, d) (from the latent map), "sensitivity": {σ: (N,)} for each σ of
+      `aecore.inspect_code.NOISES`, "jacobian" (N,), "kl_per_dim": list (d,) or None (no VAE);
+    - "anomaly": {"scores" (N,) reconstruction MSE per test image, "k", "normal" (the default normal
+      classes), "pca_scores": {class: (N,)} PCA with k components fit on that one class's training images}.
+    """
+    entry = pretrained_entry(name, root)
+    path = Path(root or pretrained_root()) / entry["path"] / RESULTS_NAME
+    if not path.is_file():
+        raise ValueError(f"pretrained model {name!r} has no stored results at {path}; rebuild them with "
+                         f"`python -m aecore zoo --results-only --only {name}`")
+    with safetensors.safe_open(str(path), framework="numpy") as file:
+        metadata = file.metadata() or {}
+        if metadata.get("format") != RESULTS_FORMAT:
+            raise ValueError(f"{path} holds results of format {metadata.get('format')!r}, not {RESULTS_FORMAT!r}; "
+                             f"rebuild them with `python -m aecore zoo --results-only --only {name}`")
+        arrays = {key: file.get_tensor(key).astype(np.float64) for key in file.keys()}
+    return {"probe": json.loads(metadata["probe"]), "codes": load_latent(name, root)["codes"],
+            "sensitivity": {float(k.split("/", 1)[1]): v for k, v in arrays.items() if k.startswith("sensitivity/")},
+            "jacobian": arrays["jacobian"], "kl_per_dim": json.loads(metadata["kl_per_dim"]),
+            "anomaly": {"scores": arrays["anomaly/scores"], "k": int(metadata["anomaly_k"]),
+                        "normal": tuple(json.loads(metadata["anomaly_normal"])),
+                        "pca_scores": {int(k.rsplit("/", 1)[1]): v for k, v in arrays.items() if k.startswith("anomaly/pca/")}}}

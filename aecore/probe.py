@@ -26,13 +26,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from aecore.data import ImageDataset
-from aecore.latent.projection import encode_dataset
 from aecore.models import Autoencoder
 
 REPRESENTATIONS = ("autoencoder", "pca", "pixels")
 CLASSIFIERS = ("logistic", "knn")
 LABEL_COUNTS: tuple[int | None, ...] = (10, 100, None)  # None: every training label
 DEFAULT_REPEATS = 5  # seeded draws averaged for a label count smaller than the training set
+MAX_DRAWS = 10  # draws the zoo stores per small count: the page's "Draws" slider goes up to this
 KNN_NEIGHBOURS = 5
 LOGISTIC_MAX_ITER = 2000  # lbfgs on standardized pixels needs more than scikit-learn's 100
 
@@ -74,12 +74,14 @@ def _as_array(codes: np.ndarray | torch.Tensor) -> np.ndarray:
     return np.asarray(codes.detach().cpu() if isinstance(codes, torch.Tensor) else codes, dtype=np.float32)
 
 
-def representations(model_or_codes: Autoencoder | Codes, train: ImageDataset,
-                    test: ImageDataset) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def representations(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
+                    skip_pca: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(train, test) features of each representation: the codes, PCA codes of the same size fit on
-    every training image, and the flattened pixels."""
+    every training image, and the flattened pixels. skip_pca leaves "pca" out (its fit on large
+    images takes seconds, wasted when its scores are already known)."""
     if isinstance(model_or_codes, Autoencoder):
-        z_train, z_test = encode_dataset(model_or_codes, train), encode_dataset(model_or_codes, test)
+        # infer never switches the mode of a model other sessions share (encode_dataset does)
+        z_train, z_test = (model_or_codes.infer(part.images).z.numpy().astype(np.float32) for part in (train, test))
     elif isinstance(model_or_codes, (tuple, list)) and len(model_or_codes) == 2:
         z_train, z_test = (_as_array(z) for z in model_or_codes)
     else:
@@ -89,10 +91,11 @@ def representations(model_or_codes: Autoencoder | Codes, train: ImageDataset,
         if z.ndim != 2 or len(z) != len(part) or z.shape[1] != z_train.shape[1]:
             raise ValueError(f"codes must be (N, d) with one row per image: got {z.shape} for {len(part)} images")
     x_train, x_test = (part.images.flatten(1).numpy() for part in (train, test))  # (N, C*H*W)
-    dim = min(z_train.shape[1], *x_train.shape)
-    pca = PCA(n_components=dim, random_state=0).fit(x_train)
-    return {"autoencoder": (z_train, z_test), "pca": (pca.transform(x_train), pca.transform(x_test)),
-            "pixels": (x_train, x_test)}
+    features = {"autoencoder": (z_train, z_test), "pixels": (x_train, x_test)}
+    if not skip_pca:
+        pca = PCA(n_components=min(z_train.shape[1], *x_train.shape), random_state=0).fit(x_train)
+        features["pca"] = (pca.transform(x_train), pca.transform(x_test))
+    return features
 
 
 def _score(features: tuple[np.ndarray, np.ndarray], y_train: np.ndarray, y_test: np.ndarray,
@@ -104,6 +107,67 @@ def _score(features: tuple[np.ndarray, np.ndarray], y_train: np.ndarray, y_test:
         fitted = _classifier(classifier, len(chosen)).fit(f_train[chosen], y_train[chosen])
         scores.append(float((fitted.predict(f_test) == y_test).mean()))
     return scores
+
+
+def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
+                labels_per_class: int | None | Sequence[int | None] = LABEL_COUNTS, *, seed: int = 0,
+                draws: int = MAX_DRAWS, known: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every seeded draw's test accuracy, kept apart so that any number of draws up to `draws` can be
+    averaged later without fitting again (`summarize`): what the zoo stores and the app reads.
+
+    Returns {"scores": representation -> classifier -> label_key(count) -> [accuracy of draw seed,
+    seed+1, ...] (one draw for a count that takes every training image), "train_images": label key
+    -> labelled images per draw, "latent_dim", "train_size", "test_size", "label_counts", "draws",
+    "seconds"}. known: representation -> its "scores" from an earlier result on the same split
+    (pixels do not depend on the model, PCA only on the code size), taken as they are.
+    """
+    start = time.perf_counter()
+    counts = [labels_per_class] if labels_per_class is None or isinstance(labels_per_class, (int, np.integer)) \
+        else list(labels_per_class)
+    if not counts or isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ValueError(f"give at least one label count and repeats >= 1, got {labels_per_class!r}, {draws!r}")
+    y_train, y_test = _labels(train, "training"), _labels(test, "test")
+    for count in counts:
+        labelled_subset(y_train[:1], count)  # refuses a bad count before any fitting
+    known = known or {}
+    features = representations(model_or_codes, train, test, skip_pca="pca" in known)
+    scores: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for representation in REPRESENTATIONS:
+        if representation in known:
+            scores[representation] = known[representation]
+            continue
+        scores[representation] = {c: {} for c in CLASSIFIERS}
+        for count in counts:
+            everything = len(labelled_subset(y_train, count, seed)) == len(y_train)
+            seeds = [seed] if everything else [seed + i for i in range(draws)]
+            for classifier in CLASSIFIERS:
+                scores[representation][classifier][label_key(count)] = _score(
+                    features[representation], y_train, y_test, classifier, count, seeds)
+    return {"scores": scores, "train_images": {label_key(c): len(labelled_subset(y_train, c, seed)) for c in counts},
+            "latent_dim": int(features["autoencoder"][0].shape[1]), "train_size": len(train),
+            "test_size": len(test), "label_counts": [label_key(c) for c in counts], "draws": draws,
+            "seconds": time.perf_counter() - start}
+
+
+def summarize(result: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """`linear_probe`'s result from `probe_draws`'s, averaging the first `repeats` draws of each
+    count (all of them when fewer were stored; a count of every label has one). Milliseconds."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a whole number of at least 1, got {repeats!r}")
+    accuracy: dict[str, dict[str, dict[str, float]]] = {r: {c: {} for c in CLASSIFIERS} for r in REPRESENTATIONS}
+    rows = []
+    for count in result["label_counts"]:
+        for representation in REPRESENTATIONS:
+            for classifier in CLASSIFIERS:
+                scores = result["scores"][representation][classifier][count][:repeats]
+                accuracy[representation][classifier][count] = float(np.mean(scores))
+                rows.append({"representation": representation, "classifier": classifier,
+                             "labels_per_class": count, "accuracy": float(np.mean(scores)),
+                             "std": float(np.std(scores)), "draws": len(scores),
+                             "train_images": result["train_images"][count]})
+    return {"accuracy": accuracy, "rows": rows, "latent_dim": result["latent_dim"],
+            "train_size": result["train_size"], "test_size": result["test_size"],
+            "label_counts": list(result["label_counts"]), "seconds": result["seconds"]}
 
 
 def linear_probe(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
@@ -120,28 +184,4 @@ def linear_probe(model_or_codes: Autoencoder | Codes, train: ImageDataset, test:
       train_images), ready for a DataFrame;
     - "latent_dim", "train_size", "test_size", "label_counts" and "seconds" (wall time).
     """
-    start = time.perf_counter()
-    counts = [labels_per_class] if labels_per_class is None or isinstance(labels_per_class, (int, np.integer)) \
-        else list(labels_per_class)
-    if not counts or isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"give at least one label count and repeats >= 1, got {labels_per_class!r}, {repeats!r}")
-    y_train, y_test = _labels(train, "training"), _labels(test, "test")
-    for count in counts:
-        labelled_subset(y_train[:1], count)  # refuses a bad count before any fitting
-    features = representations(model_or_codes, train, test)
-    accuracy: dict[str, dict[str, dict[str, float]]] = {r: {c: {} for c in CLASSIFIERS} for r in REPRESENTATIONS}
-    rows = []
-    for count in counts:
-        everything = len(labelled_subset(y_train, count, seed)) == len(y_train)
-        seeds = [seed] if everything else [seed + i for i in range(repeats)]
-        for representation in REPRESENTATIONS:
-            for classifier in CLASSIFIERS:
-                scores = _score(features[representation], y_train, y_test, classifier, count, seeds)
-                accuracy[representation][classifier][label_key(count)] = float(np.mean(scores))
-                rows.append({"representation": representation, "classifier": classifier,
-                             "labels_per_class": label_key(count), "accuracy": float(np.mean(scores)),
-                             "std": float(np.std(scores)), "draws": len(seeds),
-                             "train_images": len(labelled_subset(y_train, count, seed))})
-    return {"accuracy": accuracy, "rows": rows, "latent_dim": int(features["autoencoder"][0].shape[1]),
-            "train_size": len(train), "test_size": len(test), "label_counts": [label_key(c) for c in counts],
-            "seconds": time.perf_counter() - start}
+    return summarize(probe_draws(model_or_codes, train, test, labels_per_class, seed=seed, draws=repeats), repeats)

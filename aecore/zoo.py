@@ -2,7 +2,9 @@
 
 Each model is trained through the run layer (`aecore.run`) from its recipe in `aecore.recipes`;
 the manifest records the recipe as the exact `python -m aecore train` command, so every shipped
-model can be reproduced by hand as well.
+model can be reproduced by hand as well. Beside each model go its latent map and its page results
+(`aecore.pretrained.load_results`); `build_results` (`python -m aecore zoo --results-only`)
+remeasures only the results of the shipped models, without training.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -17,13 +20,14 @@ import numpy as np
 import safetensors.numpy
 import torch
 
-from aecore import noise
+from aecore import noise, page_jobs
 from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, load_dataset
 from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
-from aecore.pretrained import LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, pretrained_root, read_manifest
+from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, pretrained_root,
+                               read_manifest, write_results)
 from aecore.recipes import ZOO, Recipe
 from aecore.run import run
 
@@ -44,6 +48,7 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
     chosen = [r for r in RECIPES if not only or r.name in only]
     root.mkdir(parents=True, exist_ok=True)
     datasets: dict[str, ImageDataset] = {}
+    shared: dict[Any, Any] = {}  # measurements that do not depend on the model, made once per build
     built = []
     for recipe in chosen:
         if log:
@@ -52,6 +57,7 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
         save(result.model, root / recipe.name, metadata=result.metadata)
         seconds = round(result.history.wall_time, 2)
         entry = _finish_model(root, recipe, datasets, seconds)
+        _store_results(root, recipe.name, shared)
         built.append(entry)
         # Re-read before each write, so two builds of different models into one zoo both land.
         entries = {e["name"]: e for e in read_manifest(root)["models"]}
@@ -60,6 +66,51 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
             log(f"[zoo] {recipe.name}: test mse {entry['metrics']['mse']:.4f}, PCA {entry['pca']['mse']:.4f}, "
                 f"{seconds:.1f} s")
     return built
+
+
+def build_results(out: str | os.PathLike | None = None, only: Sequence[str] | None = None,
+                  log: Callable[[str], None] | None = print) -> list[str]:
+    """(Re)measure and store the page results of the zoo's models already built in `out` (default
+    `pretrained/`), or of `only` these, without training anything. Returns the names done."""
+    root = Path(out or pretrained_root())
+    built = [e["name"] for e in read_manifest(root)["models"]]
+    unknown = sorted(set(only or ()) - set(built))
+    if unknown:
+        raise ValueError(f"no built zoo model(s) {', '.join(unknown)} in {root}; built: {', '.join(built) or 'none'}")
+    shared: dict[Any, Any] = {}
+    for name in [n for n in built if not only or n in only]:
+        started = time.perf_counter()
+        _store_results(root, name, shared)
+        if log:
+            log(f"[zoo] {name}: results in {time.perf_counter() - started:.1f} s")
+    return [n for n in built if not only or n in only]
+
+
+def _store_results(root: Path, name: str, shared: dict[Any, Any]) -> None:
+    """Measure what the analysis pages show of one model and write it beside the model. Pixels'
+    probe, PCA's probe per code size and PCA's anomaly scores per k are the same for every model
+    of a dataset: `shared` keeps them across the models of one build."""
+    model = load(root / name)
+    saved = model.checkpoint
+    dataset, options = saved["dataset"], saved["metadata"]["dataset_options"]
+    if options:  # the pages show the datasets as the app loads them, with default options
+        raise ValueError(f"{name} was trained on {dataset} with options {options}; the page results need the defaults")
+    dim = model.config.latent_dim
+    known = {key: shared[(dataset, key, dim if key == "pca" else None)] for key in ("pixels", "pca")
+             if (dataset, key, dim if key == "pca" else None) in shared}
+    probe = page_jobs.probe(model, dataset, known)
+    for key in ("pixels", "pca"):
+        shared[(dataset, key, dim if key == "pca" else None)] = probe["scores"][key]
+    measures = page_jobs.code_measures(model, dataset)
+    normal_train, _ = page_jobs.dataset_split(dataset)
+    k = min(dim, int((normal_train.labels == 0).sum()))  # as the page's detector picks it for class 0
+    if (dataset, "anomaly", k) not in shared:
+        shared[(dataset, "anomaly", k)] = page_jobs.single_class_pca(dataset, k)
+    scores = page_jobs.anomaly_scores(model, dataset, (0,), k)["scores"]
+    write_results(root / name / RESULTS_NAME, {
+        "probe": probe, "sensitivity": measures["sensitivity"], "jacobian": measures["jacobian"],
+        "kl_per_dim": measures["kl_per_dim"],
+        "anomaly": {"scores": scores, "k": k, "normal": (0,), "pca_scores": shared[(dataset, "anomaly", k)]}})
 
 
 def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset], seconds: float) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from aecore import anomaly
 from aecore.limits import MAX_UPLOAD_MB
 from aecore.workers import Job
 from ui import anomaly_view as view
-from ui import jobs, state
+from ui import jobs, page_results, state
 from ui.cache import load_dataset, model_key
 from ui.denoise_view import read_upload
 from ui.router import require_router
@@ -46,8 +46,11 @@ if detector == ACTIVE:
     st.caption(f"**{active.name}** was trained on every class, the anomalies included: it learned to rebuild "
                "them too, so their errors stay small and it separates the two groups less well than a model "
                "that has never seen an anomaly.")
-    model, result = active.model, view.score_active(name, normal, active)
-    scored_by = model_key(active)
+    result, measuring = view.score_active(name, normal, active)
+    if result is None:  # a user's model, or PCA on several normal classes: from the job queue
+        page_results.draw_pending(view.ACTIVE_PURPOSE, measuring, "scoring the test images")
+        st.stop()
+    model, scored_by = active.model, model_key(active)
 else:
     spec = aecore.recipes.one_class_spec(name, normal)
     train_count = len(view.split(name, normal)[0])

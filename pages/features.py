@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore.probe import CLASSIFIERS
 from ui import features_view as view
-from ui import state
+from ui import page_results, state
 from ui.router import require_router
 
 require_router()
@@ -28,21 +28,29 @@ draws = draws_col.slider("Draws per small label count", min_value=1, max_value=1
 classifiers = list(CLASSIFIERS) if chosen == "both" else [chosen]
 
 try:
-    result = view.probe(dataset, active, draws)
+    stored, job = view.probe_job(dataset, active)
 except ValueError as error:  # e.g. a dataset without labels
     st.error(str(error))
     st.stop()
 
-st.caption(f"Model **{active.name}** ({result['latent_dim']}-D code) · {dataset}: {result['train_size']:,} "
-           f"training and {result['test_size']:,} test images · computed in {result['seconds']:.1f} s")
-st.subheader("Test accuracy (%)")
-st.dataframe(view.table(result, classifiers), hide_index=True,
-             column_config={view.column_name(count): st.column_config.NumberColumn(format="%.1f")
-                            for count in result["label_counts"]})
-st.plotly_chart(view.chart(result, classifiers), width="stretch")
-st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
-            " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
-            "throws away, and on small images such as digits' 8×8 a classifier can use them all.")
+if stored is None:  # a user's own model: its probe runs in the background
+    page_results.draw_pending(view.PURPOSE, job, "the probe of your model (nothing is stored for it)")
+else:
+    result = view.probe(stored, draws)
+    when = ("measured when the zoo was built" if active.source == "pretrained"
+            else f"measured in the background in {result['seconds']:.1f} s")
+    st.caption(f"Model **{active.name}** ({result['latent_dim']}-D code) · {dataset}: {result['train_size']:,} "
+               f"training and {result['test_size']:,} test images · {when}")
+    st.subheader("Test accuracy (%)")
+    st.dataframe(view.table(result, classifiers), hide_index=True,
+                 column_config={view.column_name(count): st.column_config.NumberColumn(format="%.1f")
+                                for count in result["label_counts"]})
+    st.plotly_chart(view.chart(result, classifiers), width="stretch")
+    st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
+                " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
+                "throws away, and on small images such as digits' 8×8 a classifier can use them all.")
 
-st.download_button("Download the codes (CSV)", view.codes_csv(dataset, active), file_name=view.csv_name(active, dataset),
-                   mime="text/csv", help="One row per image: index in the dataset, split (train/test), label, z0..zk.")
+# The codes are encoded only when the button is pressed (a callable runs on the download's thread).
+st.download_button("Download the codes (CSV)", lambda: view.codes_csv(dataset, active),
+                   file_name=view.csv_name(active, dataset), mime="text/csv",
+                   help="One row per image: index in the dataset, split (train/test), label, z0..zk.")

@@ -4,7 +4,7 @@ plain `ae` sibling, with each loss term's formula."""
 import streamlit as st
 
 from ui import regularizers_view as view
-from ui import jobs, state
+from ui import jobs, page_results, state
 from ui.router import require_router
 
 require_router()
@@ -16,6 +16,9 @@ active = state.active_model()
 st.markdown(f"Active model **{active.name}** on **{active.dataset}**. Each section compares it with the zoo's "
             f"models of {active.dataset} that carry one regularizer, and with the plain `ae` that carries none; "
             "every number is measured on the test split.")
+measuring = view.pending_job(active)
+if measuring is not None:  # a user's own model: its measures come from the job queue
+    page_results.draw_pending(view.PURPOSE, measuring, f"the measures of {active.name} (nothing is stored for it)")
 
 st.header("Sparsity")
 st.markdown("A sparse autoencoder pays for every unit it switches on, so each image is described by a few "
@@ -40,7 +43,7 @@ st.markdown("A contractive autoencoder pays for the encoder's sensitivity: the s
             "push ε and we measure how far its code moves per unit of push, beside the exact Jacobian norm.")
 st.latex(r"\Omega_{CAE} = \lambda \left\| \frac{\partial z}{\partial x} \right\|_F^2 "
          r"= \lambda \sum_{j,i} \left(\frac{\partial z_j}{\partial x_i}\right)^2")
-noise = st.select_slider("Perturbation size σ", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3], value=0.01)
+noise = st.select_slider("Perturbation size σ", view.NOISES, value=0.01)
 contraction = view.contraction(view.compared_models(active, view.CONTRACTIVE), noise)
 view.draw_comparison(
     contraction, lambda name, stats: (f"{name}: code moved per unit input moved", f"{stats['mean_sensitivity']:.3f}",

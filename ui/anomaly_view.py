@@ -1,7 +1,9 @@
 """The anomaly page's app side: the one-class training job in the server's queue, cached scores, figures.
 
-Scores are cached on the dataset, the normal classes and a key of the model's weights, so moving
-the threshold only recounts (STACK.md: modules reach the caches as `_`-prefixed arguments).
+The active model's scores are never computed in a script run: a shipped model's reconstruction
+errors and PCA's scores for each single normal class are stored with the zoo; a user's model, or
+several normal classes, get a job in the server's queue (`ui.page_results`). Moving the threshold
+only recounts.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import aecore
 from aecore import anomaly
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.workers import Job
-from ui import jobs
+from ui import jobs, page_results
 from ui.cache import load_dataset, model_key
 from ui.gallery import compose_grid
 from ui.state import ActiveModel
 
 PURPOSE = "anomaly"  # the session's one-class training job in ui.jobs
+ACTIVE_PURPOSE = "anomaly_active"  # the session's job scoring the active model (or PCA) as it is
 FOR_KEY = "anomaly_job_for"  # (dataset, normal classes) that job was trained for
 AE_COLOR, PCA_COLOR = "#1f77b4", "#ff7f0e"
 NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
@@ -82,17 +85,33 @@ def score_job(job: Job) -> tuple[aecore.Autoencoder, Scored]:
     return job_model(key, job.result["checkpoint"]), _job_scores(key, job.result)
 
 
-@st.cache_data(show_spinner="Scoring every test image…", max_entries=32)
-def scored(dataset: str, normal: tuple[int, ...], key: str, _model: aecore.Autoencoder) -> Scored:
-    train, test, is_anomaly = split(dataset, normal)
-    scores = anomaly.anomaly_scores(_model, test)
-    k = min(_model.config.latent_dim, len(train))
-    pca = anomaly.pca_scores(train, test, k)
-    return Scored(scores, pca, is_anomaly, anomaly.roc(scores, is_anomaly), anomaly.roc(pca, is_anomaly), k)
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scored(key: str, normal: tuple[int, ...], k: int, _scores: np.ndarray, _pca: np.ndarray,
+            _is_anomaly: np.ndarray) -> Scored:
+    # Only the curves are computed here, from scores measured before (milliseconds).
+    return Scored(_scores, _pca, _is_anomaly, anomaly.roc(_scores, _is_anomaly), anomaly.roc(_pca, _is_anomaly), k)
 
 
-def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> Scored:
-    return scored(dataset, normal, model_key(active), active.model)
+def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> tuple[Scored | None, Job | None]:
+    """(the active model's and PCA's scores of every test image, None), or (None, the job computing
+    them): a user's model, or a shipped one with several normal classes (PCA's fit is then new)."""
+    train, _, is_anomaly = split(dataset, normal)
+    k, key = min(active.model.config.latent_dim, len(train)), model_key(active)
+    if active.source == "pretrained":
+        stored = page_results.stored(active.name)["anomaly"]
+        scores, pca = stored["scores"], stored["pca_scores"].get(normal[0]) if len(normal) == 1 else None
+        if pca is not None and stored["k"] == k:
+            return _scored(key, normal, k, scores, pca, is_anomaly), None
+        result, job = page_results.background(ACTIVE_PURPOSE, f"{key}:{normal}", aecore.page_jobs.anomaly_scores,
+                                              lambda: (None, dataset, normal, k), name=f"PCA scores of {dataset}")
+    else:
+        result, job = page_results.background(ACTIVE_PURPOSE, f"{key}:{normal}", aecore.page_jobs.anomaly_scores,
+                                              lambda: (aecore.to_zip_bytes(active.model), dataset, normal, k),
+                                              name=f"anomaly scores of {active.name}")
+        scores = None if result is None else result["scores"]
+    if result is None:
+        return None, job
+    return _scored(key, normal, k, scores, result["pca_scores"], is_anomaly), None
 
 
 def default_threshold(result: Scored) -> float:

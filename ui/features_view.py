@@ -1,8 +1,8 @@
-"""The Feature extraction page's app side: the cached probe table, its chart and the codes as CSV.
+"""The Feature extraction page's app side: the probe table, its chart and the codes as CSV.
 
-The probe (`aecore.probe.linear_probe`) and the codes are cached on the dataset and a key naming the
-model's weights (the model itself reaches the cache as an `_`-prefixed argument, STACK.md); the
-controls only filter what is drawn, so they rerun from the cache.
+The probe's every seeded draw is measured once: stored with the zoo for a shipped model, by a job in
+the server's queue for a user's own (`ui.page_results`). The controls only pick how many draws to
+average and what to draw (`aecore.probe.summarize`, milliseconds), so no control fits anything.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import pandas as pd
 import streamlit as st
 
 import aecore
-from aecore.probe import CLASSIFIERS, LABEL_COUNTS, REPRESENTATIONS, linear_probe
-from ui import state
+from aecore.page_jobs import stored_probe_parts
+from aecore.probe import CLASSIFIERS, REPRESENTATIONS, summarize
+from ui import page_results, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.cache import load_dataset, model_key, train_test_split
+from ui.models import pretrained_entries
 
 REPRESENTATION_NAMES = {"autoencoder": "autoencoder", "pca": "PCA", "pixels": "pixels"}
 CLASSIFIER_NAMES = {"logistic": "logistic regression", "knn": "k-nearest neighbours"}
@@ -32,15 +34,30 @@ def splits(dataset: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.n
     return (*train_test_split(dataset), train_index, test_index)
 
 
-@st.cache_data(show_spinner="Training the classifiers on codes, PCA and pixels…", max_entries=32)
-def _probe(dataset: str, key: str, _model: aecore.Autoencoder, repeats: int) -> dict[str, Any]:
-    train, test, _, _ = splits(dataset)
-    return linear_probe(_model, train, test, LABEL_COUNTS, repeats=repeats)
+PURPOSE = "features_probe"  # a user's model's probe job in ui.jobs
 
 
-def probe(dataset: str, active: state.ActiveModel, repeats: int) -> dict[str, Any]:
-    """`linear_probe` of the active model at 10, 100 and all labels per class (cached)."""
-    return _probe(dataset, model_key(active), active.model, repeats)
+def _labels_check(dataset: str) -> None:
+    if load_dataset(dataset).labels is None:
+        raise ValueError(f"the {dataset} images carry no labels: a probe needs a labelled dataset such as digits")
+
+
+def probe_job(dataset: str, active: state.ActiveModel) -> tuple[dict[str, Any] | None, Any]:
+    """(every draw of the active model's probe, None), or (None, the job measuring it) for a user's
+    model that is still in the queue. Pixels' and PCA's draws come from the zoo's stored results."""
+    _labels_check(dataset)
+    if active.source == "pretrained":
+        return page_results.stored(active.name)["probe"], None
+    dim = active.model.config.latent_dim
+    known = stored_probe_parts([page_results.stored(e["name"]) for e in pretrained_entries(dataset)], dim)
+    return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.probe,
+                                   lambda: (aecore.to_zip_bytes(active.model), dataset, known),
+                                   name=f"feature probe of {active.name}")
+
+
+def probe(draws: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """`linear_probe`'s result at 10, 100 and all labels per class, averaging `repeats` stored draws."""
+    return summarize(draws, repeats)
 
 
 def column_name(count: str) -> str:
@@ -84,12 +101,12 @@ def gap_text(result: dict[str, Any], classifier: str) -> str:
             f"at {fewest} labels per class and {gaps[1]:+.1f} with {every} labels.")
 
 
-@st.cache_data(show_spinner="Encoding the dataset…", max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=16)  # runs on a download's own thread: no spinner
 def _codes_csv(dataset: str, key: str, _model: aecore.Autoencoder) -> bytes:
     train, test, train_index, test_index = splits(dataset)
     parts = []
     for split, images, index in (("train", train, train_index), ("test", test, test_index)):
-        z = aecore.latent.encode_dataset(_model, images)  # (N, d)
+        z = _model.infer(images.images).z.numpy()  # (N, d); infer leaves a shared model's mode alone
         frame = pd.DataFrame(z, columns=[f"z{i}" for i in range(z.shape[1])])
         frame.insert(0, "label", images.labels.numpy() if images.labels is not None else -1)
         frame.insert(0, "split", split)

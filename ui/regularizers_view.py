@@ -1,5 +1,9 @@
-"""The app side of the "Inside the code" page: which models each section compares, cached
-measurements from `aecore.inspect_code`, and the figures drawn from them."""
+"""The app side of the "Inside the code" page: which models each section compares, their
+measurements from `aecore.inspect_code`, and the figures drawn from them.
+
+What no control changes (codes, sensitivity at every σ offered, Jacobian norms, KL per unit) is
+measured once: stored with the zoo for a shipped model, by a job in the server's queue for a user's
+own (`ui.page_results`). The controls then pick or threshold those arrays in numpy."""
 
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import streamlit as st
 
 import aecore
 from aecore import inspect_code
-from ui import jobs, state
-from ui.cache import model_key, test_split
+from ui import jobs, page_results, state
+from ui.cache import model_key
 from ui.models import pretrained_entries, pretrained_model
 
 # What each section compares: the zoo's models of these kinds (the plain ae comes first in the zoo).
@@ -21,6 +25,8 @@ VARIATIONAL = ("vae",)
 WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits (aecore.recipes.warmup_specs)
 WARMUP_BETA_KEY = "regularizers_warmup_beta"
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+NOISES = list(inspect_code.NOISES)  # the σ the select_slider offers: each one is stored
+PURPOSE = "regularizers_measures"  # a user's model's measuring job in ui.jobs
 
 
 def compared_models(active: state.ActiveModel, kinds: tuple[str, ...], kind: str | None = None) -> list[state.ActiveModel]:
@@ -38,36 +44,52 @@ def _label(active: state.ActiveModel) -> str:
     return active.name if active.source == "pretrained" else f"{active.name} (active)"
 
 
-@st.cache_data(show_spinner="Encoding the test set…", max_entries=32)
-def _sparsity(dataset: str, key: str, threshold: float, _model) -> dict[str, Any]:
-    summary = inspect_code.sparsity_summary(_model, test_split(dataset).images, threshold)
-    summary["normalized"] = inspect_code.normalized_activations(summary.pop("codes")).ravel()
-    return summary
+def _measures(active: state.ActiveModel) -> tuple[dict[str, Any] | None, jobs.Job | None]:
+    if active.source == "pretrained":
+        return page_results.stored(active.name), None
+    return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.code_measures,
+                                   lambda: (aecore.to_zip_bytes(active.model), active.dataset),
+                                   name=f"code measures of {active.name}")
 
 
-@st.cache_data(show_spinner="Measuring how far the codes move…", max_entries=32)
-def _contraction(dataset: str, key: str, noise: float, _model) -> dict[str, Any]:
-    images = test_split(dataset).images
-    sensitivity = inspect_code.code_sensitivity(_model, images, noise)
-    return {"sensitivity": sensitivity, "mean_sensitivity": float(sensitivity.mean()),
-            "jacobian": inspect_code.jacobian_norms(_model, images)}
+def pending_job(active: state.ActiveModel) -> jobs.Job | None:
+    """The job measuring the active model when it is a user's own whose measures are not ready
+    (the page draws it once; until it is done, the sections compare the zoo's models only)."""
+    return _measures(active)[1]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _kl(dataset: str, key: str, _model) -> list[float]:
-    return inspect_code.kl_per_dimension(_model, test_split(dataset).images).tolist()
+def _measured(models: list[state.ActiveModel]) -> dict[str, dict[str, Any]]:
+    # label -> measures, leaving out a user's model whose job has not finished
+    found = {_label(m): _measures(m)[0] for m in models}
+    return {label: measures for label, measures in found.items() if measures is not None}
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _normalized(key: str, _codes) -> Any:
+    # threshold-independent, so made once per model: |z_j| / max |z_j| of every test code
+    return inspect_code.normalized_activations(_codes).ravel()
 
 
 def sparsity(models: list[state.ActiveModel], threshold: float) -> dict[str, dict[str, Any]]:
-    return {_label(m): _sparsity(m.dataset, model_key(m), threshold, m.model) for m in models}
+    """Per model: active fraction per image at `threshold`, its mean, exact zeros, normalized activations."""
+    keys = {_label(m): model_key(m) for m in models}
+    stats = {}
+    for label, measures in _measured(models).items():
+        summary = inspect_code.sparsity_of_codes(measures["codes"], threshold)
+        summary.pop("codes")
+        stats[label] = {**summary, "normalized": _normalized(keys[label], measures["codes"])}
+    return stats
 
 
 def contraction(models: list[state.ActiveModel], noise: float) -> dict[str, dict[str, Any]]:
-    return {_label(m): _contraction(m.dataset, model_key(m), noise, m.model) for m in models}
+    """Per model: code sensitivity at σ = `noise` per test image, its mean, and the Jacobian norms."""
+    return {label: {"sensitivity": m["sensitivity"][float(noise)],
+                    "mean_sensitivity": float(m["sensitivity"][float(noise)].mean()), "jacobian": m["jacobian"]}
+            for label, m in _measured(models).items()}
 
 
 def kl_per_dim(models: list[state.ActiveModel]) -> dict[str, list[float]]:
-    return {_label(m): _kl(m.dataset, model_key(m), m.model) for m in models}
+    return {label: list(m["kl_per_dim"]) for label, m in _measured(models).items() if m["kl_per_dim"] is not None}
 
 
 WARMUP_PURPOSE = "warmup"  # the session's warm-up experiment in ui.jobs

@@ -1,0 +1,85 @@
+"""The analysis pages' measurements of a model, as jobs for the server's queue (`aecore.workers`).
+
+A shipped model's measurements are stored with the zoo (`aecore.pretrained.load_results`); a model
+a user trained or uploaded has none, so its page submits these. Each is a module-level function of
+plain, picklable arguments: the model travels as checkpoint bytes (`aecore.to_zip_bytes`) and is
+loaded in the worker. Called directly (a test, the zoo build), they simply run. Every measurement is
+on the zoo's split of the dataset (`TEST_FRACTION`, `SPLIT_SEED`), the one the stored results use.
+
+    job = queue.submit(aecore.page_jobs.probe, aecore.to_zip_bytes(model), "digits")
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Sequence
+
+import numpy as np
+
+from aecore import anomaly, inspect_code
+from aecore.checkpoint import load
+from aecore.data import ImageDataset, load_dataset
+from aecore.models import Autoencoder
+from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.probe import LABEL_COUNTS, MAX_DRAWS, probe_draws
+from aecore.workers import report
+
+
+@lru_cache(maxsize=4)
+def dataset_split(name: str) -> tuple[ImageDataset, ImageDataset]:
+    """(train, test) of `name` as the zoo split it; loaded once per worker (shapes renders 10,000 images)."""
+    return load_dataset(name).split(TEST_FRACTION, seed=SPLIT_SEED)
+
+
+def _model(checkpoint: bytes | Autoencoder) -> Autoencoder:
+    return checkpoint if isinstance(checkpoint, Autoencoder) else load(checkpoint)
+
+
+def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`aecore.probe.probe_draws` of the model at 10, 100 and all labels per class, `MAX_DRAWS` draws.
+    known: pixels' (and PCA's, for a code of the same size) draws from a shipped model's stored
+    results, which do not depend on this model: reused, not fitted again."""
+    train, test = dataset_split(dataset)
+    report("fitting the classifiers")
+    return probe_draws(_model(checkpoint), train, test, LABEL_COUNTS, draws=MAX_DRAWS, known=known)
+
+
+def code_measures(checkpoint: bytes | Autoencoder, dataset: str) -> dict[str, Any]:
+    """`aecore.inspect_code.code_measures` on the test images: codes, sensitivity at every σ of
+    `inspect_code.NOISES`, Jacobian norms, KL per unit (None when the model is no VAE)."""
+    report("measuring the codes")
+    return inspect_code.code_measures(_model(checkpoint), dataset_split(dataset)[1].images)
+
+
+def anomaly_scores(checkpoint: bytes | Autoencoder | None, dataset: str, normal: Sequence[int], k: int) -> dict[str, Any]:
+    """{"scores": the model's reconstruction MSE per test image (None without a model: a shipped
+    model's are stored), "pca_scores": PCA with k components fit on the `normal` classes' training
+    images, per test image}. The model's scores do not depend on which classes are normal."""
+    normal_train, test, _ = anomaly.one_class_split(load_dataset(dataset), list(normal), TEST_FRACTION, SPLIT_SEED)
+    report("scoring the test images")
+    scores = None if checkpoint is None else anomaly.anomaly_scores(_model(checkpoint), test)
+    return {"scores": scores, "pca_scores": anomaly.pca_scores(normal_train, test, int(k)),
+            "normal": tuple(int(c) for c in normal), "k": int(k)}
+
+
+def stored_probe_parts(results: Sequence[dict[str, Any]], latent_dim: int) -> dict[str, Any]:
+    """From shipped models' stored probe results of one dataset, the draws a new model's probe can
+    reuse: pixels' from any, PCA's from one whose code has `latent_dim` units."""
+    known: dict[str, Any] = {}
+    for result in results:
+        probe_result = result["probe"]
+        if probe_result["draws"] < MAX_DRAWS:
+            continue
+        known.setdefault("pixels", probe_result["scores"]["pixels"])
+        if probe_result["latent_dim"] == latent_dim:
+            known.setdefault("pca", probe_result["scores"]["pca"])
+    return known
+
+
+def single_class_pca(dataset: str, k: int) -> dict[int, np.ndarray]:
+    """PCA's anomaly scores of every test image with each single class taken as the normal one."""
+    classes = len(load_dataset(dataset).classes)
+    return {c: anomaly_scores(None, dataset, (c,), k)["pca_scores"] for c in range(classes)}
+
+
+__all__ = ["anomaly_scores", "code_measures", "dataset_split", "probe", "single_class_pca", "stored_probe_parts"]
