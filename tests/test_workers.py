@@ -120,3 +120,48 @@ def test_worker_count_follows_the_configuration(monkeypatch):
     assert default_workers() >= 1
     with pytest.raises(ValueError, match="at least one worker"):
         JobQueue(workers=0)
+
+
+SERVER = """
+import sys, time
+from aecore.workers import JobQueue
+from test_workers import count_until_cancelled
+if __name__ == "__main__":
+    queue = JobQueue(workers=1)
+    job = queue.submit(count_until_cancelled, 10_000_000)
+    while job.progress is None:
+        job.touch()
+        time.sleep(0.05)
+    print(job.result if job.finished else queue._executor._processes and list(queue._executor._processes)[0], flush=True)
+    time.sleep(600)
+"""
+
+
+def test_workers_end_when_their_server_is_killed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    tests = str(Path(__file__).resolve().parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([tests, str(Path(tests).parent)])}
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        worker = int(server.stdout.readline())  # the worker's pid, once its job is running
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+
+        def worker_gone() -> bool:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                return True
+            with open(f"/proc/{worker}/stat") as stat:  # a zombie has ended too
+                return stat.read().split()[2] == "Z"
+
+        wait_until(worker_gone, "the orphaned worker to end")
+    finally:
+        server.kill()
