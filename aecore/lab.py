@@ -58,14 +58,14 @@ def pick_images(dataset: ImageDataset, count: int, classes: Sequence[int] | None
         return pool[order[:count]]
     if dataset.labels is None:
         return pool[:count]
-    labels = dataset.labels[pool]
+    labels = dataset.labels[pool].numpy()
     # Rank of each image within its class, then sort by (rank, label): classes take turns in order.
-    rank = torch.zeros_like(labels)
-    for label in labels.unique():
+    rank = np.zeros_like(labels)
+    for label in np.unique(labels):
         members = labels == label
-        rank[members] = torch.arange(int(members.sum()))
-    order = sorted(range(len(pool)), key=lambda i: (int(rank[i]), int(labels[i])))
-    return pool[torch.as_tensor(order[:count], dtype=torch.long)]
+        rank[members] = np.arange(int(members.sum()))
+    order = np.lexsort((labels, rank))  # stable, so ties keep dataset order as before
+    return pool[torch.from_numpy(order[:count]).long()]
 
 
 @dataclass
@@ -106,23 +106,35 @@ def reconstruct(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
     return torch.cat(parts)
 
 
-def denoise_ladder(x: torch.Tensor, models: Mapping[str, Autoencoder], kind: str,
-                   levels: Sequence[float], seed: int = 0) -> DenoiseLadder:
-    """Corrupt x (B, C, H, W) at every level with the same seed and run each model on every copy.
+def noisy_ladder(x: torch.Tensor, kind: str, levels: Sequence[float], seed: int = 0) -> torch.Tensor:
+    """x (B, C, H, W) corrupted at every level with the same seed: (L, B, C, H, W).
 
     The same seed at every level keeps the draw fixed while its strength grows (gaussian: one noise
     image scaled by sigma), so stepping through the ladder looks like one image getting noisier.
     """
     if x.dim() != 4 or len(x) == 0:
         raise ValueError(f"x must be a non-empty batch of images (B, C, H, W), got {tuple(x.shape)}")
-    for name, model in models.items():
-        if tuple(model.config.input_shape) != tuple(x.shape[1:]):
-            raise ValueError(f"model {name!r} takes images shaped {tuple(model.config.input_shape)}, the images "
-                             f"are {tuple(x.shape[1:])}; pick a model trained on this dataset")
     clean = x.detach().float().cpu()
-    noisy = torch.stack([noise.corrupt(clean, kind, level, seed=seed) for level in levels])  # (L, B, C, H, W)
-    flat = noisy.flatten(0, 1)  # (L*B, C, H, W): one batched pass per model over the whole ladder
-    outputs = {name: reconstruct(model, flat).view_as(noisy) for name, model in models.items()}
+    return torch.stack([noise.corrupt(clean, kind, level, seed=seed) for level in levels])
+
+
+def run_ladder(model: Autoencoder, noisy: torch.Tensor, name: str = "the model") -> torch.Tensor:
+    """The model's outputs for a `noisy_ladder` (L, B, C, H, W), in one batched pass over all levels."""
+    if tuple(model.config.input_shape) != tuple(noisy.shape[2:]):
+        raise ValueError(f"model {name!r} takes images shaped {tuple(model.config.input_shape)}, the images "
+                         f"are {tuple(noisy.shape[2:])}; pick a model trained on this dataset")
+    return reconstruct(model, noisy.flatten(0, 1)).view_as(noisy)
+
+
+def denoise_ladder(x: torch.Tensor, models: Mapping[str, Autoencoder], kind: str, levels: Sequence[float],
+                   seed: int = 0, outputs: Mapping[str, torch.Tensor] | None = None) -> DenoiseLadder:
+    """Corrupt x (B, C, H, W) at every level with the same seed (`noisy_ladder`) and run each model
+    on every copy. outputs: a model's `run_ladder` result already at hand (say, cached per model),
+    used instead of running that model again."""
+    noisy = noisy_ladder(x, kind, levels, seed)  # (L, B, C, H, W)
+    clean = x.detach().float().cpu()
+    done = dict(outputs or {})
+    outputs = {name: done[name] if name in done else run_ladder(model, noisy, name) for name, model in models.items()}
     scores = {NOISY: _ladder_psnr(clean, noisy)}
     scores.update({name: _ladder_psnr(clean, out) for name, out in outputs.items()})
     return DenoiseLadder(kind, [float(level) for level in levels], clean, noisy, outputs, scores)

@@ -77,7 +77,7 @@ if test.classes and not classes:
 actives = view.chosen_models(model_a, model_b)
 upload_key = f"{file.file_id}:{invert}" if upload is not None else None
 try:
-    lab_view, index = view.lab_view(name, actives, kind, seed, count, classes, shuffle, upload, upload_key, level)
+    lab_view, index, grid_figure = view.lab_view(name, actives, kind, seed, count, classes, shuffle, upload, upload_key, level)
 except ValueError as error:  # e.g. a session model trained on images of another size
     st.error(str(error))
     st.stop()
@@ -91,9 +91,10 @@ for col, active in zip(metric_cols[1:], actives):
     col.metric(f"{active.name} PSNR", view.psnr_text(value),
                delta=None if noisy_psnr >= 99.9 else f"{value - noisy_psnr:+.1f} dB against the noisy input")
 
-st.plotly_chart(lab_view.figure, width="stretch", config={"displayModeBar": False})
+st.plotly_chart(grid_figure, width="stretch", config={"displayModeBar": False})
 
 st.subheader("PSNR against noise level")
-st.caption(f"Mean over up to {view.CURVE_IMAGES} test images of the chosen classes; the dashed line is the "
-           "level chosen above. Where a model's line stays above the dotted one, it removes noise.")
-st.plotly_chart(view.curve_figure(name, actives, kind, seed, classes, level), width="stretch")
+st.caption(f"Mean over {view.CURVE_IMAGES} fixed test images, every class in turn, with one noise draw (the "
+           "images and seed above change the grid, not this curve); the dashed line is the level chosen above. "
+           "Where a model's line stays above the dotted one, it removes noise.")
+st.plotly_chart(view.curve_figure(name, actives, kind, level), width="stretch")

@@ -135,3 +135,14 @@ def test_grid_picture_holds_the_images_and_gaps(channels):
     assert (picture[row:row + 6, 0:6, :3] == 0).all()  # level 1.0 of "mask" drops every pixel to 0
     texts = figure["frames"][1]["data"][1]["text"]
     assert texts[:3] == [""] * 3 and texts[3].endswith(" dB") and len(texts) == 4 * 3
+
+
+def test_the_curve_follows_the_models_and_noise_not_the_images_shown():
+    at = open_lab()
+    before = figures(at)[1]["data"]
+    widget(at.number_input, "Seed").set_value(3).run()
+    widget(at.multiselect, "Classes").set_value(["1", "7"]).run()
+    assert not at.exception, at.exception
+    assert figures(at)[1]["data"] == before
+    widget(at.selectbox, "Noise").set_value("salt_pepper").run()
+    assert figures(at)[1]["data"] != before

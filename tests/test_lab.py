@@ -204,3 +204,23 @@ def test_upload_decompression_bomb_is_refused(side):
     assert side * side > Image.MAX_IMAGE_PIXELS and len(data) < 400_000
     with pytest.raises(ValueError, match="bomb.png has too many pixels"):
         lab.image_from_bytes(data, (1, 8, 8), name="bomb.png")
+
+
+def test_stored_curves_match_a_fresh_score_and_ignore_changed_weights(tmp_path, monkeypatch):
+    """The zoo's stored PSNR curves are what `psnr_curve` gives now; a model whose weights changed
+    since they were stored is left out, so the app scores it afresh."""
+    from aecore import lab_curves
+    from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+
+    stored = lab_curves.load_curves("digits")
+    name = "digits-ae-8"
+    assert name in stored["models"], "build them with `python -m aecore.lab_curves digits`"
+    test = aecore.load_dataset("digits").split(TEST_FRACTION, seed=SPLIT_SEED)[1]
+    images = lab_curves.curve_images(test)
+    fresh = lab_curves.psnr_curve(images, "gaussian", aecore.load_pretrained(name))
+    assert stored["models"][name]["gaussian"] == pytest.approx(fresh, abs=0.01)
+    assert stored["noisy"]["gaussian"] == pytest.approx(lab_curves.psnr_curve(images, "gaussian"), abs=0.01)
+    assert stored["levels"]["gaussian"] == lab.noise_levels("gaussian")
+    assert lab_curves.load_curves("digits", root=tmp_path) == {"levels": {}, "noisy": {}, "models": {}}
+    monkeypatch.setattr(lab_curves, "weights_digest", lambda *args: "retrained")
+    assert lab_curves.load_curves("digits")["models"] == {}

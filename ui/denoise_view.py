@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 import aecore
-from aecore import lab
+from aecore import lab, lab_curves
 from ui import state
 from ui.cache import model_key, test_split
 from ui.ladder_figure import at_level, ladder_figure, psnr_curve_figure
 from ui.models import pretrained_entries, pretrained_model
 
-CURVE_IMAGES = 200  # test images behind the PSNR curve: a steady mean, still quick to compute
+CURVE_IMAGES = lab_curves.CURVE_IMAGES  # test images behind the PSNR curve
 DEFAULT_LEVEL = 0.3  # the level the zoo's denoising models were trained at
 UPLOAD_COLUMN = "your image"
 
@@ -84,8 +85,18 @@ def read_upload(file_id: str, _data: bytes, shape: tuple[int, int, int], invert:
     return lab.image_from_bytes(_data, shape, invert=invert, name=name)
 
 
-def _models(actives: list[state.ActiveModel]) -> dict[str, aecore.Autoencoder]:
-    return {active.name: active.model for active in actives}
+@st.cache_data(show_spinner="Running the model at every noise level…", max_entries=64)
+def _outputs(images_key: tuple, key: str, name: str, _model: aecore.Autoencoder, _noisy: torch.Tensor) -> torch.Tensor:
+    # One model's outputs for one ladder: switching model A leaves model B's outputs cached.
+    return lab.run_ladder(_model, _noisy, name)
+
+
+def _ladder(images_key: tuple, x: torch.Tensor, actives: list[state.ActiveModel], keys: tuple[str, ...],
+            kind: str, seed: int) -> lab.DenoiseLadder:
+    levels = lab.noise_levels(kind)
+    noisy = lab.noisy_ladder(x, kind, levels, seed)
+    outputs = {a.name: _outputs(images_key, key, a.name, a.model, noisy) for a, key in zip(actives, keys)}
+    return lab.denoise_ladder(x, {a.name: a.model for a in actives}, kind, levels, seed, outputs)
 
 
 @st.cache_data(show_spinner="Running the models at every noise level…", max_entries=32)
@@ -94,41 +105,64 @@ def _lab_view(dataset: str, keys: tuple[str, ...], _actives: list[state.ActiveMo
               _upload: torch.Tensor | None) -> LabView:
     test = test_split(dataset)
     index = lab.pick_images(test, count, list(classes) if test.labels is not None else None, shuffle, seed)
-    levels, models = lab.noise_levels(kind), _models(_actives)
-    grid = lab.denoise_ladder(test.images[index], models, kind, levels, seed)
+    grid = _ladder((dataset, kind, seed, count, classes, shuffle), test.images[index], _actives, keys, kind, seed)
     columns = [test.classes[int(label)] for label in test.labels[index]] if test.labels is not None else [""] * len(index)
     ladders = [grid]
     if _upload is not None:  # the same seed: the upload's noise is drawn like the test images'
-        ladders.insert(0, lab.denoise_ladder(_upload[None], models, kind, levels, seed))
+        ladders.insert(0, _ladder((dataset, upload_key, kind, seed), _upload[None], _actives, keys, kind, seed))
         columns.insert(0, UPLOAD_COLUMN)
     figure = ladder_figure(ladders, columns, "level", summary=grid)
-    return LabView(figure, levels, grid.mean_psnr())
+    return LabView(figure, grid.levels, grid.mean_psnr())
 
 
-@st.cache_data(show_spinner="Scoring the models at every noise level…", max_entries=32)
-def _curve(dataset: str, keys: tuple[str, ...], _actives: list[state.ActiveModel], kind: str, seed: int,
-           classes: tuple[int, ...]) -> dict[str, list[float]]:
-    test = test_split(dataset)
-    index = lab.pick_images(test, CURVE_IMAGES, list(classes) if test.labels is not None else None)
-    return lab.denoise_ladder(test.images[index], _models(_actives), kind, lab.noise_levels(kind), seed).mean_psnr()
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _figure_at(inputs: tuple, index: int, _view: LabView) -> go.Figure:
+    # A go.Figure is validated once, here; st.plotly_chart validates a plain dict on every rerun
+    # (about as long as the rest of a cached rerun). Shared between sessions: read-only.
+    return go.Figure(at_level(_view.figure, index))  # _view is a fresh copy from st.cache_data
 
 
 def lab_view(dataset: str, actives: list[state.ActiveModel], kind: str, seed: int, count: int,
              classes: tuple[int, ...], shuffle: bool, upload: torch.Tensor | None, upload_key: str | None,
-             level: float) -> tuple[LabView, int]:
-    """The grid's figure showing `level`, and that level's index in the ladder."""
-    view = _lab_view(dataset, tuple(model_key(a) for a in actives), actives, kind, seed, count, classes,
-                     shuffle, upload_key, upload)
+             level: float) -> tuple[LabView, int, go.Figure]:
+    """The cached view, the index of `level` in its ladder, and the grid figure showing that level."""
+    inputs = (dataset, tuple(model_key(a) for a in actives), kind, seed, count, classes, shuffle, upload_key)
+    view = _lab_view(dataset, inputs[1], actives, kind, seed, count, classes, shuffle, upload_key, upload)
     index = min(range(len(view.levels)), key=lambda i: abs(view.levels[i] - level))
-    at_level(view.figure, index)  # our own copy: st.cache_data hands out a fresh one each call
-    return view, index
+    return view, index, _figure_at(inputs, index, view)
 
 
-def curve_figure(dataset: str, actives: list[state.ActiveModel], kind: str, seed: int,
-                 classes: tuple[int, ...], level: float) -> dict:
-    """The PSNR-against-level figure over up to CURVE_IMAGES test images of the chosen classes."""
-    means = _curve(dataset, tuple(model_key(a) for a in actives), actives, kind, seed, classes)
-    return psnr_curve_figure(lab.noise_levels(kind), means, level, noise_level_label(kind))
+@st.cache_resource(show_spinner=False)
+def _stored_curves(dataset: str) -> dict:
+    """The zoo's stored curves of `dataset` (`aecore.lab_curves.load_curves`); shared, read-only."""
+    return lab_curves.load_curves(dataset)
+
+
+@st.cache_data(show_spinner="Scoring the model at every noise level…", max_entries=64)
+def _computed_curve(dataset: str, key: str | None, kind: str, _model: aecore.Autoencoder | None) -> list[float]:
+    return lab_curves.psnr_curve(lab_curves.curve_images(test_split(dataset)), kind, _model)
+
+
+def _curve(dataset: str, active: state.ActiveModel | None, kind: str) -> list[float]:
+    """The mean PSNR per level of `active` (None: the noisy input): stored for the zoo, else computed once."""
+    stored = _stored_curves(dataset)
+    if active is None:
+        return stored["noisy"].get(kind) or _computed_curve(dataset, None, kind, None)
+    if active.source == "pretrained" and kind in stored["models"].get(active.name, {}):
+        return stored["models"][active.name][kind]
+    return _computed_curve(dataset, model_key(active), kind, active.model)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _curve_figure(kind: str, level: float, means: dict[str, list[float]]) -> go.Figure:
+    return go.Figure(psnr_curve_figure(lab.noise_levels(kind), means, level, noise_level_label(kind)))
+
+
+def curve_figure(dataset: str, actives: list[state.ActiveModel], kind: str, level: float) -> go.Figure:
+    """PSNR against level over the fixed curve images (`aecore.lab_curves`), whatever images the grid shows."""
+    means = {lab.NOISY: _curve(dataset, None, kind)}
+    means.update({active.name: _curve(dataset, active, kind) for active in actives})
+    return _curve_figure(kind, level, means)
 
 
 def default_level(levels: list[float]) -> float:
