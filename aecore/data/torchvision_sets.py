@@ -14,19 +14,26 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision.datasets as tvd
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.registry import DatasetNotAvailableError, register_dataset
 
 _MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-# name -> (torchvision class, where the original files can be fetched by hand)
+# name -> (torchvision class name, where the original files can be fetched by hand)
 _MNIST_LIKE = {
-    "mnist": (tvd.MNIST, "https://ossci-datasets.s3.amazonaws.com/mnist/"),
-    "fashion-mnist": (tvd.FashionMNIST, "https://github.com/zalandoresearch/fashion-mnist"),
-    "kmnist": (tvd.KMNIST, "https://github.com/rois-codh/kmnist"),
+    "mnist": ("MNIST", "https://ossci-datasets.s3.amazonaws.com/mnist/"),
+    "fashion-mnist": ("FashionMNIST", "https://github.com/zalandoresearch/fashion-mnist"),
+    "kmnist": ("KMNIST", "https://github.com/rois-codh/kmnist"),
 }
+
+
+def _tvd():
+    # torchvision is imported on first use: its import pulls in torch._dynamo (over a second on
+    # 2 cores), which the app's start-up should not pay for datasets it may never open.
+    import torchvision.datasets
+
+    return torchvision.datasets
 
 
 def default_data_root() -> Path:
@@ -54,7 +61,8 @@ def _unpack_gz(raw: Path) -> None:
 
 
 def _load_mnist_like(name: str, root: str | Path | None, download: bool, train: bool) -> ImageDataset:
-    cls, source = _MNIST_LIKE[name]
+    class_name, source = _MNIST_LIKE[name]
+    cls = getattr(_tvd(), class_name)
     root = _check_flags(root, download, train)
     raw = root / cls.__name__ / "raw"
     if raw.is_dir():
@@ -103,13 +111,13 @@ def load_kmnist(*, root: str | Path | None = None, download: bool = True, train:
 def load_cifar10(*, root: str | Path | None = None, download: bool = True, train: bool = True) -> ImageDataset:
     """CIFAR-10 photos, 32x32 RGB in 10 classes: 50,000 training or (train=False) 10,000 test images."""
     root = _check_flags(root, download, train)
-    folder = root / tvd.CIFAR10.base_folder
+    folder = root / _tvd().CIFAR10.base_folder
     try:
-        data = tvd.CIFAR10(str(root), train=train, download=download)
+        data = _tvd().CIFAR10(str(root), train=train, download=download)
     except (RuntimeError, OSError):  # missing or damaged files, or no network (URLError)
         reason = "could not be downloaded (no network?)" if download else "is not there and download=False"
         raise DatasetNotAvailableError(
-            f"cifar10 {reason}. Put {tvd.CIFAR10.filename} (from {tvd.CIFAR10.url}) in the folder {root} "
+            f"cifar10 {reason}. Put {_tvd().CIFAR10.filename} (from {_tvd().CIFAR10.url}) in the folder {root} "
             f"and load with download=True (it is only unpacked, not downloaded), or unpack it there so that "
             f"{folder} holds data_batch_1 ... data_batch_5, test_batch and batches.meta."
         ) from None
