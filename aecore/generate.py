@@ -13,6 +13,7 @@ import torch
 
 from aecore.latent import traverse
 from aecore.models import Autoencoder
+from aecore.models.base import _MODE_DEPENDENT  # the layers whose output depends on train/eval mode
 from aecore.models.vae import kl_standard_normal
 
 COVARIANCE_JITTER = 1e-6  # added to the diagonal so a dead (constant) code unit still factorises
@@ -53,14 +54,16 @@ def sample_codes(n: int, latent_dim: int, seed: int, temperature: float = 1.0,
 
 @torch.no_grad()
 def decode_codes(model: Autoencoder, Z: np.ndarray | torch.Tensor) -> torch.Tensor:
-    """Images (N, C, H, W) in [0, 1] decoded from codes (N, d), in eval mode, on the CPU."""
-    was_training = model.training
-    model.eval()
+    """Images (N, C, H, W) in [0, 1] decoded from codes (N, d), on the CPU.
+
+    The model's train/eval mode is never switched (models are shared between sessions, see
+    `Autoencoder.infer`): our decoders behave the same in both; one with dropout or batch norm must
+    already be in eval mode."""
+    if model.training and any(isinstance(m, _MODE_DEPENDENT) for m in model.decoder.modules()):
+        raise RuntimeError("this decoder has dropout or batch norm and is in training mode; decode codes "
+                           "with a model in eval mode (as `aecore.load` returns it)")
     device = next(model.parameters()).device
-    try:
-        return model.decode(torch.as_tensor(np.asarray(Z, np.float32), device=device)).cpu()
-    finally:
-        model.train(was_training)
+    return model.decode(torch.as_tensor(np.asarray(Z, np.float32), device=device)).cpu()
 
 
 def cross_fade(x0: torch.Tensor, x1: torch.Tensor, steps: int) -> torch.Tensor:

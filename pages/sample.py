@@ -51,7 +51,7 @@ grid, frame = view.traversal(active, row)
 if frame["kl"] is not None:
     grid_col, kl_col = st.columns([3, 2])
     grid_col.plotly_chart(grid, width="stretch", config={"displayModeBar": False})
-    kl_col.plotly_chart(view.kl_figure(frame["kl"]), width="stretch", config={"displayModeBar": False})
+    kl_col.plotly_chart(view.kl_figure(view.model_key(active), frame["kl"]), width="stretch", config={"displayModeBar": False})
     kl_col.caption("A unit with KL near 0 carries no information about the image: it is the prior's noise.")
 else:
     st.plotly_chart(grid, width="stretch", config={"displayModeBar": False})
@@ -60,4 +60,4 @@ st.subheader("Drag through one unit")
 units = st.multiselect("Units to drag", list(range(len(frame["z"]))), default=view.default_units(frame),
                        format_func=lambda k: f"z{k}", max_selections=4)
 for col, unit in zip(st.columns(max(len(units), 1)), units):
-    col.plotly_chart(view.drag_figure(active, frame, unit), width="stretch", config={"displayModeBar": False})
+    col.plotly_chart(view.drag_figure(active, row, unit), width="stretch", config={"displayModeBar": False})

@@ -1,9 +1,15 @@
 """The app side of the Interpolate and Sample & traverse pages: cached test codes and the figures
-drawn from them. Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md)."""
+drawn from them. Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md).
+
+Every figure is cached by (model key, settings) as a `go.Figure` in st.cache_resource: a rerun with
+nothing new decodes and encodes nothing, and st.plotly_chart does not validate a go.Figure again
+(it does a plain dict, on every rerun). The figures are shared between sessions: read-only.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -67,8 +73,15 @@ def row_name(dataset: str, row: int) -> str:
 
 
 def interpolation_figures(active: state.ActiveModel, rows: tuple[int, int], steps: int,
-                          mode: str) -> tuple[dict, dict, dict]:
+                          mode: str) -> tuple[go.Figure, go.Figure, go.Figure]:
     """(film strip, large pair behind a slider over the path, the path on the map of the test codes)."""
+    return _interpolation(active.dataset, model_key(active), tuple(int(r) for r in rows), int(steps), mode, active)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _interpolation(dataset: str, key: str, rows: tuple[int, int], steps: int, mode: str,
+                   _active: state.ActiveModel) -> tuple[go.Figure, go.Figure, go.Figure]:
+    active = _active
     test, codes = test_split(active.dataset), test_codes(active)
     path = interpolate(codes[rows[0]], codes[rows[1]], steps, mode)  # (steps, d)
     decoded = generate.decode_codes(active.model, path)  # (steps, C, H, W)
@@ -81,7 +94,7 @@ def interpolation_figures(active: state.ActiveModel, rows: tuple[int, int], step
     titles = [f"frame {n}, t = {v}" for n, v in zip(names, t)]
     large = slider_figure([[torch.stack([decoded[i], faded[i]])] for i in range(steps)], names, titles, [""],
                           ["decoded path", "pixel cross-fade"], "frame ", tile_px=200)
-    return strip, large, path_map(active, path)
+    return go.Figure(strip), go.Figure(large), go.Figure(path_map(active, path))
 
 
 def path_map(active: state.ActiveModel, path: np.ndarray) -> dict:
@@ -103,9 +116,16 @@ def path_map(active: state.ActiveModel, path: np.ndarray) -> dict:
                    "xaxis": {"title": {"text": f"{axis} 1"}}, "yaxis": {"title": {"text": f"{axis} 2"}}}}
 
 
-def sample_figures(active: state.ActiveModel, count: int, temperature: float, seed: int) -> dict[str, dict]:
+def sample_figures(active: state.ActiveModel, count: int, temperature: float, seed: int) -> dict[str, go.Figure]:
     """Decoded samples by what they were drawn from: the prior N(0, T² I) for a VAE; for another kind
     N(0, T² I) and the Gaussian fitted to its test codes (T scales both)."""
+    return _samples(active.dataset, model_key(active), int(count), float(temperature), int(seed), active)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _samples(dataset: str, key: str, count: int, temperature: float, seed: int,
+             _active: state.ActiveModel) -> dict[str, go.Figure]:
+    active = _active
     d = active.model.config.latent_dim
     sources = {"N(0, T² I)": {}}
     if not generate.is_variational(active.model):
@@ -115,14 +135,20 @@ def sample_figures(active: state.ActiveModel, count: int, temperature: float, se
     for label, gaussian in sources.items():
         x = generate.decode_codes(active.model, generate.sample_codes(count, d, seed, temperature, **gaussian))
         rows = [x[i:i + SAMPLE_COLUMNS] for i in range(0, count, SAMPLE_COLUMNS)]
-        figures[label] = still_figure(rows, [""] * len(rows), [""] * SAMPLE_COLUMNS,
-                                      f"{label}, T = {temperature:.2f}, seed {seed}", tile_px=48)
+        figures[label] = go.Figure(still_figure(rows, [""] * len(rows), [""] * SAMPLE_COLUMNS,
+                                                f"{label}, T = {temperature:.2f}, seed {seed}", tile_px=48))
     return figures
 
 
-def traversal(active: state.ActiveModel, row: int) -> tuple[dict, dict]:
+def traversal(active: state.ActiveModel, row: int) -> tuple[go.Figure, dict]:
     """(the grid: a row per unit swept over SWEEP, the rest held at the base code; its frame: base
-    code `z`, `centre` and `scale` per unit, `kl` per unit for a VAE else None)."""
+    code `z`, `centre` and `scale` per unit, `kl` per unit for a VAE else None). Read-only: shared."""
+    return _traversal(active.dataset, model_key(active), int(row), active)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _traversal(dataset: str, key: str, row: int, _active: state.ActiveModel) -> tuple[go.Figure, dict]:
+    active = _active
     test, codes = test_split(active.dataset), test_codes(active)
     centre, scale = generate.traversal_frame(active.model, codes)
     z = codes[row]
@@ -132,18 +158,25 @@ def traversal(active: state.ActiveModel, row: int) -> tuple[dict, dict]:
     figure = still_figure(rows, [f"z{k}" for k in range(len(z))], [f"{v:+.0f}σ" for v in SWEEP],
                           f"base image {row_name(active.dataset, row)}, one unit swept at a time", tile_px=44)
     kl = _kl(active.dataset, model_key(active), active.model) if generate.is_variational(active.model) else None
-    return figure, {"z": z, "centre": centre, "scale": scale, "kl": kl}
+    return go.Figure(figure), {"z": z, "centre": centre, "scale": scale, "kl": kl}
 
 
-def drag_figure(active: state.ActiveModel, frame: dict, unit: int) -> dict:
-    """One unit's fine sweep as frames behind the figure's own slider, starting at the base code."""
+def drag_figure(active: state.ActiveModel, row: int, unit: int) -> go.Figure:
+    """One unit's fine sweep from base image `row`'s code, as frames behind the figure's own slider."""
+    return _drag_figure(active.dataset, model_key(active), int(row), int(unit), active)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _drag_figure(dataset: str, key: str, row: int, unit: int, _active: state.ActiveModel) -> go.Figure:
+    active = _active
+    frame = traversal(active, row)[1]
     z, centre, scale = frame["z"], frame["centre"], frame["scale"]
     images = generate.decode_codes(active.model, generate.traversal_codes(z, DRAG_SWEEP, centre, scale)[unit])
     names = [f"{v:+.2f}" for v in DRAG_SWEEP]
     titles = [f"z{unit} = {centre[unit] + v * scale[unit]:.2f} ({n}σ)" for v, n in zip(DRAG_SWEEP, names)]
     base = int(np.abs(DRAG_SWEEP - (z[unit] - centre[unit]) / scale[unit]).argmin())
-    return slider_figure([[images[i:i + 1]] for i in range(len(names))], names, titles, [""], [""], "σ: ",
-                         tile_px=150, active=base)
+    return go.Figure(slider_figure([[images[i:i + 1]] for i in range(len(names))], names, titles, [""], [""],
+                                   "σ: ", tile_px=150, active=base))
 
 
 def default_units(frame: dict, count: int = 3) -> list[int]:
@@ -153,8 +186,11 @@ def default_units(frame: dict, count: int = 3) -> list[int]:
     return sorted(np.argsort(-frame["kl"])[:count].tolist())
 
 
-def kl_figure(kl: np.ndarray) -> dict:
-    return {"data": [{"type": "bar", "x": [f"z{k}" for k in range(len(kl))], "y": kl.tolist()}],
+@st.cache_resource(show_spinner=False, max_entries=16)
+def kl_figure(key: str, _kl: np.ndarray) -> go.Figure:
+    """The KL per unit of the model whose `model_key` is `key` as bars."""
+    kl = _kl
+    return go.Figure({"data": [{"type": "bar", "x": [f"z{k}" for k in range(len(kl))], "y": kl.tolist()}],
             "layout": {"height": 320, "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
                        "title": {"text": "KL per unit (nats, mean over the test set)", "font": {"size": 13}},
-                       "yaxis": {"title": {"text": "KL"}}}}
+                       "yaxis": {"title": {"text": "KL"}}}})
