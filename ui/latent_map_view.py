@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
@@ -172,20 +173,25 @@ def colour_values(dataset: str, rows: np.ndarray, colour: str) -> tuple[np.ndarr
     return test.factors[colour][rows].numpy(), None
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _figure(key: str, dataset: str, method: str, colour: str, manifold: bool, _active: state.ActiveModel,
-            _shown: MapProjection) -> dict:
+            _shown: MapProjection) -> go.Figure:
+    # A go.Figure, validated once here: st.plotly_chart validates a plain dict of these thousands of
+    # points on every rerun. Shared between sessions: read-only.
     data = latent_data(_active)
     values, classes = colour_values(dataset, data.rows, colour)
-    picture = None
-    if manifold:
-        inverse = map_inverse(_active, _shown)
-        picture = manifold_images(_active.model, inverse, _shown.embedding)
+    picture = _manifold(key, method, _active, _shown) if manifold else None
     axes = "code" if method == "raw" else METHOD_LABELS[method]
-    return map_figure(_shown.embedding, data.rows, values, classes, colour, axes, picture, f"{key}/{method}")
+    return go.Figure(map_figure(_shown.embedding, data.rows, values, classes, colour, axes, picture, f"{key}/{method}"))
 
 
-def figure(active: state.ActiveModel, shown: MapProjection, colour: str, manifold: bool) -> dict:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _manifold(key: str, method: str, _active: state.ActiveModel, _shown: MapProjection) -> dict:
+    # Decoded once per model and map, whatever the points are coloured by.
+    return manifold_images(_active.model, map_inverse(_active, _shown), _shown.embedding)
+
+
+def figure(active: state.ActiveModel, shown: MapProjection, colour: str, manifold: bool) -> go.Figure:
     """The map figure (`ui.latent_map_figure`), cached per model, map, colour and manifold choice."""
     return _figure(model_key(active), active.dataset, shown.method, colour, manifold, active, shown)
 
