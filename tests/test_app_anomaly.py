@@ -9,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import figures, open_page, wait_for_job, widget
 
-from ui import anomaly_view, jobs
+import aecore
+import torch
+from ui import anomaly_view, jobs, state
 
 PAGE = "pages/anomaly.py"
 
@@ -62,3 +64,32 @@ def test_one_class_training_runs_and_scores_better(anomaly_page):
     roc_title = next(s for s in subheaders if s.startswith("ROC"))
     assert float(roc_title.split("AUROC ")[1].split(",")[0]) > 0.9
     assert sum(counts(at).values()) == 360
+
+
+def test_a_users_model_as_it_is_is_scored_in_the_background():
+    torch.manual_seed(0)
+    model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
+    at = open_page(PAGE, model=state.ActiveModel(model=model, name="trained: test 4-D", source="trained",
+                                                 dataset="digits"))
+    widget(at.radio, "Detector").set_value("The active model as it is").run()
+    assert not at.slider and any("computing in the background" in info.value for info in at.info)
+    job = at.session_state[jobs.JOBS_KEY][anomaly_view.ACTIVE_PURPOSE]
+    wait_for_job(job)
+    assert job.state == jobs.DONE, job.error
+    at.run()
+    assert not at.exception, at.exception
+    assert sum(counts(at).values()) == 360
+    names = [trace["name"] for figure in figures(at) for trace in figure["data"]]
+    assert any(n.startswith("PCA, k=4") for n in names)
+
+
+def test_several_normal_classes_get_pca_from_a_job_for_a_shipped_model():
+    at = open_page(PAGE)
+    widget(at.radio, "Detector").set_value("The active model as it is").run()
+    widget(at.multiselect, "Normal classes").set_value(["0", "1"]).run()
+    assert not at.slider
+    job = at.session_state[jobs.JOBS_KEY][anomaly_view.ACTIVE_PURPOSE]
+    wait_for_job(job)
+    at.run()
+    assert not at.exception, at.exception
+    assert sum(counts(at).values()) == 360 and counts(at)["Anomalies caught"] + counts(at)["Anomalies missed"] < 300

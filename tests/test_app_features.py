@@ -7,13 +7,14 @@ import io
 
 import pandas as pd
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, widget
+from conftest import figures, open_page, wait_for_job, widget
 
 import aecore
 from ui import features_view as view
-from ui import state
+from ui import jobs, state
 
 PAGE = "pages/features.py"
 
@@ -61,6 +62,23 @@ def test_draws_control_changes_the_small_counts_only(features_page):
 def test_other_active_model_is_probed():
     at = open_page(PAGE, model="digits-vae-8")
     assert "digits-vae-8" in at.caption[0].value
+
+
+def test_a_users_model_is_probed_in_the_background_and_then_shown():
+    torch.manual_seed(0)
+    model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
+    at = open_page(PAGE, model=state.ActiveModel(model=model, name="trained: test 4-D", source="trained",
+                                                 dataset="digits"))
+    assert not at.dataframe and any("computing in the background" in info.value for info in at.info)
+    job = at.session_state[jobs.JOBS_KEY][view.PURPOSE]
+    wait_for_job(job)
+    assert job.state == jobs.DONE, job.error
+    at.run()
+    assert not at.exception, at.exception
+    assert "trained: test 4-D" in at.caption[0].value and "in the background" in at.caption[0].value
+    assert len(at.dataframe[0].value) == 6 and len(figures(at)[0]["data"]) == 6
+    widget(at.slider, "Draws per small label count").set_value(2).run()  # from the job's draws: no new job
+    assert not at.exception and at.session_state[jobs.JOBS_KEY][view.PURPOSE] is job
 
 
 def test_codes_csv_has_every_image_once():

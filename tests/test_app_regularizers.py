@@ -6,7 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import figures, open_page, wait_for_job, widget
 
-from ui import jobs
+import aecore
+import torch
+from ui import jobs, state
 from ui import regularizers_view as view
 
 PAGE = "pages/regularizers.py"
@@ -55,3 +57,23 @@ def test_warmup_button_trains_both_and_draws_kl():
     assert "KL per dimension, β = 2" in titles(at)
     labels = [m.label for m in at.metric]
     assert "no warm-up: active units" in labels and "warm-up: active units" in labels
+
+
+def test_a_users_model_is_measured_in_the_background_and_then_compared():
+    torch.manual_seed(0)
+    model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
+    at = open_page(PAGE, model=state.ActiveModel(model=model, name="trained: test 4-D", source="trained",
+                                                 dataset="digits"))
+    assert any("computing in the background" in info.value for info in at.info)
+    assert {trace["name"] for trace in figures(at)[0]["data"]} == {"digits-ae-8", "digits-sparse-l1-16",
+                                                                    "digits-sparse-kl-16"}  # the zoo's, stored
+    job = at.session_state[jobs.JOBS_KEY][view.PURPOSE]
+    wait_for_job(job)
+    assert job.state == jobs.DONE, job.error
+    at.run()
+    assert not at.exception, at.exception
+    charts = figures(at)
+    assert "trained: test 4-D (active)" in {trace["name"] for trace in charts[0]["data"]}
+    assert "trained: test 4-D (active)" in {trace["name"] for trace in charts[2]["data"]}
+    widget(at.select_slider, "Perturbation size").set_value(0.1).run()
+    assert not at.exception and at.session_state[jobs.JOBS_KEY][view.PURPOSE] is job
