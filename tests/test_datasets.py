@@ -493,3 +493,14 @@ def test_default_root_follows_the_environment(monkeypatch: pytest.MonkeyPatch, t
 def test_torchvision_flags_must_be_booleans(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="train must be True or False"):
         aecore.load_dataset("mnist", root=tmp_path, train="test")
+
+
+def test_a_large_shapes_set_is_rendered_once_and_read_back_exactly(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("AECORE_DATA", str(tmp_path))
+    first = aecore.load_dataset("shapes", size=2000, seed=3)
+    files = list((tmp_path / "shapes").glob("*.npy"))
+    assert len(files) == 1
+    again = aecore.load_dataset("shapes", size=2000, seed=3)
+    assert torch.equal(first.images, again.images)
+    files[0].write_bytes(b"not an array")  # a damaged file is rendered again, not trusted
+    assert torch.equal(aecore.load_dataset("shapes", size=2000, seed=3).images, first.images)

@@ -3,12 +3,15 @@
 `shapes` is a dSprites-like set (Matthey et al., 2017): white shapes on black whose generating
 factors (shape, scale, rotation, x, y) are known and sampled independently, so the app can ask
 whether a latent dimension tracks one factor. Rendering is vectorised: every pixel of a batch of
-images is tested against its shape's implicit inside-test at once.
+images is tested against its shape's implicit inside-test at once. A large set is rendered once per
+machine and kept on disk (`_cached_render`), so a new process loads it in milliseconds.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -24,6 +27,8 @@ MAX_RADIUS = 0.3  # the largest shape's circumscribed radius, as a fraction of t
 SUPERSAMPLE = 2  # 2x2 samples per pixel soften the edges without costing much time
 MAX_SHAPES = 100_000  # 100k images of 32x32 is 400 MB of float32: enough for any lesson
 _BATCH = 2048
+RENDER_VERSION = 1  # bump whenever _render's output changes, so no machine keeps stale images on disk
+CACHE_MIN_SIZE = 2000  # smaller sets render in tens of milliseconds: not worth a file each
 
 
 @register_dataset("digits")
@@ -87,7 +92,7 @@ def load_shapes(*, size: int = 10000, image_size: int = 32, seed: int = 0) -> Im
         "y": torch.from_numpy(rng.uniform(0, 1, size).astype(np.float32)),
     }
     return ImageDataset(
-        images=_render(factors, image_size),
+        images=_cached_render(factors, image_size, seed),
         labels=factors["shape"].clone(),
         classes=list(SHAPE_NAMES),
         name="shapes",
@@ -123,4 +128,35 @@ def _render(factors: dict[str, torch.Tensor], image_size: int) -> torch.Tensor:
             rows = (top[:, None] + offsets)[:, :, None]  # (B, W, 1)
             cols = (left[:, None] + offsets)[:, None, :]  # (B, 1, W)
             images[index[:, None, None], 0, rows, cols] = mask
+    return images
+
+
+def _cached_render(factors: dict[str, torch.Tensor], image_size: int, seed: int) -> torch.Tensor:
+    """`_render`, read from a file under the data root when one was written for these options.
+
+    Every pixel is a mean of SUPERSAMPLE^2 samples, so it is stored exactly as a uint8 count of the
+    samples inside (a quarter of float32's size). A missing, unreadable or odd-shaped file is simply
+    rendered again; a folder we cannot write to only costs the render."""
+    size, counts = len(factors["shape"]), SUPERSAMPLE**2
+    if size < CACHE_MIN_SIZE:
+        return _render(factors, image_size)
+    from aecore.data.torchvision_sets import default_data_root  # imported late: that module's package imports this one
+
+    path = Path(default_data_root()) / "shapes" / (
+        f"shapes-v{RENDER_VERSION}-n{size}-s{image_size}-seed{seed}-ss{SUPERSAMPLE}.npy")
+    try:
+        stored = np.load(path, allow_pickle=False)
+        if stored.shape == (size, 1, image_size, image_size) and stored.dtype == np.uint8:
+            return torch.from_numpy(stored).float().div_(counts)  # one allocation: its page faults dominate
+    except (OSError, ValueError):
+        pass
+    images = _render(factors, image_size)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes may render at once
+        with open(temporary, "wb") as file:
+            np.save(file, (images * counts).round().to(torch.uint8).numpy())
+        os.replace(temporary, path)
+    except OSError:
+        pass
     return images
