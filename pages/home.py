@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import state
-from ui.cache import gallery_image, load_dataset
+from ui.cache import gallery_png, load_dataset
 from ui.home_view import zoo_figure
 from ui.router import require_router
 
@@ -72,7 +72,7 @@ seed = seed_col.number_input(
 
 rows = ("One row per class, top to bottom: " + ", ".join(dataset.classes)) if dataset.classes else None
 st.image(
-    gallery_image(name, per_class, int(seed)),
+    gallery_png(name, per_class, int(seed)),
     caption=rows,
     output_format="PNG",  # JPEG would blur the enlarged pixels
     alt=f"{per_class} images per class from {dataset.name}",

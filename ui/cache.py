@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 import aecore
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
@@ -31,6 +33,14 @@ def gallery_image(name: str, per_class: int, seed: int) -> np.ndarray:
     """The class gallery of dataset `name` as an (H, W, 3) uint8 array, see `class_gallery`."""
     dataset = load_dataset(name)
     return class_gallery(dataset.images, dataset.labels, len(dataset.classes), per_class, seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gallery_png(name: str, per_class: int, seed: int) -> bytes:
+    """`gallery_image` as PNG bytes: given an array, st.image would encode it again on every rerun."""
+    buffer = io.BytesIO()
+    Image.fromarray(gallery_image(name, per_class, seed)).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 @st.cache_resource(show_spinner=False)

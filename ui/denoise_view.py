@@ -19,7 +19,7 @@ from aecore import lab, lab_curves
 from ui import state
 from ui.cache import model_key, test_split
 from ui.ladder_figure import at_level, ladder_figure, psnr_curve_figure
-from ui.models import pretrained_entries, pretrained_model
+from ui.models import pretrained_entries, pretrained_model, zoo_stamp
 
 CURVE_IMAGES = lab_curves.CURVE_IMAGES  # test images behind the PSNR curve
 DEFAULT_LEVEL = 0.3  # the level the zoo's denoising models were trained at
@@ -132,9 +132,10 @@ def lab_view(dataset: str, actives: list[state.ActiveModel], kind: str, seed: in
     return view, index, _figure_at(inputs, index, view)
 
 
-@st.cache_resource(show_spinner=False)
-def _stored_curves(dataset: str) -> dict:
-    """The zoo's stored curves of `dataset` (`aecore.lab_curves.load_curves`); shared, read-only."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _stored_curves(dataset: str, stamp: str) -> dict:
+    """The zoo's stored curves of `dataset` (`aecore.lab_curves.load_curves`), read again when the
+    zoo changes (`zoo_stamp`); shared, read-only."""
     return lab_curves.load_curves(dataset)
 
 
@@ -145,7 +146,7 @@ def _computed_curve(dataset: str, key: str | None, kind: str, _model: aecore.Aut
 
 def _curve(dataset: str, active: state.ActiveModel | None, kind: str) -> list[float]:
     """The mean PSNR per level of `active` (None: the noisy input): stored for the zoo, else computed once."""
-    stored = _stored_curves(dataset)
+    stored = _stored_curves(dataset, zoo_stamp())
     if active is None:
         return stored["noisy"].get(kind) or _computed_curve(dataset, None, kind, None)
     if active.source == "pretrained" and kind in stored["models"].get(active.name, {}):

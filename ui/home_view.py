@@ -4,6 +4,7 @@ code size, read from the zoo's manifest (nothing is run)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import streamlit as st
 
 from ui.models import pretrained_entries
 
@@ -12,8 +13,12 @@ def zoo_figure(dataset: str) -> go.Figure | None:
     """Grouped bars of test MSE for the dataset's pretrained models and PCA with as many components;
     None when the dataset has no pretrained model."""
     entries = sorted(pretrained_entries(dataset), key=lambda e: (e["latent_dim"], e["name"]))
-    if not entries:
-        return None
+    return _zoo_figure(dataset, entries) if entries else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _zoo_figure(dataset: str, entries: list[dict]) -> go.Figure:
+    # Built (and validated) once per zoo listing, not on every rerun of Home. Shared: read-only.
     names = [e["name"].removeprefix(f"{dataset}-") for e in entries]
     figure = go.Figure([
         go.Bar(name="autoencoder", x=names, y=[e["metrics"]["mse"] for e in entries],
