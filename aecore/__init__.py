@@ -23,9 +23,10 @@ from aecore.train import History, Progress, TrainingDiverged, fit
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, run
 from aecore.workers import Job, JobQueue
 from aecore import jobs, recipes
-from aecore.pretrained import list_pretrained, load_latent, load_pretrained, pretrained_entry
+from aecore.pretrained import list_pretrained, load_latent, load_pretrained, load_results, pretrained_entry
 from aecore import latent
 from aecore import anomaly, compression, generate, inspect_code, lab, probe
+from aecore import page_jobs
 from aecore.anomaly import anomaly_scores, pca_scores, roc
 from aecore.compression import compression_ratio, rate_distortion
 from aecore.probe import linear_probe
@@ -40,7 +41,7 @@ __all__ = [
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
     "History", "Progress", "TrainingDiverged", "fit",
     "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "jobs", "recipes",
-    "latent", "list_pretrained", "load_latent", "load_pretrained", "pretrained_entry",
-    "anomaly", "compression", "generate", "inspect_code", "lab", "probe",
+    "latent", "list_pretrained", "load_latent", "load_pretrained", "load_results", "pretrained_entry",
+    "anomaly", "compression", "generate", "inspect_code", "lab", "page_jobs", "probe",
     "anomaly_scores", "pca_scores", "roc", "compression_ratio", "rate_distortion", "linear_probe",
 ]
