@@ -70,16 +70,10 @@ def compression_ratio(input_shape: Sequence[int], latent_dim: int, bits: int) ->
     return float(np.prod(input_shape)) / (latent_dim * bits / 8)
 
 
-@torch.no_grad()
 def reconstruct(model: Autoencoder, images: torch.Tensor) -> torch.Tensor:
-    """The model's reconstructions (N, C, H, W) of `images`, in eval mode (mode restored after)."""
-    was_training = model.training
-    model.eval()
-    try:
-        device = next(model.parameters()).device
-        return model(images.to(device)).x_hat.cpu().float()
-    finally:
-        model.train(was_training)
+    """The model's reconstructions (N, C, H, W) of `images`, deterministic, on the CPU; the model's
+    mode is never switched (`Autoencoder.infer`)."""
+    return model.infer(images).x_hat.float()
 
 
 def pca_reconstruct(train: ImageDataset, images: torch.Tensor, k: int) -> torch.Tensor:

@@ -32,14 +32,10 @@ class PCAProjection(PCA):
 def encode_dataset(model: Autoencoder, dataset: ImageDataset | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
     """Deterministic codes (N, latent_dim) as float32 numpy (a VAE gives its posterior means)."""
     images = dataset.images if isinstance(dataset, ImageDataset) else dataset
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    try:
-        codes = [model.encode(images[i : i + batch_size].to(device)).cpu() for i in range(0, len(images), batch_size)]
-    finally:
-        model.train(was_training)
-    return torch.cat(codes).numpy().astype(np.float32) if codes else np.zeros((0, model.config.latent_dim), np.float32)
+    if len(images) == 0:
+        return np.zeros((0, model.config.latent_dim), np.float32)
+    # infer never switches the model's mode: the app's models are shared between sessions.
+    return model.infer(images, batch_size=batch_size).z.numpy().astype(np.float32)
 
 
 # umap-learn's run time is its layout epochs (500 up to 10,000 points, else 200). 200 epochs with 10
