@@ -58,6 +58,7 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
         seconds = round(result.history.wall_time, 2)
         entry = _finish_model(root, recipe, datasets, seconds)
         _store_results(root, recipe.name, shared)
+        entry["size_bytes"] = _folder_bytes(root / recipe.name)  # with the results just stored
         built.append(entry)
         # Re-read before each write, so two builds of different models into one zoo both land.
         entries = {e["name"]: e for e in read_manifest(root)["models"]}
@@ -83,6 +84,8 @@ def build_results(out: str | os.PathLike | None = None, only: Sequence[str] | No
         _store_results(root, name, shared)
         if log:
             log(f"[zoo] {name}: results in {time.perf_counter() - started:.1f} s")
+    entries = {e["name"]: {**e, "size_bytes": _folder_bytes(root / e["path"])} for e in read_manifest(root)["models"]}
+    _write_manifest(root, entries)  # the sizes now count the results files
     return [n for n in built if not only or n in only]
 
 
@@ -111,6 +114,10 @@ def _store_results(root: Path, name: str, shared: dict[Any, Any]) -> None:
         "probe": probe, "sensitivity": measures["sensitivity"], "jacobian": measures["jacobian"],
         "kl_per_dim": measures["kl_per_dim"],
         "anomaly": {"scores": scores, "k": k, "normal": (0,), "pca_scores": shared[(dataset, "anomaly", k)]}})
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.iterdir())
 
 
 def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset], seconds: float) -> dict[str, Any]:
@@ -143,7 +150,7 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         "denoise": _denoise_check(model, test),
         "projections": [k for k in ("raw", "pca", "umap") if k in latent],
         "recipe": recipe.command(), "train_seconds": seconds,
-        "size_bytes": sum(f.stat().st_size for f in (root / recipe.name).iterdir()),
+        "size_bytes": _folder_bytes(root / recipe.name),
     }
 
 
