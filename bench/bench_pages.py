@@ -149,7 +149,7 @@ def change(element, round_index: int, fixed: str | None = None) -> str:
 
 def measure_page(page: str, dataset: str, rounds: int, rows: list[dict]) -> None:
     """Append the rows of one page: its session's router run, first paint, repeats, each control."""
-    from ui import state
+    from ui.core import state
 
     def row(control: str, times: list[float], profiles: list = (), **extra) -> None:
         rows.append({"dataset": dataset, "page": page, "control": control, "times_ms": times,

@@ -7,11 +7,9 @@ from aecore import anomaly
 from aecore.limits import MAX_UPLOAD_MB
 from aecore.workers import Job
 from ui import anomaly_view as view
-from ui import jobs, page_results, state
-from ui.cache import load_dataset, model_key
-from ui.denoise_view import read_upload
-from ui.router import require_router
-from ui.training import format_seconds
+from ui.core import jobs, page_results, state
+from ui.core.cache import load_dataset, model_key, read_upload
+from ui.core.router import require_router
 
 require_router()
 
@@ -69,7 +67,7 @@ else:
             st.progress(0.0, text="Starting: loading the data in a worker…")
         else:
             st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "
-                                                f"{format_seconds(snapshot.seconds_left)} left")
+                                                f"{jobs.format_seconds(snapshot.seconds_left)} left")
 
     if job is None:
         st.info("Press **Train** to train a model on the normal classes only; every test image is scored after.")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui import compression_view as view
-from ui import jobs, state
-from ui.router import require_router
+from ui.core import jobs, state
+from ui.core.router import require_router
 
 require_router()
 

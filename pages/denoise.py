@@ -6,8 +6,9 @@ import aecore
 from aecore import lab
 from aecore.limits import MAX_UPLOAD_MB
 from ui import denoise_view as view
-from ui import state
-from ui.router import require_router
+from ui.core import state
+from ui.core.cache import read_upload
+from ui.core.router import require_router
 
 require_router()
 
@@ -67,7 +68,7 @@ with st.expander("Your own image"):
 upload = None
 if file is not None:
     try:
-        upload = view.read_upload(file.file_id, file.getvalue(), test.image_shape, invert, file.name)
+        upload = read_upload(file.file_id, file.getvalue(), test.image_shape, invert, file.name)
     except ValueError as error:
         st.error(str(error))
 

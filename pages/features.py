@@ -4,8 +4,8 @@ import streamlit as st
 
 from aecore.probe import CLASSIFIERS
 from ui import features_view as view
-from ui import page_results, state
-from ui.router import require_router
+from ui.core import page_results, state
+from ui.core.router import require_router
 
 require_router()
 

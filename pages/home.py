@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import state
-from ui.cache import gallery_png, load_dataset
+from ui.core import state
+from ui.core.cache import gallery_png, load_dataset
 from ui.home_view import zoo_figure
-from ui.router import require_router
+from ui.core.router import require_router
 
 require_router()
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui import latent_map_view as view
-from ui import state
-from ui.router import require_router
+from ui.core import state
+from ui.core.router import require_router
 
 require_router()
 

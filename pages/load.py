@@ -3,9 +3,10 @@
 import streamlit as st
 
 from aecore.limits import MAX_UPLOAD_MB
-from ui import load, state
-from ui.models import checkpoint_bytes, download_name, mse_versus_pca
-from ui.router import require_router
+from ui.core import state
+from ui import load
+from ui.core.models import checkpoint_bytes, download_name, mse_versus_pca
+from ui.core.router import require_router
 
 require_router()
 

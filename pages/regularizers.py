@@ -4,8 +4,8 @@ plain `ae` sibling, with each loss term's formula."""
 import streamlit as st
 
 from ui import regularizers_view as view
-from ui import jobs, page_results, state
-from ui.router import require_router
+from ui.core import jobs, page_results, state
+from ui.core.router import require_router
 
 require_router()
 

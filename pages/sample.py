@@ -4,8 +4,8 @@ import streamlit as st
 
 from aecore import generate
 from ui import generate_view as view
-from ui import state
-from ui.router import require_router
+from ui.core import state
+from ui.core.router import require_router
 
 require_router()
 KEEP = state.KEEP_ACROSS_PAGES  # see ui.state

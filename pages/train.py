@@ -9,9 +9,10 @@ import streamlit as st
 
 import aecore
 from aecore.run import FitSettings, RunSpec
-from ui import jobs, state, training
-from ui.cache import offline_datasets
-from ui.router import require_router
+from ui.core import jobs, state
+from ui import training
+from ui.core.cache import offline_datasets
+from ui.core.router import require_router
 from ui.train_form import option_fields, option_widgets
 
 require_router()
@@ -87,9 +88,9 @@ def draw_progress(snap: aecore.RunSnapshot, seconds: float) -> None:
     st.progress(snap.fraction, text=training.status_text(snap))
     speed_col, left_col, time_col, loss_col = st.columns(4)
     speed_col.metric("Samples per second", f"{snap.samples_per_second:,.0f}")
-    left_col.metric("Time left", training.format_seconds(0 if snap.finished else snap.seconds_left),
+    left_col.metric("Time left", jobs.format_seconds(0 if snap.finished else snap.seconds_left),
                     help="From this run's own pace, measured after its first epoch.")
-    time_col.metric("Elapsed", training.format_seconds(seconds))
+    time_col.metric("Elapsed", jobs.format_seconds(seconds))
     loss_col.metric("Batch loss", f"{snap.losses['total']:.2f}" if snap.losses else "…")
     chart_col, preview_col = st.columns([3, 2])
     if snap.train_history:

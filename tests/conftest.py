@@ -199,7 +199,7 @@ def open_page(page: str, *, model=None, dataset: str | None = None):
     AppTest does after `switch_page` (STACK.md). Fails on an exception."""
     from streamlit.testing.v1 import AppTest
 
-    from ui import models, state
+    from ui.core import models, state
 
     at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S).run()
     if model is not None:

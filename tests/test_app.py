@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 import aecore
 from conftest import figures, open_page
-from ui import state
-from ui.models import checkpoint_bytes, mse_versus_pca, pretrained_model, uploaded_model
+from ui.core import state
+from ui.core.models import checkpoint_bytes, mse_versus_pca, pretrained_model, uploaded_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 60  # the first run imports torch and loads the dataset

@@ -11,7 +11,8 @@ from conftest import figures, open_page, wait_for_job, widget
 
 import aecore
 import torch
-from ui import anomaly_view, jobs, state
+from ui.core import jobs, state
+from ui import anomaly_view
 
 PAGE = "pages/anomaly.py"
 

@@ -13,7 +13,7 @@ from conftest import figures, open_page, wait_for_job, widget
 
 from aecore import compression
 from ui import compression_view as view
-from ui import jobs
+from ui.core import jobs
 
 PAGE = "pages/compression.py"
 

@@ -14,7 +14,7 @@ from conftest import figures, open_page, wait_for_job, widget
 
 import aecore
 from ui import features_view as view
-from ui import jobs, state
+from ui.core import jobs, state
 
 PAGE = "pages/features.py"
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import figures, open_page, widget
 
-from ui import state
+from ui.core import state
 
 PAGE = "pages/interpolate.py"
 

@@ -17,8 +17,8 @@ from conftest import open_page, wait_for_job
 
 import aecore
 from ui import latent_map_view as view
-from ui import state
-from ui.models import pretrained_model
+from ui.core import state
+from ui.core.models import pretrained_model
 
 PAGE = "pages/latent_map.py"
 

@@ -8,7 +8,7 @@ from conftest import figures, open_page, wait_for_job, widget
 
 import aecore
 import torch
-from ui import jobs, state
+from ui.core import jobs, state
 from ui import regularizers_view as view
 
 PAGE = "pages/regularizers.py"

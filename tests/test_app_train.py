@@ -16,7 +16,8 @@ import time
 import aecore
 from aecore.run import FitSettings, RunSpec
 from aecore.workers import CANCELLED, DONE, FAILED, Job, JobQueue
-from ui import jobs, state, training
+from ui.core import jobs, state
+from ui import training
 from ui.train_form import label, option_fields
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 import aecore
 from conftest import assert_no_exception, screenshot, upload, wait_ready
-from ui import state
+from ui.core import state
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import torch
 
 import aecore
 from ui import latent_map_view as view
-from ui import state
+from ui.core import state
 
 ROOT = Path(__file__).resolve().parent.parent
 

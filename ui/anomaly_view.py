@@ -20,10 +20,11 @@ import aecore
 from aecore import anomaly
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.workers import Job
-from ui import jobs, page_results
-from ui.cache import load_dataset, model_key
-from ui.gallery import compose_grid
-from ui.state import ActiveModel
+from ui.core import jobs, page_results
+from ui.core.cache import load_dataset, model_key
+from ui.core.gallery import compose_grid
+from ui.core.painting import heat_rgb
+from ui.core.state import ActiveModel
 
 PURPOSE = "anomaly"  # the session's one-class training job in ui.jobs
 ACTIVE_PURPOSE = "anomaly_active"  # the session's job scoring the active model (or PCA) as it is
@@ -161,12 +162,6 @@ def roc_figure(result: Scored, threshold: float) -> go.Figure:
     return figure
 
 
-def heat(error: torch.Tensor) -> torch.Tensor:
-    """|error| (N, C, H, W) in [0, 1] -> an RGB 'hot' map (N, 3, H, W): black, red, yellow, white."""
-    e = error.abs().mean(1, keepdim=True).clamp(0, 1)
-    return torch.cat([(3 * e).clamp(0, 1), (3 * e - 1).clamp(0, 1), (3 * e - 2).clamp(0, 1)], dim=1)
-
-
 def _rgb(images: torch.Tensor) -> torch.Tensor:
     return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
 
@@ -180,7 +175,7 @@ def extremes_image(dataset: str, normal: tuple[int, ...], model: aecore.Autoenco
     index = order[::-1][:count] if most else order[:count]
     x = test.images[index.copy()]
     x_hat = anomaly.reconstructions(model, x)
-    grid = compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat(x_hat - x)]), ncols=len(index), tile_px=56)
+    grid = compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat_rgb(x_hat - x)]), ncols=len(index), tile_px=56)
     labels = [f"{test.classes[int(test.labels[i])]}: {result.scores[i]:.4f}" for i in index]
     return grid, labels
 
@@ -190,4 +185,4 @@ def upload_verdict(model: aecore.Autoencoder, image: torch.Tensor, threshold: fl
     x = image[None]
     x_hat = anomaly.reconstructions(model, x)
     score = float(anomaly.anomaly_scores(model, x)[0])
-    return score, compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat(x_hat - x)]), ncols=3, tile_px=112)
+    return score, compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat_rgb(x_hat - x)]), ncols=3, tile_px=112)

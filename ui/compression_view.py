@@ -12,8 +12,8 @@ import streamlit as st
 
 import aecore
 from aecore import compression
-from ui import jobs
-from ui.frame_figure import still_figure
+from ui.core import jobs
+from ui.core.frame_figure import still_figure
 
 PURPOSE = "compression"  # the session's sweep job in ui.jobs
 OWN_SWEEPS_KEY = "compression_own_sweeps"  # dataset -> the sweep this session recomputed

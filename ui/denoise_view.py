@@ -16,10 +16,10 @@ import torch
 
 import aecore
 from aecore import lab, lab_curves
-from ui import state
-from ui.cache import model_key, test_split
+from ui.core import state
+from ui.core.cache import model_key, test_split
 from ui.ladder_figure import at_level, ladder_figure, psnr_curve_figure
-from ui.models import pretrained_entries, pretrained_model, zoo_stamp
+from ui.core.models import pretrained_entries, pretrained_model, zoo_stamp
 
 CURVE_IMAGES = lab_curves.CURVE_IMAGES  # test images behind the PSNR curve
 DEFAULT_LEVEL = 0.3  # the level the zoo's denoising models were trained at
@@ -77,12 +77,6 @@ def chosen_models(model_a: str, model_b: str | None) -> list[state.ActiveModel]:
     """Model A, and model B unless it is missing or the same model."""
     names = [model_a] + ([model_b] if model_b not in (None, model_a) else [])
     return [resolve_model(name) for name in names]
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def read_upload(file_id: str, _data: bytes, shape: tuple[int, int, int], invert: bool, name: str) -> torch.Tensor:
-    """An uploaded file as one (C, H, W) image; ValueError with a message to show otherwise."""
-    return lab.image_from_bytes(_data, shape, invert=invert, name=name)
 
 
 @st.cache_data(show_spinner="Running the model at every noise level…", max_entries=64)

@@ -16,10 +16,10 @@ import streamlit as st
 import aecore
 from aecore.page_jobs import stored_probe_parts
 from aecore.probe import CLASSIFIERS, REPRESENTATIONS, summarize
-from ui import page_results, state
+from ui.core import page_results, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from ui.cache import load_dataset, model_key, train_test_split
-from ui.models import pretrained_entries
+from ui.core.cache import load_dataset, model_key, train_test_split
+from ui.core.models import pretrained_entries
 
 REPRESENTATION_NAMES = {"autoencoder": "autoencoder", "pca": "PCA", "pixels": "pixels"}
 CLASSIFIER_NAMES = {"logistic": "logistic regression", "knn": "k-nearest neighbours"}

@@ -15,9 +15,9 @@ import torch
 
 from aecore import generate
 from aecore.latent import encode_dataset, interpolate, project
-from ui import state
-from ui.cache import model_key, test_split
-from ui.frame_figure import slider_figure, still_figure
+from ui.core import state
+from ui.core.cache import model_key, test_split
+from ui.core.frame_figure import slider_figure, still_figure
 
 SWEEP = np.linspace(-3, 3, 7)  # the traversal grid, in standard deviations
 DRAG_SWEEP = np.linspace(-3, 3, 25)  # the finer sweep behind each drag slider

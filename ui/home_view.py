@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ui.models import pretrained_entries
+from ui.core.models import pretrained_entries
 
 
 def zoo_figure(dataset: str) -> go.Figure | None:

@@ -22,10 +22,10 @@ import aecore
 from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
 from aecore.workers import CANCELLED, DONE, FAILED, Job
-from ui import jobs, state
+from ui.core import jobs, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from ui.cache import load_dataset, model_key, test_split
-from ui.gallery import compose_grid
+from ui.core.cache import load_dataset, model_key, test_split
+from ui.core.gallery import compose_grid
 from ui.latent_map_figure import map_figure
 
 MAX_POINTS = 10_000  # more points than this are subsampled (seeded) for the map

@@ -10,8 +10,8 @@ from typing import Any
 
 import streamlit as st
 
-from ui import state
-from ui.models import pretrained_entries, pretrained_model, uploaded_model
+from ui.core import state
+from ui.core.models import pretrained_entries, pretrained_model, uploaded_model
 
 # Widget and message keys of the Load page only; shared state keys live in ui.state.
 PICK_KEY = "load_pretrained_pick"

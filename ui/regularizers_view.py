@@ -14,9 +14,9 @@ import streamlit as st
 
 import aecore
 from aecore import inspect_code
-from ui import jobs, page_results, state
-from ui.cache import model_key
-from ui.models import pretrained_entries, pretrained_model
+from ui.core import jobs, page_results, state
+from ui.core.cache import model_key
+from ui.core.models import pretrained_entries, pretrained_model
 
 # What each section compares: the zoo's models of these kinds (the plain ae comes first in the zoo).
 SPARSE = ("ae", "sparse")

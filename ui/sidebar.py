@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import jobs, state
-from ui.cache import offline_datasets
-from ui.models import card_rows, choice_label, pretrained_model, pretrained_names
+from ui.core import jobs, state
+from ui.core.cache import offline_datasets
+from ui.core.models import card_rows, choice_label, pretrained_model, pretrained_names
 
 
 def draw_sidebar() -> None:

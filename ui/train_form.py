@@ -16,7 +16,7 @@ import streamlit as st
 
 import aecore
 from aecore.models.registry import model_class
-from ui import state
+from ui.core import state
 
 KEEP = state.KEEP_ACROSS_PAGES  # the form is as the user left it after another page
 

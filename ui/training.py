@@ -7,7 +7,6 @@ session's active model.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +18,8 @@ import torch
 
 import aecore
 from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
-from ui import jobs, state
-from ui.gallery import compose_grid
+from ui.core import jobs, state
+from ui.core.gallery import compose_grid
 
 PURPOSE = "train"  # the session's training job in ui.jobs
 RESULT_KEY = "train_result"  # the TrainedResult of the latest job that returned a model
@@ -152,11 +151,3 @@ def status_text(snapshot: RunSnapshot) -> str:
     if snapshot.finished:
         return f"Finished: {len(snapshot.train_history)} of {snapshot.epochs} epochs"
     return f"Epoch {snapshot.epoch} of {snapshot.epochs}"
-
-
-def format_seconds(seconds: float) -> str:
-    """"12 s", "3m 05s"; "measuring…" until the run has measured its own pace."""
-    if not math.isfinite(seconds):
-        return "measuring…"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes}m {rest:02d}s" if minutes else f"{rest} s"  # short: it sits in a narrow column

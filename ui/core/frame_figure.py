@@ -12,6 +12,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ui.core.painting import GridGeometry, Painter
+
 MARGIN = {"l": 110, "r": 20, "t": 60, "b": 10}  # left: row names; top: title and column names
 SLIDER_PX = 90
 
@@ -26,8 +28,6 @@ def animate_steps(names: Sequence[str]) -> list[dict]:
 
 def _pictures(rows: Sequence[torch.Tensor | np.ndarray]) -> tuple[str, object]:
     """Rows of (cols, C, H, W) images in [0, 1] -> (data URI of the composed picture, geometry)."""
-    from ui.ladder_figure import GridGeometry, Painter  # ladder_figure imports this module
-
     arrays = [r.numpy() if isinstance(r, torch.Tensor) else np.asarray(r) for r in rows]
     geometry = GridGeometry(len(arrays), max(len(a) for a in arrays), *arrays[0].shape[-2:])
     painter = Painter(arrays[0].shape[1])

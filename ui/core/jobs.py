@@ -10,6 +10,7 @@ page, so a job whose browser has gone (no touch for a minute) is cancelled by th
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import streamlit as st
@@ -111,5 +112,13 @@ def draw_heartbeat() -> None:
     heartbeat()
 
 
-__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "current", "draw_heartbeat", "forget", "job_panel",
+def format_seconds(seconds: float) -> str:
+    """"12 s", "3m 05s"; "measuring…" until the run has measured its own pace."""
+    if not math.isfinite(seconds):
+        return "measuring…"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m {rest:02d}s" if minutes else f"{rest} s"  # short: it sits in a narrow column
+
+
+__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "current", "draw_heartbeat", "forget", "format_seconds", "job_panel",
            "job_queue", "queue_text", "session_jobs", "submit", "unfinished"]

@@ -7,12 +7,16 @@ import io
 
 import numpy as np
 import streamlit as st
+import torch
 from PIL import Image
 
 import aecore
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from ui.gallery import class_gallery
-from ui.state import OFFLINE_DATASETS, ActiveModel
+from ui.core.gallery import class_gallery
+from ui.core.active import ActiveModel
+
+# Datasets embedded in aecore (no files, no network), the only ones the sidebar offers.
+OFFLINE_DATASETS: tuple[str, ...] = ("digits", "shapes")
 
 
 @st.cache_resource(show_spinner="Loading dataset…")
@@ -64,3 +68,9 @@ def model_key(active: ActiveModel) -> str:
     for tensor in active.model.state_dict().values():
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     return f"{active.source}:{active.name}:{digest.hexdigest()}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def read_upload(file_id: str, _data: bytes, shape: tuple[int, int, int], invert: bool, name: str) -> torch.Tensor:
+    """An uploaded file as one (C, H, W) image; ValueError with a message to show otherwise."""
+    return aecore.lab.image_from_bytes(_data, shape, invert=invert, name=name)

@@ -12,8 +12,8 @@ import streamlit as st
 
 import aecore
 from aecore.workers import Job
-from ui import jobs
-from ui.models import zoo_stamp
+from ui.core import jobs
+from ui.core.models import zoo_stamp
 
 FOR_KEY = "page_results_for"  # purpose -> the key its session job was submitted for
 DONE_KEY = "page_results_done"  # (purpose, key) -> a finished job's result, kept for this session

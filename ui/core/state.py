@@ -7,12 +7,12 @@ first use instead of relying on the router to have set it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
-import aecore
+from ui.core.active import ActiveModel
+from ui.core.models import pretrained_model, pretrained_names
 
 # The active dataset, as a plain (non-widget) key: widget state is dropped on runs where the widget
 # is not drawn, so the sidebar widget has its own key and copies its value here on change.
@@ -20,8 +20,6 @@ DATASET_KEY = "active_dataset"
 DATASET_WIDGET_KEY = "sidebar_dataset"
 DEFAULT_DATASET = "digits"
 
-# Datasets embedded in aecore (no files, no network), the only ones the sidebar offers.
-OFFLINE_DATASETS: tuple[str, ...] = ("digits", "shapes")
 
 
 def active_dataset_name() -> str:
@@ -59,27 +57,9 @@ DEFAULT_PRETRAINED = {"digits": "digits-ae-8", "shapes": "shapes-ae-8"}
 SELECTION_KEY = "latent_selection"
 
 
-@dataclass
-class ActiveModel:
-    """The model every page works with, and what the sidebar's model card shows."""
-
-    model: aecore.Autoencoder
-    name: str  # pretrained name, or a label such as "trained: vae mlp 8-D" / the uploaded file name
-    source: str  # "pretrained", "trained" or "uploaded"
-    dataset: str  # the dataset it was trained on (its images fit the model)
-    metrics: dict[str, Any] = field(default_factory=dict)  # test metrics (mse, psnr, ...)
-    pca: dict[str, Any] = field(default_factory=dict)  # PCA's metrics at the same latent dim
-
-    @property
-    def parameters(self) -> int:
-        return sum(p.numel() for p in self.model.parameters())
-
-
 def default_model(dataset: str) -> ActiveModel | None:
     """The pretrained model a session starts with for `dataset` (the plain 8-D autoencoder, else the
     zoo's first model of that dataset); None while the zoo has no model of it."""
-    from ui.models import pretrained_model, pretrained_names  # ui.models imports this module
-
     names = pretrained_names(dataset)
     if not names:
         return None

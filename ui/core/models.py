@@ -13,8 +13,8 @@ import streamlit as st
 
 import aecore
 from aecore.pretrained import MANIFEST_NAME, pretrained_root
-from ui.cache import load_dataset, offline_datasets
-from ui.state import ActiveModel
+from ui.core.cache import load_dataset, offline_datasets
+from ui.core.active import ActiveModel
 
 # Settings every kind shares; the others (beta, penalty, noise...) are what makes a kind's model.
 _SHARED_SETTINGS = {f.name for f in dataclasses.fields(aecore.ModelConfig)}

@@ -1,0 +1,75 @@
+"""ui/ has a core of shared pieces and one view per page: no view imports another page's view, the
+core imports no view, and no ui module imports itself back through others (no cycles)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# A page's view may be split in two files: the view and its figures (or form).
+COMPANIONS = {"denoise_view": {"ladder_figure"}, "latent_map_view": {"latent_map_figure"}, "training": {"train_form"}}
+
+
+def ui_imports(path: Path) -> set[str]:
+    """Every ui module `path` imports, at any depth (function-level imports count), as dotted names."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "ui":
+            if node.module in ("ui", "ui.core"):
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
+            else:
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "ui"}
+    return found
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+UI = {module_name(p): ui_imports(p) for p in (ROOT / "ui").rglob("*.py") if p.name != "__init__.py"}
+
+
+def test_the_core_imports_only_the_core():
+    for name, imports in UI.items():
+        if name.startswith("ui.core."):
+            assert all(i.startswith("ui.core") for i in imports), (name, imports)
+
+
+def test_a_view_imports_only_the_core_and_its_own_companion():
+    for name, imports in UI.items():
+        if name.startswith("ui.core."):
+            continue
+        short = name.split(".")[-1]
+        allowed = {f"ui.{c}" for c in COMPANIONS.get(short, ())}
+        others = {i for i in imports if not i.startswith("ui.core")} - allowed
+        assert not others, f"{name} imports other views: {sorted(others)}"
+
+
+def test_pages_import_the_core_and_their_own_view_only():
+    views_by_page = {}
+    for page in (ROOT / "pages").glob("*.py"):
+        views = {i.split(".")[-1] for i in ui_imports(page) if not i.startswith("ui.core")}
+        roots = {v for v in views if not any(v in c for c in COMPANIONS.values())}
+        assert len(roots) <= 1, f"{page.name} draws from several pages' views: {sorted(views)}"
+        views_by_page[page.name] = views
+    assert views_by_page["denoise.py"] == {"denoise_view"}
+
+
+def test_no_import_cycles_in_ui():
+    graph = {name: {i for i in imports if i in UI} for name, imports in UI.items()}
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in graph[node]:
+            assert state.get(nxt) != "open", "import cycle: " + " -> ".join(path + [node, nxt])
+            if nxt not in state:
+                visit(nxt, path + [node])
+        state[node] = "done"
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])
