@@ -16,9 +16,9 @@ import numpy as np
 import plotly.colors
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from aecore.latent.decode import grid_points
+from ui.core.gallery import tile
 
 CLICK_GRID = 60  # grid markers per side: a click lands within half a cell of where it was aimed
 HEIGHT_PX = 620
@@ -72,7 +72,7 @@ def _manifold_image(manifold: dict) -> dict:
     """The decoded grid as one picture stretched over the cells it was decoded at."""
     xs, ys, images = manifold["xs"], manifold["ys"], manifold["images"]
     dx, dy = xs[1] - xs[0], ys[1] - ys[0]
-    picture = make_grid(images.float().clamp(0, 1), nrow=len(xs), padding=0)  # (3, H', W'), top row first
+    picture = tile(images.float().clamp(0, 1), len(xs), padding=0)  # (3, H', W'), top row first
     array = (picture.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")

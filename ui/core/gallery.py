@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.utils import make_grid
 
 # Gray padding separates tiles whether the images are dark-on-light or light-on-dark.
 PAD_VALUE = 0.5
@@ -32,10 +31,24 @@ def upscale(images: torch.Tensor, tile_px: int) -> torch.Tensor:
     return F.interpolate(images, scale_factor=factor, mode="nearest") if factor > 1 else images
 
 
+def tile(images: torch.Tensor, ncols: int, padding: int = 2, pad_value: float = PAD_VALUE) -> torch.Tensor:
+    """(N, C, H, W) images -> one (3, H', W') picture, `ncols` per row with `padding` pixels of
+    `pad_value` around each: torchvision's `make_grid` layout, written here because importing
+    torchvision costs well over a second of the app's start-up (it loads torch._dynamo)."""
+    n, _, h, w = images.shape
+    ncols = max(1, min(ncols, n))
+    images = images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
+    step_y, step_x = h + padding, w + padding
+    canvas = torch.full((3, -(-n // ncols) * step_y + padding, ncols * step_x + padding), float(pad_value))
+    for i, image in enumerate(images):
+        top, left = (i // ncols) * step_y + padding, (i % ncols) * step_x + padding
+        canvas[:, top:top + h, left:left + w] = image
+    return canvas
+
+
 def compose_grid(images: torch.Tensor, ncols: int, tile_px: int = 64) -> np.ndarray:
     """Compose (N, C, H, W) images in [0, 1] into one (H', W', 3) uint8 picture, `ncols` per row."""
-    images = upscale(images.float().clamp(0, 1), tile_px)
-    grid = make_grid(images, nrow=ncols, padding=2, pad_value=PAD_VALUE)  # (3, H', W'), gray->RGB
+    grid = tile(upscale(images.float().clamp(0, 1), tile_px), ncols)  # (3, H', W'), gray -> RGB
     return (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
 
 
