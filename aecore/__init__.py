@@ -22,16 +22,28 @@ from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
 from aecore.train import History, Progress, TrainingDiverged, fit
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, run
 from aecore.workers import Job, JobQueue
-from aecore import jobs, recipes
+from aecore import recipes
 from aecore.pretrained import list_pretrained, load_latent, load_pretrained, load_results, pretrained_entry
-from aecore import latent
-from aecore import anomaly, compression, generate, inspect_code, lab, probe
-from aecore import page_jobs
-from aecore.anomaly import anomaly_scores, pca_scores, roc
-from aecore.compression import compression_ratio, rate_distortion
-from aecore.probe import linear_probe
 
 __version__ = "0.1.0"
+
+# Loaded on first use (PEP 562): these pull in scikit-learn, SciPy and umap-learn, seconds of import
+# that a server's first page, or a worker that only trains, should not pay. `aecore.latent` and
+# `from aecore import latent` work as usual.
+_LAZY_MODULES = {"anomaly", "compression", "generate", "inspect_code", "jobs", "lab", "lab_curves", "latent",
+                 "page_jobs", "probe"}
+_LAZY_NAMES = {"anomaly_scores": "anomaly", "pca_scores": "anomaly", "roc": "anomaly",
+               "compression_ratio": "compression", "rate_distortion": "compression", "linear_probe": "probe"}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"aecore.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f"aecore.{_LAZY_NAMES[name]}"), name)
+    raise AttributeError(f"module 'aecore' has no attribute {name!r}")
 
 __all__ = [
     "Autoencoder", "AutoencoderOutput", "ImageDataset", "ModelConfig", "config_fields", "create_model",

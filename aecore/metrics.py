@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.decomposition import PCA
 
 from aecore.data import ImageDataset
 from aecore.models import Autoencoder
@@ -167,6 +166,8 @@ def pca_baseline(train: ImageDataset | torch.Tensor, test: ImageDataset | torch.
     if int(k) != k or not 1 <= k <= most:
         raise ValueError(f"k must be an integer from 1 to {most} (the number of train images or pixels), got {k}")
     # float64 and a fixed random_state, so the baseline is the same number on every run.
+    from sklearn.decomposition import PCA  # scikit-learn loads on first use: seconds off the app's start
+
     pca = PCA(n_components=int(k), random_state=0).fit(x_train)
     x_hat = np.clip(pca.inverse_transform(pca.transform(x_test)), 0.0, 1.0)
     metrics: dict[str, Any] = reconstruction_metrics(torch.from_numpy(x_test), torch.from_numpy(x_hat))

@@ -9,6 +9,7 @@ machine and kept on disk (`_cached_render`), so a new process loads it in millis
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from pathlib import Path
@@ -16,7 +17,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits as _sklearn_digits
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.registry import register_dataset
@@ -31,14 +31,30 @@ RENDER_VERSION = 1  # bump whenever _render's output changes, so no machine keep
 CACHE_MIN_SIZE = 2000  # smaller sets render in tens of milliseconds: not worth a file each
 
 
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """(pixels (N, 64), labels (N,)) of scikit-learn's digits. Read straight from the CSV file the
+    library ships, which is all `sklearn.datasets.load_digits` reads: importing scikit-learn costs
+    over two seconds, and digits is the app's first page. Through the library if the file moved."""
+    spec = importlib.util.find_spec("sklearn")
+    folders = spec.submodule_search_locations if spec is not None else None
+    path = Path(folders[0]) / "datasets" / "data" / "digits.csv.gz" if folders else None
+    if path is not None and path.is_file():
+        table = np.loadtxt(path, delimiter=",")  # (N, 65): 64 pixels, then the label
+        return table[:, :-1], table[:, -1]
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    bunch = sklearn_digits()
+    return bunch.data, bunch.target
+
+
 @register_dataset("digits")
 def load_digits() -> ImageDataset:
     """scikit-learn's 1,797 handwritten digits, 8x8 gray, bundled with the library (no download)."""
-    bunch = _sklearn_digits()
-    images = torch.from_numpy(bunch.images.astype(np.float32) / 16.0)  # values are 0..16 ink counts
+    pixels, target = _digits_arrays()
+    images = torch.from_numpy(pixels.astype(np.float32).reshape(-1, 8, 8) / 16.0)  # values are 0..16 ink counts
     return ImageDataset(
         images=images[:, None],  # (N, 1, 8, 8)
-        labels=torch.from_numpy(bunch.target.astype(np.int64)),
+        labels=torch.from_numpy(target.astype(np.int64)),
         classes=[str(d) for d in range(10)],
         name="digits",
     )

@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 
 ArrayLike = np.ndarray | torch.Tensor | Sequence
 
@@ -133,6 +132,8 @@ class ImageDataset:
             raise ValueError(f"cannot split {n} images with test_fraction={test_fraction}: both parts "
                              "need at least one image; use more images or another fraction")
         stratify = self.labels.numpy() if self._can_stratify(n_test) else None
+        from sklearn.model_selection import train_test_split  # loads on first use: seconds off the app's start
+
         train, test = train_test_split(np.arange(n), test_size=n_test, random_state=seed, stratify=stratify)
         return np.sort(train), np.sort(test)
 
