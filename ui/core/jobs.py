@@ -18,7 +18,9 @@ import streamlit as st
 from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
 
 JOBS_KEY = "session_jobs"  # purpose -> the session's latest Job of that purpose
-POLL_SECONDS = 0.5  # how often a page redraws a running job's progress
+# How often a page redraws a running job's progress: often enough to watch it learn, rarely enough
+# that a room of open pages leaves the CPU to the training itself.
+POLL_SECONDS = 1.0
 QUEUED_POLL_SECONDS = 2.0  # a queued job only shows its place: thirty waiting pages poll gently
 HEARTBEAT_SECONDS = 5.0  # how often the sidebar says "still here" for the session's jobs
 
@@ -71,7 +73,7 @@ def queue_text(job: Job) -> str:
 def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",
               cancel_help: str = "Take the job out of the queue, or stop it.") -> None:
     """Poll the session's `purpose` job while it is queued (every 2 s: its place in the queue) or
-    running (twice a second: `draw_running(job)`), with a cancel button. Once it ends, the whole app reruns so the
+    running (every second: `draw_running(job)`), with a cancel button. Once it ends, the whole app reruns so the
     page (and the sidebar) can show the result."""
     job = current(purpose)
     if job is None or job.finished:
