@@ -2,7 +2,7 @@
 
 It runs around every page: sets the page config, registers the pages and draws the sidebar they
 share (active dataset, active model and its card, see `ui.sidebar`). Pages read those choices
-through `ui.state`.
+through `ui.core.state`.
 """
 
 import streamlit as st

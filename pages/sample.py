@@ -8,7 +8,7 @@ from ui.core import state
 from ui.core.router import require_router
 
 require_router()
-KEEP = state.KEEP_ACROSS_PAGES  # see ui.state
+KEEP = state.KEEP_ACROSS_PAGES  # see ui.core.state
 
 SEED_KEY = "sample_seed"
 

@@ -1,8 +1,8 @@
 """Train page: pick a dataset, a model kind and its options, train in the background, watch it learn.
 
-Training runs in a worker process from the server's one queue (`ui.jobs`), so moving a widget or
-visiting another page does not end it and does not slow it down; a fragment redraws its progress
-twice a second.
+Training runs in a worker process from the server's one queue (`ui.core.jobs`), so moving a widget
+or visiting another page does not end it and does not slow it down; a fragment redraws its progress
+every second.
 """
 
 import streamlit as st
@@ -16,7 +16,7 @@ from ui.core.router import require_router
 from ui.train_form import option_fields, option_widgets
 
 require_router()
-KEEP = state.KEEP_ACROSS_PAGES  # see ui.state
+KEEP = state.KEEP_ACROSS_PAGES  # see ui.core.state
 
 st.title("Train a model")
 st.markdown(

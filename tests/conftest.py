@@ -195,7 +195,7 @@ APPTEST_TIMEOUT_S = 120  # a page's first run imports torch and may run its mode
 
 def open_page(page: str, *, model=None, dataset: str | None = None):
     """Run `app.py` once, as a browser's first load does, make `model` (a pretrained name or an
-    `ui.state.ActiveModel`) or `dataset` active, then run `page` (a path under pages/) alone, as
+    `ui.core.active.ActiveModel`) or `dataset` active, then run `page` (a path under pages/) alone, as
     AppTest does after `switch_page` (STACK.md). Fails on an exception."""
     from streamlit.testing.v1 import AppTest
 

@@ -1,7 +1,7 @@
 """The Compression page under AppTest: it opens on the shipped sweep, draws both curves, follows the
 code-width control and the active dataset, and recomputes a sweep in the background.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.state`.
+After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
 """
 
 from __future__ import annotations

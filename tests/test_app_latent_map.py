@@ -1,7 +1,7 @@
 """The Latent map page under AppTest: it opens from the stored map, its controls change the figure,
 a fresh model's t-SNE runs in the background, and the selection and decode helpers behind the side panel.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.state`.
+After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
 AppTest cannot click a plotly chart: the selection event is fed to `ui.latent_map_view` directly.
 """
 

@@ -2,7 +2,7 @@
 app: the shared sidebar with its model card, and the page titles in the navigation.
 
 Streamlit reads a `pages/` folder as an old-style multipage app until `st.navigation` has run
-once in the process; `ui.router.require_router` sends that first run through `app.py`.
+once in the process; `ui.core.router.require_router` sends that first run through `app.py`.
 """
 
 import pytest

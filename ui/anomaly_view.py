@@ -2,7 +2,7 @@
 
 The active model's scores are never computed in a script run: a shipped model's reconstruction
 errors and PCA's scores for each single normal class are stored with the zoo; a user's model, or
-several normal classes, get a job in the server's queue (`ui.page_results`). Moving the threshold
+several normal classes, get a job in the server's queue (`ui.core.page_results`). Moving the threshold
 only recounts.
 """
 
@@ -26,7 +26,7 @@ from ui.core.gallery import compose_grid
 from ui.core.painting import heat_rgb
 from ui.core.state import ActiveModel
 
-PURPOSE = "anomaly"  # the session's one-class training job in ui.jobs
+PURPOSE = "anomaly"  # the session's one-class training job in ui.core.jobs
 ACTIVE_PURPOSE = "anomaly_active"  # the session's job scoring the active model (or PCA) as it is
 FOR_KEY = "anomaly_job_for"  # (dataset, normal classes) that job was trained for
 AE_COLOR, PCA_COLOR = "#1f77b4", "#ff7f0e"

@@ -15,7 +15,7 @@ from aecore import compression
 from ui.core import jobs
 from ui.core.frame_figure import still_figure
 
-PURPOSE = "compression"  # the session's sweep job in ui.jobs
+PURPOSE = "compression"  # the session's sweep job in ui.core.jobs
 OWN_SWEEPS_KEY = "compression_own_sweeps"  # dataset -> the sweep this session recomputed
 AE_COLOR, PCA_COLOR = "#d62728", "#1f77b4"
 METRICS = {"mse": ("MSE per pixel (lower is better)", "{:.4f}"), "psnr": ("PSNR in dB (higher is better)", "{:.2f}")}

@@ -1,7 +1,7 @@
 """The Feature extraction page's app side: the probe table, its chart and the codes as CSV.
 
 The probe's every seeded draw is measured once: stored with the zoo for a shipped model, by a job in
-the server's queue for a user's own (`ui.page_results`). The controls only pick how many draws to
+the server's queue for a user's own (`ui.core.page_results`). The controls only pick how many draws to
 average and what to draw (`aecore.probe.summarize`, milliseconds), so no control fits anything.
 """
 
@@ -34,7 +34,7 @@ def splits(dataset: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.n
     return (*train_test_split(dataset), train_index, test_index)
 
 
-PURPOSE = "features_probe"  # a user's model's probe job in ui.jobs
+PURPOSE = "features_probe"  # a user's model's probe job in ui.core.jobs
 
 
 def _labels_check(dataset: str) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 from ui.core import state
 from ui.core.models import pretrained_entries, pretrained_model, uploaded_model
 
-# Widget and message keys of the Load page only; shared state keys live in ui.state.
+# Widget and message keys of the Load page only; shared state keys live in ui.core.state.
 PICK_KEY = "load_pretrained_pick"
 UPLOAD_KEY = "load_upload"
 UPLOAD_RESULT_KEY = "load_upload_result"

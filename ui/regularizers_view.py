@@ -3,7 +3,7 @@ measurements from `aecore.inspect_code`, and the figures drawn from them.
 
 What no control changes (codes, sensitivity at every σ offered, Jacobian norms, KL per unit) is
 measured once: stored with the zoo for a shipped model, by a job in the server's queue for a user's
-own (`ui.page_results`). The controls then pick or threshold those arrays in numpy."""
+own (`ui.core.page_results`). The controls then pick or threshold those arrays in numpy."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits (aec
 WARMUP_BETA_KEY = "regularizers_warmup_beta"
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 NOISES = list(inspect_code.NOISES)  # the σ the select_slider offers: each one is stored
-PURPOSE = "regularizers_measures"  # a user's model's measuring job in ui.jobs
+PURPOSE = "regularizers_measures"  # a user's model's measuring job in ui.core.jobs
 
 
 def compared_models(active: state.ActiveModel, kinds: tuple[str, ...], kind: str | None = None) -> list[state.ActiveModel]:
@@ -92,7 +92,7 @@ def kl_per_dim(models: list[state.ActiveModel]) -> dict[str, list[float]]:
     return {label: list(m["kl_per_dim"]) for label, m in _measured(models).items() if m["kl_per_dim"] is not None}
 
 
-WARMUP_PURPOSE = "warmup"  # the session's warm-up experiment in ui.jobs
+WARMUP_PURPOSE = "warmup"  # the session's warm-up experiment in ui.core.jobs
 
 
 def start_warmup(beta: float) -> None:

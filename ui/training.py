@@ -1,6 +1,6 @@
 """The Train page's session side: its job in the server's queue, the trained result, chart and previews.
 
-The run itself is `aecore.jobs.train` in a worker process (see `ui.jobs`); this module submits it,
+The run itself is `aecore.jobs.train` in a worker process (see `ui.core.jobs`); this module submits it,
 turns its snapshots into a figure and an image, and turns a finished run's checkpoint bytes into the
 session's active model.
 """
@@ -21,7 +21,7 @@ from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
 from ui.core import jobs, state
 from ui.core.gallery import compose_grid
 
-PURPOSE = "train"  # the session's training job in ui.jobs
+PURPOSE = "train"  # the session's training job in ui.core.jobs
 RESULT_KEY = "train_result"  # the TrainedResult of the latest job that returned a model
 COUNT_KEY = "train_count"  # models trained in this session, for the "#n" in their names
 PREVIEW_IMAGES = 10

@@ -1,6 +1,6 @@
 """Models for the app: cached pretrained loading, checkpoint uploads, and what the model card says.
 
-Everything here returns `ui.state.ActiveModel`s; which one is active lives in `ui.state`.
+Everything here returns `ui.core.active.ActiveModel`s; which one is active lives in `ui.core.state`.
 """
 
 from __future__ import annotations
