@@ -8,7 +8,6 @@ through `ui.core.state`.
 import streamlit as st
 import torch
 
-from ui.core.cache import import_in_background
 from ui.sidebar import draw_sidebar
 from ui.training import collect_finished
 
@@ -38,4 +37,3 @@ collect_finished()  # a run that ended while the user was elsewhere becomes the 
 draw_sidebar()
 
 navigation.run()
-import_in_background()  # after the page: the first paint never waits for it

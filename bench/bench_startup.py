@@ -1,9 +1,10 @@
-"""Cold start: seconds from `streamlit run app.py` to Home drawn and idle in Chromium.
+"""Cold start: seconds from `streamlit run app.py` to Home painted, and to Home drawn and idle.
 
 The promise (issue 12): the first page paints within 5 s of `streamlit run` on 2 cores, and no
 warm-up competes with it. Each round starts a fresh server (a new process: torch, aecore and
-Streamlit are imported again, caches are empty), opens it in a fresh Chromium page and stops the
-clock when Home's heading and gallery are on screen and the script is idle. The baseline, timed in
+Streamlit are imported again, caches are empty) and opens it in a fresh Chromium page. Two clocks
+stop: "painted" when the page's heading is on screen, "drawn" when everything is (Home's gallery
+and charts) and the script is idle. The baseline, timed in
 the same rounds, is a trivial two-page Streamlit app started and opened the same way: what
 Streamlit and Chromium cost before our app does anything.
 
@@ -32,8 +33,9 @@ st.navigation(pages).run()
 """
 
 
-def cold_start(browser, app: Path, cwd: Path, drawn: str) -> float:
-    """Seconds from starting `streamlit run app` to `drawn` on screen with the script idle."""
+def cold_start(browser, app: Path, cwd: Path, drawn: str) -> tuple[float, float]:
+    """Seconds from starting `streamlit run app` to its h1 on screen, and to `drawn` on screen
+    with the script idle."""
     port = _free_port()
     url = f"http://localhost:{port}"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
@@ -50,11 +52,13 @@ def cold_start(browser, app: Path, cwd: Path, drawn: str) -> float:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.goto(url)
+        page.locator("h1").first.wait_for(state="visible", timeout=120_000)
+        painted = time.perf_counter() - started
         page.locator(drawn).first.wait_for(state="attached", timeout=120_000)
         wait_ready(page, timeout_ms=120_000)
-        seconds = time.perf_counter() - started
+        drawn_seconds = time.perf_counter() - started
         context.close()
-        return seconds
+        return painted, drawn_seconds
     finally:
         server.terminate()
         try:
@@ -80,14 +84,17 @@ def main() -> None:
                     ("trivial", baseline, Path(folder), "h1")]
             for name, app, cwd, drawn in pair if round_ % 2 == 0 else pair[::-1]:
                 (ours if name == "ours" else trivial).append(cold_start(browser, app, cwd, drawn))
-            print(f"round {round_ + 1}: app {ours[-1]:.2f} s, trivial app {trivial[-1]:.2f} s", flush=True)
+            print(f"round {round_ + 1}: app painted {ours[-1][0]:.2f} s, drawn {ours[-1][1]:.2f} s; "
+                  f"trivial app painted {trivial[-1][0]:.2f} s, drawn {trivial[-1][1]:.2f} s", flush=True)
         browser.close()
-    median_ours, median_trivial = statistics.median(ours), statistics.median(trivial)
-    print(f"\nstreamlit run to Home drawn and idle, {args.rounds} rounds:")
-    print(f"  Autoencoder Explorer: median {median_ours:.2f} s (min {min(ours):.2f}, max {max(ours):.2f})")
-    print(f"  trivial two-page app: median {median_trivial:.2f} s (min {min(trivial):.2f}, max {max(trivial):.2f})")
-    print(f"  ratio {median_ours / median_trivial:.2f}x; goal: under {GOAL_S:.0f} s "
-          f"({'met' if median_ours < GOAL_S else 'NOT met'})")
+    print(f"\nstreamlit run to the first page, {args.rounds} rounds, median (min-max):")
+    for clock, which in (("painted (heading on screen)", 0), ("drawn and idle", 1)):
+        app_s, base_s = [r[which] for r in ours], [r[which] for r in trivial]
+        median = statistics.median(app_s)
+        print(f"  {clock:28} app {median:.2f} s ({min(app_s):.2f}-{max(app_s):.2f}), trivial app "
+              f"{statistics.median(base_s):.2f} s, ratio {median / statistics.median(base_s):.2f}x")
+    painted = statistics.median(r[0] for r in ours)
+    print(f"goal: the first page paints within {GOAL_S:.0f} s ({'met' if painted < GOAL_S else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import hashlib
 import io
@@ -76,18 +75,3 @@ def model_key(active: ActiveModel) -> str:
 def read_upload(file_id: str, _data: bytes, shape: tuple[int, int, int], invert: bool, name: str) -> torch.Tensor:
     """An uploaded file as one (C, H, W) image; ValueError with a message to show otherwise."""
     return aecore.lab.image_from_bytes(_data, shape, invert=invert, name=name)
-
-
-@st.cache_resource(show_spinner=False)
-def import_in_background() -> threading.Thread:
-    """Once per server process, after the first page has been drawn: import scikit-learn and SciPy
-    (about two seconds) in a daemon thread, while the visitor reads, so the first page that splits
-    a dataset or fits PCA does not pay for it. aecore loads them lazily to keep start-up short."""
-    def load() -> None:
-        import scipy.spatial  # noqa: F401
-        import sklearn.decomposition  # noqa: F401
-        import sklearn.model_selection  # noqa: F401
-
-    thread = threading.Thread(target=load, name="aecore-import-warm-up", daemon=True)
-    thread.start()
-    return thread
