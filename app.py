@@ -5,6 +5,7 @@ share (active dataset, active model and its card, see `ui.sidebar`). Pages read 
 through `ui.core.state`.
 """
 
+import pandas  # noqa: F401  (see below)
 import streamlit as st
 import torch
 
@@ -15,6 +16,10 @@ from ui.training import collect_finished
 # per core, concurrent reruns oversubscribe the cores and a 100 ms rerun takes 700 ms (measured on
 # 2 cores), so every torch call here runs on one thread.
 torch.set_num_threads(1)
+# pandas is imported above, before any session's script runs: plotly's charts look it up in
+# sys.modules without waiting for an import in progress, so a session's chart could otherwise meet
+# a half-imported pandas while another session's first use of scikit-learn (which aecore loads
+# lazily) is importing it.
 st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
 
 navigation = st.navigation([
