@@ -16,8 +16,9 @@ time (the queue runs $AECORE_WORKERS jobs at a time, default cores-1: with one w
 K times one, so goal <= 1.3); the lab's control-to-picture median during the rush over the idle
 median (goal <= 2); the server's memory with its worker processes (RSS summed over the process tree
 from /proc, sampled every 0.25 s: before, with the K sessions open, peak, after they close) and the
-memory per session ((open - before) / K); exceptions ([data-testid='stException']) on any page at
-the end (goal 0; page K is the lab's). Every wait has a timeout: a session that does not finish in
+memory per session ((open - before) / K, and (after - before) / K once each holds a trained
+model); exceptions ([data-testid='stException']) on any page at the end (goal 0; page K is the
+lab's). Every wait has a timeout: a session that does not finish in
 time counts as nan and what its page shows then is printed; a lab change with no picture within
 120 s counts as lost. Per rush, the CPU used by the server process, its workers and the browser side
 (Chromium, Playwright, this process) is printed in cores. The server inherits this environment, so
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import time
 
@@ -196,18 +198,20 @@ def main() -> None:
           f"(min {min(idle):.2f}, max {max(idle):.2f})\n")
     print(f"| K | open K sessions s | click to finish s: median / slowest | slowest / (K x {one:.1f} s) | "
           f"<= {FAIR_GOAL} | lab s median (n, lost) | lab / idle | <= {LAB_GOAL} | "
-          "server+workers MB: before / K open / peak / after close | MB per session | exceptions |")
+          "server+workers MB: before / K open / peak / after close | MB per session: open / trained | "
+          "exceptions |")
     print("|---:|---:|---:|---:|:---:|---:|---:|:---:|---:|---:|---:|")
     for r in rounds:
         k, finish = r["k"], r["finish"]
         slowest = max(finish) if all(f == f for f in finish) else float("nan")
         fair = slowest / (k * one)
-        lab = median(r["lab"])
         lost = sum(t != t for t in r["lab"])  # changes with no picture within PAGE_TIMEOUT_MS
+        lab = median([t if t == t else math.inf for t in r["lab"]])  # a lost change counts as endless
         print(f"| {k} | {r['open_s']:.1f} | {median(finish):.1f} / {slowest:.1f} | {fair:.2f} | "
               f"{verdict(fair <= FAIR_GOAL)} | {lab:.2f} ({len(r['lab'])}, {lost} lost) | {lab / idle_median:.2f} | "
               f"{verdict(lab / idle_median <= LAB_GOAL)} | {r['before']:.0f} / {r['open']:.0f} / {r['peak']:.0f} / "
-              f"{r['after']:.0f} | {(r['open'] - r['before']) / k:.1f} | {len(r['exceptions'])} |")
+              f"{r['after']:.0f} | {(r['open'] - r['before']) / k:.1f} / "
+              f"{(r['after'] - r['before']) / k:.1f} | {len(r['exceptions'])} |")
     print("\nCPU during each rush, in cores (1.0 = one core busy the whole time): " + "; ".join(
         f"K={r['k']}: " + ", ".join(f"{name} {value:.2f}" for name, value in r["cpu"].items()) for r in rounds))
     for r in rounds:
