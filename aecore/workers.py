@@ -23,8 +23,11 @@ import itertools
 import multiprocessing
 import os
 import queue as queue_module
+import sys
 import threading
 import time
+import types
+from contextlib import contextmanager
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -123,6 +126,28 @@ class _Cancelled:
 
 
 # --- in the server process ----------------------------------------------------------------------
+@contextmanager
+def _main_hidden(unless: bool = False):
+    """Hide `__main__` while the pool may start a process (it does so inside `submit`).
+
+    A spawned process first re-runs the parent's `__main__` file. In a Streamlit server that is the
+    app script (Streamlit runs each page as `__main__` with the app's path), so every worker would
+    run the whole app, with no browser, before its first job: seconds and hundreds of MB. Jobs are
+    module-level functions of aecore, which a worker imports by name anyway; a function defined in
+    `__main__` itself (`unless`) needs the real one.
+    """
+    main = sys.modules.get("__main__")
+    if unless or main is None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+
 class Job:
     """One submitted piece of work, as its submitter sees it. Read it from any thread."""
 
@@ -196,7 +221,8 @@ class JobQueue:
             job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self)
             self._flags[job.id % _SLOTS] = 0
             self._jobs[job.id] = job
-            job.future = self._pool().submit(_run_in_worker, job.id, function, args, kwargs)
+            with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
+                job.future = self._pool().submit(_run_in_worker, job.id, function, args, kwargs)
         job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
         return job
 
