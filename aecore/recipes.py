@@ -28,14 +28,16 @@ class Recipe:
         return self.spec.command(out=f"pretrained/{self.name}")
 
 
-def _digits(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
-    return RunSpec(dataset="digits", kind=kind, arch="mlp", latent_dim=latent, options=options,
-                   fit=FitSettings(epochs=epochs, batch_size=64, lr=0.002, warmup_epochs=warmup, seed=0))
+def _recipe(dataset: str, arch: str, batch_size: int) -> Any:
+    """A recipe maker for one dataset: kind, code size, epochs, warm-up and the kind's options."""
+    def make(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
+        return RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=latent, options=options,
+                       fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=0.002, warmup_epochs=warmup, seed=0))
+    return make
 
 
-def _shapes(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
-    return RunSpec(dataset="shapes", kind=kind, arch="conv", latent_dim=latent, options=options,
-                   fit=FitSettings(epochs=epochs, batch_size=128, lr=0.002, warmup_epochs=warmup, seed=0))
+_digits = _recipe("digits", "mlp", 64)
+_shapes = _recipe("shapes", "conv", 128)
 
 
 ZOO: tuple[Recipe, ...] = (

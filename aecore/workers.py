@@ -237,10 +237,6 @@ class JobQueue:
         with self._lock:
             return sorted(self._jobs.values(), key=lambda job: job.id)
 
-    def counts(self) -> dict[str, int]:
-        jobs = self.jobs()
-        return {state: sum(job.state == state for job in jobs) for state in (QUEUED, RUNNING)}
-
     def cancel(self, job: Job) -> None:
         if job.finished:
             return

@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _healthy, wait_ready  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _healthy, stop_server, wait_ready  # noqa: E402
 
 GOAL_S = 5.0
 TRIVIAL_APP = """import streamlit as st
@@ -60,11 +60,7 @@ def cold_start(browser, app: Path, cwd: Path, drawn: str) -> tuple[float, float]
         context.close()
         return painted, drawn_seconds
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server, timeout=15)
 
 
 def main() -> None:

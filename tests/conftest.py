@@ -67,11 +67,16 @@ def streamlit_server(name: str = "streamlit_server") -> Iterator[str]:
         try:
             yield base_url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Ask a server process to stop; kill it if it has not within `timeout` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 @pytest.fixture(scope="session")
