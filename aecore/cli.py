@@ -1,4 +1,4 @@
-"""`python -m aecore`: train, evaluate, list, zoo.
+"""`python -m aecore`: train, evaluate, list, zoo, download.
 
 The `train` options are generated from `fit`'s signature and the chosen kind's config dataclass, so
 a new model kind or fit option appears here without editing this file.
@@ -12,12 +12,14 @@ import json
 import sys
 import time
 import typing
+from pathlib import Path
 from typing import Any, Sequence
 
 import torch
 
 from aecore.checkpoint import load, save
-from aecore.data import load_dataset, list_datasets
+from aecore.data import default_data_root, load_dataset, list_datasets
+from aecore.data.download import DATASETS as DOWNLOADS, download_dataset, is_downloaded
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
@@ -126,6 +128,32 @@ class _ProgressBar:
             self.bar.close()
 
 
+class _DownloadBar:
+    """A tqdm bar in bytes over a dataset's download, on stderr."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.bar = name, None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, dynamic_ncols=True,
+                            desc=f"downloading {self.name}")
+        self.bar.total = total  # a mirror's files may differ in size from the official ones
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+
+
+def _ensure_downloaded(name: str, options: dict[str, Any], quiet: bool) -> None:
+    """Download `name` first, with a progress bar, when it is a dataset to download and is not here
+    yet: the loader would otherwise fetch it without a word."""
+    name = name.strip().lower().replace("_", "-")
+    if name in DOWNLOADS and options.get("download", True) and not is_downloaded(name, options.get("root")):
+        download_dataset(name, options.get("root"), progress=None if quiet else _DownloadBar(name))
+
+
 def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     """The RunSpec that `train` arguments describe, and the other arguments (out, quiet, threads)."""
     pre = argparse.ArgumentParser(add_help=False)
@@ -148,6 +176,7 @@ def train_command(argv: Sequence[str]) -> dict[str, Any]:
     """Run `train` with these arguments; returns the summary it prints (path, metrics, pca, seconds)."""
     spec, other = spec_from_args(argv)
     torch.set_num_threads(other["threads"])
+    _ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
     result = run(spec, progress=None if other["quiet"] else _ProgressBar())
     path = save(result.model, other["out"], metadata=result.metadata)
     return {"checkpoint": str(path), "test": _short(result.metrics), "pca": _short(result.pca),
@@ -219,17 +248,32 @@ def zoo_command(argv: Sequence[str]) -> str:
     log = None if args.quiet else print
     if args.results_only:
         return f"stored the results of {len(build_results(args.out, only=args.only, log=log))} model(s)"
+    for recipe in RECIPES:
+        if not args.only or recipe.name in args.only:
+            _ensure_downloaded(recipe.spec.dataset, recipe.spec.dataset_options, args.quiet)
     entries = build_zoo(args.out, only=args.only, log=log)
     return f"built {len(entries)} model(s)"
 
 
-COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command}
+def download_command(argv: Sequence[str]) -> str:
+    parser = argparse.ArgumentParser(prog="python -m aecore download",
+                                     description="Download a dataset into the data folder, with a progress bar.")
+    parser.add_argument("name", choices=list(DOWNLOADS))
+    parser.add_argument("--root", help=f"the data folder (default: $AECORE_DATA, else {default_data_root()})")
+    args = parser.parse_args(argv)
+    if is_downloaded(args.name, args.root):
+        return f"{args.name} is already in {DOWNLOADS[args.name].target(Path(args.root or default_data_root()))}"
+    return f"{args.name} is in {download_dataset(args.name, args.root, progress=_DownloadBar(args.name))}"
+
+
+COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command,
+            "download": download_command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print("usage: python -m aecore {train,evaluate,list,zoo} ...  (each takes --help)")
+        print("usage: python -m aecore {train,evaluate,list,zoo,download} ...  (each takes --help)")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     started = time.perf_counter()
     try:

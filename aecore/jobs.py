@@ -22,6 +22,7 @@ import numpy as np
 from aecore import anomaly, compression, inspect_code
 from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_dataset
+from aecore.data.download import DownloadCancelled, download_dataset
 from aecore.recipes import default_spec, warmup_specs
 from aecore.run import RunSnapshot, RunSpec, run, split_for
 from aecore.workers import cancel_flag, report
@@ -96,6 +97,24 @@ def warmup(beta: float) -> dict[str, dict[str, Any]]:
                                           stop=cancel_flag())
 
 
+def download(name: str, root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
+    """Download dataset `name` (`aecore.data.download.download_dataset`) into `root`, from `mirror`
+    if given. Progress: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no
+    partial file. The server passes root and mirror: a worker may have started before they were set."""
+    stop = cancel_flag()
+
+    def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise DownloadCancelled
+        report((done, total))
+
+    try:
+        path = download_dataset(name, root, progress=progress, mirror=mirror)
+    except DownloadCancelled:
+        return {"dataset": name, "path": None}
+    return {"dataset": name, "path": str(path)}
+
+
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """The (N, 2) map of `codes` by `method` with `aecore.latent.project`'s fast settings. In a
     worker, UMAP's one-off compilation (tens of seconds) and numba's threads stay out of the server."""
@@ -104,4 +123,4 @@ def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     return np.asarray(fit_map(codes, method, seed=seed).embedding_, dtype=np.float32)
 
 
-__all__ = ["dataset_of", "one_class", "project", "sweep", "train", "warmup"]
+__all__ = ["dataset_of", "download", "one_class", "project", "sweep", "train", "warmup"]

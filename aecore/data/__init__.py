@@ -3,6 +3,7 @@
     load_dataset("digits")                      # bundled with scikit-learn, offline
     load_dataset("shapes", size=10000, seed=0)  # generated, with known factors
     load_dataset("mnist", download=False)       # torchvision sets, cached under default_data_root()
+    download_dataset("mnist", progress=print)   # fetch them first, with progress (aecore.data.download)
     load_dataset("folder", path="my_images.zip", image_size=28, mode="L")
 
 Importing this package registers every built-in loader; `register_dataset` adds your own.
@@ -10,6 +11,7 @@ Importing this package registers every built-in loader; `register_dataset` adds 
 
 from aecore.data import builtin, files, torchvision_sets  # noqa: F401  (importing registers the loaders)
 from aecore.data.dataset import ImageDataset
+from aecore.data.download import download_dataset, download_size, is_downloaded
 from aecore.data.files import read_idx
 from aecore.data.registry import (
     DatasetNotAvailableError,
@@ -21,6 +23,6 @@ from aecore.data.registry import (
 from aecore.data.torchvision_sets import default_data_root
 
 __all__ = [
-    "DatasetNotAvailableError", "ImageDataset", "dataset_options", "default_data_root", "list_datasets",
-    "load_dataset", "read_idx", "register_dataset",
+    "DatasetNotAvailableError", "ImageDataset", "dataset_options", "default_data_root", "download_dataset",
+    "download_size", "is_downloaded", "list_datasets", "load_dataset", "read_idx", "register_dataset",
 ]

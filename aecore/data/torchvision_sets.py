@@ -1,8 +1,10 @@
 """MNIST, Fashion-MNIST, KMNIST and CIFAR-10 through torchvision, converted to ImageDataset.
 
 Files live under one cache folder (see `default_data_root`) in the layout torchvision expects, so a
-user without internet can copy them there by hand. When they are missing and cannot be downloaded
-the error says exactly which files go where, instead of torchvision's stack trace.
+user without internet can copy them there by hand. `download=True` fetches what is missing through
+`aecore.data.download` (progress, checksums, no half files) and torchvision only reads. When the
+files are missing and cannot be downloaded the error says exactly which files go where, instead of
+torchvision's stack trace.
 """
 
 from __future__ import annotations
@@ -16,16 +18,12 @@ import numpy as np
 import torch
 
 from aecore.data.dataset import ImageDataset
+from aecore.data.download import download_dataset, is_downloaded, unavailable_message
 from aecore.data.registry import DatasetNotAvailableError, register_dataset
 
 _MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
-# name -> (torchvision class name, where the original files can be fetched by hand)
-_MNIST_LIKE = {
-    "mnist": ("MNIST", "https://ossci-datasets.s3.amazonaws.com/mnist/"),
-    "fashion-mnist": ("FashionMNIST", "https://github.com/zalandoresearch/fashion-mnist"),
-    "kmnist": ("KMNIST", "https://github.com/rois-codh/kmnist"),
-}
+_MNIST_LIKE = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}  # name -> torchvision class
 
 
 def _tvd():
@@ -60,26 +58,27 @@ def _unpack_gz(raw: Path) -> None:
                 shutil.copyfileobj(src, dst)
 
 
+def _fetch(name: str, root: Path, download: bool) -> None:
+    """Make sure the files of `name` are under `root`: download them (download=True) or say what to
+    put where. torchvision is then asked only to read."""
+    if is_downloaded(name, root):
+        return
+    if not download:
+        raise DatasetNotAvailableError(unavailable_message(name, root, "is not there and download=False")) from None
+    download_dataset(name, root)  # raises DatasetNotAvailableError saying what to put where
+
+
 def _load_mnist_like(name: str, root: str | Path | None, download: bool, train: bool) -> ImageDataset:
-    class_name, source = _MNIST_LIKE[name]
-    cls = getattr(_tvd(), class_name)
+    cls = getattr(_tvd(), _MNIST_LIKE[name])
     root = _check_flags(root, download, train)
     raw = root / cls.__name__ / "raw"
-    if raw.is_dir():
-        _unpack_gz(raw)
+    _fetch(name, root, download)
     try:
-        data = cls(str(root), train=train, download=download)
-    except (RuntimeError, OSError) as error:  # torchvision's "not found", or no network (URLError)
-        missing = [f for f in _MNIST_FILES if not (raw / f).is_file()]
-        if not missing:
-            raise ValueError(f"the {name} files in {raw} could not be read ({error}); they may be damaged: "
-                             "delete them and load again with download=True") from None
-        reason = "could not be downloaded (no network?)" if download else "is not there and download=False"
-        raise DatasetNotAvailableError(
-            f"{name} {reason}. Put these files (each may also be gzipped, ending in .gz) in the folder "
-            f"{raw}: {', '.join(missing)}. They are available from {source}. Or connect to the "
-            "internet and load with download=True, or set root= (or $AECORE_DATA) to a folder that has them."
-        ) from None
+        _unpack_gz(raw)
+        data = cls(str(root), train=train, download=False)
+    except (RuntimeError, OSError, EOFError, ValueError) as error:  # damaged files (torchvision's checks)
+        raise ValueError(f"the {name} files in {raw} could not be read ({error}); they may be damaged: "
+                         "delete them and load again with download=True") from None
     classes = [c.split(" - ")[0] for c in cls.classes]  # MNIST's "0 - zero" becomes "0", as in digits
     return ImageDataset.from_arrays(data.data, data.targets, classes, name=_split_name(name, train))
 
@@ -111,15 +110,12 @@ def load_kmnist(*, root: str | Path | None = None, download: bool = True, train:
 def load_cifar10(*, root: str | Path | None = None, download: bool = True, train: bool = True) -> ImageDataset:
     """CIFAR-10 photos, 32x32 RGB in 10 classes: 50,000 training or (train=False) 10,000 test images."""
     root = _check_flags(root, download, train)
-    folder = root / _tvd().CIFAR10.base_folder
+    _fetch("cifar10", root, download)
     try:
-        data = _tvd().CIFAR10(str(root), train=train, download=download)
-    except (RuntimeError, OSError):  # missing or damaged files, or no network (URLError)
-        reason = "could not be downloaded (no network?)" if download else "is not there and download=False"
-        raise DatasetNotAvailableError(
-            f"cifar10 {reason}. Put {_tvd().CIFAR10.filename} (from {_tvd().CIFAR10.url}) in the folder {root} "
-            f"and load with download=True (it is only unpacked, not downloaded), or unpack it there so that "
-            f"{folder} holds data_batch_1 ... data_batch_5, test_batch and batches.meta."
-        ) from None
+        # torchvision checks each batch file's md5 before unpickling it: only the published files load.
+        data = _tvd().CIFAR10(str(root), train=train, download=False)
+    except (RuntimeError, OSError) as error:
+        raise ValueError(f"the cifar10 files in {root / _tvd().CIFAR10.base_folder} could not be read ({error}); "
+                         "they may be damaged: delete them and load again with download=True") from None
     images = torch.from_numpy(np.asarray(data.data))  # (N, 32, 32, 3) uint8, channels last
     return ImageDataset.from_arrays(images, np.asarray(data.targets), data.classes, name=_split_name("cifar10", train))

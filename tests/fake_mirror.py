@@ -1,0 +1,108 @@
+"""A dataset mirror on 127.0.0.1 for the download tests: small MNIST-format IDX files and a small
+CIFAR-format archive that the tests write themselves, served by http.server in a thread.
+
+Never the real images: 200 random training and 50 test images are enough to check that a download
+lands where the loaders read it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import io
+import pickle
+import socket
+import tarfile
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+TRAIN, TEST = 200, 50
+CIFAR_FILES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch",
+               "batches.meta")
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    array = np.asarray(array, dtype=np.uint8)
+    return bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes() + array.tobytes()
+
+
+def write_mnist_files(folder: Path, seed: int = 0) -> dict[str, np.ndarray]:
+    """The four MNIST files, gzipped as at the official source; returns the arrays written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, count in (("train", TRAIN), ("t10k", TEST)):
+        arrays[f"{split}-images-idx3-ubyte"] = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
+        arrays[f"{split}-labels-idx1-ubyte"] = rng.integers(0, 10, count, dtype=np.uint8)
+    for stem, array in arrays.items():
+        (folder / f"{stem}.gz").write_bytes(gzip.compress(idx_bytes(array), mtime=0))
+    return arrays
+
+
+def cifar_tar_bytes(members: tuple[str, ...] = CIFAR_FILES, extra: dict[str, bytes] | None = None) -> bytes:
+    """A small cifar-10-python.tar.gz: each batch a pickled dict of 10 images, as the real one holds."""
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        entries = {f"cifar-10-batches-py/{m}": pickle.dumps(
+            {"label_names": [f"class {i}" for i in range(10)]} if m == "batches.meta" else
+            {"data": rng.integers(0, 256, (10, 3072), dtype=np.uint8), "labels": list(range(10))}) for m in members}
+        for name, data in {**entries, **(extra or {})}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    seconds_per_chunk = 0.0  # > 0: send slowly, so a progress bar is there long enough to be seen
+
+    def log_message(self, *args) -> None:  # quiet: pytest shows stderr of failing tests
+        pass
+
+    def copyfile(self, source, outputfile) -> None:
+        while chunk := source.read(8192):
+            outputfile.write(chunk)
+            time.sleep(self.seconds_per_chunk)
+
+
+class Mirror:
+    """Serves `folder` on a free port of 127.0.0.1 until closed; `url` is the base to set as
+    $AECORE_DATA_MIRROR."""
+
+    def __init__(self, folder: Path, seconds_per_chunk: float = 0.0) -> None:
+        handler = type("Handler", (_Handler,), {"seconds_per_chunk": seconds_per_chunk})
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> "Mirror":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def closed_port_url() -> str:
+    """A base URL where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def mirror_folder(folder: Path) -> Path:
+    """Every file a test mirror serves: MNIST's four (shared by Fashion-MNIST and KMNIST, whose file
+    names are the same) and CIFAR-10's archive."""
+    write_mnist_files(folder)
+    (folder / "cifar-10-python.tar.gz").write_bytes(cifar_tar_bytes())
+    return folder
