@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -25,6 +26,19 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SERVER_TIMEOUT_S = 90
 READY_TIMEOUT_MS = 60_000
+
+
+def fresh_settings() -> str:
+    """A new app settings file (ui.core.settings) that remembers digits: the app remembers the
+    last dataset chosen, and a test must open on digits, never on a choice made by another test or
+    by the user of this machine, nor on MNIST because it happens to be downloaded here."""
+    path = Path(tempfile.mkdtemp(prefix="aecore-settings-")) / "app.json"
+    path.write_text(json.dumps({"dataset": "digits"}))
+    return str(path)
+
+
+# For the AppTests in this process; each server below gets its own (a server reads it once).
+os.environ["AECORE_APP_SETTINGS"] = fresh_settings()
 
 
 def _free_port() -> int:
@@ -42,9 +56,10 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(name: str = "streamlit_server") -> Iterator[str]:
-    """Run `app.py` in a fresh headless Streamlit server; yield its base URL. Its output goes to
-    tests/output/<name>.log (a file, not a pipe, so a chatty server can never block on it)."""
+def streamlit_server(name: str = "streamlit_server", env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `app.py` in a fresh headless Streamlit server, with `env` added to this process's
+    environment (and its own settings file unless `env` names one); yield its base URL. Its output
+    goes to tests/output/<name>.log (a file, not a pipe, so a chatty server can never block on it)."""
     port = _free_port()
     base_url = f"http://localhost:{port}"
     log_path = OUTPUT_DIR / f"{name}.log"
@@ -55,7 +70,8 @@ def streamlit_server(name: str = "streamlit_server") -> Iterator[str]:
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
     with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        server_env = {**os.environ, "AECORE_APP_SETTINGS": fresh_settings(), **(env or {})}
+        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, env=server_env)
         deadline = time.monotonic() + SERVER_TIMEOUT_S
         while not _healthy(base_url):
             if server.poll() is not None or time.monotonic() > deadline:

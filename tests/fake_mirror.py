@@ -59,23 +59,31 @@ def cifar_tar_bytes(members: tuple[str, ...] = CIFAR_FILES, extra: dict[str, byt
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    seconds_per_chunk = 0.0  # > 0: send slowly, so a progress bar is there long enough to be seen
+    seconds_per_chunk = 0.0  # > 0: send slowly
+    gate: threading.Event | None = None  # set: each file's first chunk is sent, the rest waits for it
 
     def log_message(self, *args) -> None:  # quiet: pytest shows stderr of failing tests
         pass
 
     def copyfile(self, source, outputfile) -> None:
+        first = True
         while chunk := source.read(8192):
             outputfile.write(chunk)
+            if first and self.gate is not None:
+                outputfile.flush()
+                self.gate.wait(timeout=120)  # a state the test sets, not a duration
+            first = False
             time.sleep(self.seconds_per_chunk)
 
 
 class Mirror:
     """Serves `folder` on a free port of 127.0.0.1 until closed; `url` is the base to set as
-    $AECORE_DATA_MIRROR."""
+    $AECORE_DATA_MIRROR. With `gate`, every download stalls after its first chunk until the test
+    sets the event: the test can look at a download in progress for as long as it needs."""
 
-    def __init__(self, folder: Path, seconds_per_chunk: float = 0.0) -> None:
-        handler = type("Handler", (_Handler,), {"seconds_per_chunk": seconds_per_chunk})
+    def __init__(self, folder: Path, seconds_per_chunk: float = 0.0, gate: threading.Event | None = None) -> None:
+        self.gate = gate
+        handler = type("Handler", (_Handler,), {"seconds_per_chunk": seconds_per_chunk, "gate": gate})
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(folder)))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
@@ -83,6 +91,8 @@ class Mirror:
         self.thread.start()
 
     def close(self) -> None:
+        if self.gate is not None:
+            self.gate.set()  # let a stalled request end
         self.server.shutdown()
         self.server.server_close()
 

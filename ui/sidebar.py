@@ -1,29 +1,34 @@
-"""The sidebar every page shares, drawn by the router (`app.py`): the active dataset, the active
-model and a small card describing that model."""
+"""The sidebar every page shares, drawn by the router (`app.py`): the active dataset (and the
+download of one not here yet), the active model and a small card describing that model."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui.core import jobs, state
-from ui.core.cache import offline_datasets
+from ui.core import downloads, jobs, state
+from ui.core.cache import dataset_choices, is_available
 from ui.core.models import card_rows, choice_label, pretrained_model, pretrained_names
 
 
 def draw_sidebar() -> None:
     """Draw the dataset and model pickers and the model card into `st.sidebar`."""
     with st.sidebar:
-        names = offline_datasets()
+        downloads.collect_finished()  # a download that has ended makes its dataset active before anything draws
+        names = dataset_choices()
         if not names:
             st.error("No embedded dataset could be loaded; check that `aecore` is installed intact.")
             return
         dataset = state.active_dataset_name()
-        if dataset not in names:
+        if dataset not in names or not is_available(dataset):  # e.g. its files were deleted meanwhile
             dataset = names[0]
             state.set_active_dataset(dataset)
-        state.show_in_widget(state.DATASET_WIDGET_KEY, dataset)
+        pending = state.pending_download()
+        state.show_in_widget(state.DATASET_WIDGET_KEY, pending or dataset)
         st.selectbox("Dataset", names, key=state.DATASET_WIDGET_KEY, on_change=state.sync_dataset_from_widget,
-                     help="Embedded datasets that need no download.")
+                     format_func=downloads.choice_label,
+                     help="digits and shapes are built in; the others are downloaded once, when you ask.")
+        if pending is not None:
+            downloads.draw_panel(pending, dataset)
         try:
             active = state.active_model()
         except ValueError as error:  # an empty zoo: the message says how to build it

@@ -1,4 +1,5 @@
-"""Cached access to aecore from the app: each dataset is loaded once per server process."""
+"""Cached access to aecore from the app: each dataset is loaded once per server process, and which
+datasets this machine has (the embedded ones, and the downloads that are here)."""
 
 from __future__ import annotations
 
@@ -12,25 +13,43 @@ import torch
 from PIL import Image
 
 import aecore
+from aecore.data.download import DATASETS as DOWNLOADS, is_downloaded
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.core.gallery import class_gallery
 from ui.core.active import ActiveModel
 
-# Datasets embedded in aecore (no files, no network), the only ones the sidebar offers.
+# Datasets embedded in aecore (no files, no network), always offered.
 OFFLINE_DATASETS: tuple[str, ...] = ("digits", "shapes")
+# Datasets offered once downloaded (aecore.data.download): MNIST, Fashion-MNIST, KMNIST, CIFAR-10.
+DOWNLOADABLE_DATASETS: tuple[str, ...] = tuple(DOWNLOADS)
 
 
 @st.cache_resource(show_spinner="Loading dataset…")
 def load_dataset(name: str) -> aecore.ImageDataset:
-    """Load `name` with its default options; shared by all sessions (treat it as read-only)."""
-    return aecore.load_dataset(name)
+    """Load `name` with its default options; shared by all sessions (treat it as read-only). A
+    dataset to download is only read here: fetching 11 to 163 MB inside a script run would block
+    the page, so downloads run as jobs (ui.core.downloads) and a missing one raises the loader's
+    message saying what to put where."""
+    return aecore.load_dataset(name, **({"download": False} if name in DOWNLOADABLE_DATASETS else {}))
 
 
 def offline_datasets() -> list[str]:
-    """Names of the embedded datasets registered in aecore. Nothing is loaded here: start-up stays
-    instant, and a page that fails to load one shows the loader's message."""
+    """Names of the datasets this machine has: the embedded ones registered in aecore, then the
+    downloaded ones. Nothing is loaded here (only file names are looked at): start-up stays instant,
+    and a page that fails to load one shows the loader's message."""
     registered = aecore.list_datasets()
-    return [name for name in OFFLINE_DATASETS if name in registered]
+    return [name for name in (*OFFLINE_DATASETS, *DOWNLOADABLE_DATASETS) if name in registered and is_available(name)]
+
+
+def dataset_choices() -> list[str]:
+    """What the sidebar offers: the embedded datasets, then every one that can be downloaded."""
+    registered = aecore.list_datasets()
+    return [name for name in (*OFFLINE_DATASETS, *DOWNLOADABLE_DATASETS) if name in registered]
+
+
+def is_available(name: str) -> bool:
+    """Whether `name` loads without a download: embedded, or its files are in the data folder."""
+    return name in OFFLINE_DATASETS or (name in DOWNLOADABLE_DATASETS and is_downloaded(name))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -11,7 +11,9 @@ from typing import Any
 
 import streamlit as st
 
+from ui.core import settings
 from ui.core.active import ActiveModel
+from ui.core.cache import is_available
 from ui.core.models import pretrained_model, pretrained_names
 
 # The active dataset, as a plain (non-widget) key: widget state is dropped on runs where the widget
@@ -19,12 +21,26 @@ from ui.core.models import pretrained_model, pretrained_names
 DATASET_KEY = "active_dataset"
 DATASET_WIDGET_KEY = "sidebar_dataset"
 DEFAULT_DATASET = "digits"
+FIRST_DOWNLOAD = "mnist"  # with no dataset remembered, the app opens on MNIST once it is downloaded
+# A dataset chosen in the sidebar that is not here yet: the sidebar offers its download, and the
+# pages keep the active dataset until it has arrived.
+PENDING_DOWNLOAD_KEY = "dataset_to_download"
 
+
+def opening_dataset() -> str:
+    """Where a new session starts: the dataset remembered when this server started (ui.core.settings)
+    if it is still here, else MNIST once downloaded, else digits."""
+    for name in (settings.remembered_dataset(), FIRST_DOWNLOAD):
+        if name is not None and is_available(name):
+            return name
+    return DEFAULT_DATASET
 
 
 def active_dataset_name() -> str:
-    """Return the active dataset's name, filling the default on first use."""
-    return st.session_state.setdefault(DATASET_KEY, DEFAULT_DATASET)
+    """Return the active dataset's name, filling the opening one on first use."""
+    if DATASET_KEY not in st.session_state:
+        st.session_state[DATASET_KEY] = opening_dataset()
+    return st.session_state[DATASET_KEY]
 
 
 def set_active_dataset(name: str) -> None:
@@ -32,11 +48,27 @@ def set_active_dataset(name: str) -> None:
     st.session_state[DATASET_KEY] = name
 
 
+def pending_download() -> str | None:
+    """The dataset the user chose that is still to be downloaded, or None."""
+    return st.session_state.get(PENDING_DOWNLOAD_KEY)
+
+
 def sync_dataset_from_widget() -> None:
-    """`on_change` callback of the sidebar's dataset selectbox: copy its value to the shared key and
-    switch to that dataset's default model, unless the active model already belongs to it."""
+    """`on_change` callback of the sidebar's dataset selectbox: a dataset that is here becomes the
+    active one (`choose_dataset`); one that is not waits for its download (`pending_download`)."""
     name = st.session_state[DATASET_WIDGET_KEY]
+    if is_available(name):
+        choose_dataset(name)
+    else:
+        st.session_state[PENDING_DOWNLOAD_KEY] = name
+
+
+def choose_dataset(name: str) -> None:
+    """The user's choice of dataset: it becomes active, is remembered for the next server start, and
+    the session switches to its default model, unless the active model already belongs to it."""
     set_active_dataset(name)
+    st.session_state.pop(PENDING_DOWNLOAD_KEY, None)
+    settings.remember_dataset(name)
     current = st.session_state.get(MODEL_KEY)
     if current is None or current.dataset != name:
         default = default_model(name)
