@@ -61,7 +61,7 @@ def draw_panel(name: str, active: str) -> None:
     spec = DOWNLOADS[name]
     with st.container(border=True):
         st.markdown(spec.description)
-        st.caption(f"A {format_size(spec.size)} download from {urlparse(spec.base_url).hostname}, kept in "
+        st.caption(f"{format_size(spec.size)} to download from {urlparse(spec.base_url).hostname}, kept in "
                    f"`{spec.target(default_data_root())}`. The pages keep using **{active}** until it is here.")
         job = jobs.current(purpose(name))
         if job is not None and not job.finished:

@@ -68,6 +68,9 @@ def choose_dataset(name: str) -> None:
     the session switches to its default model, unless the active model already belongs to it."""
     set_active_dataset(name)
     st.session_state.pop(PENDING_DOWNLOAD_KEY, None)
+    # Set even when equal: a browser that waited for a download still shows its old label
+    # ("mnist (download, 11 MB)") until Python sets the value.
+    st.session_state[DATASET_WIDGET_KEY] = name
     settings.remember_dataset(name)
     current = st.session_state.get(MODEL_KEY)
     if current is None or current.dataset != name:
