@@ -165,9 +165,10 @@ def download_dataset(name: str, root: str | os.PathLike | None = None, progress:
                      *, mirror: str | None = None) -> Path:
     """Fetch the files of `name` that are missing under `root` (default `default_data_root()`), verify
     and unpack them; returns the folder torchvision reads. `progress(done_bytes, total_bytes)` is
-    called as bytes arrive (a few times a second) and once at the end with done == total. `mirror`
-    (default $AECORE_DATA_MIRROR; "" for the official source) replaces the official base URL. Raises DatasetNotAvailableError
-    saying what to put where when a file cannot be fetched or is damaged."""
+    called as bytes arrive (a few times a second) and once at the end with done == total; it may
+    raise DownloadCancelled to stop. `mirror` (default $AECORE_DATA_MIRROR; "" for the official
+    source) replaces the official base URL. Raises DatasetNotAvailableError saying what to put where
+    when a file cannot be fetched or is damaged."""
     spec, root = _spec(name), _root(root)
     base = (mirror if mirror is not None else os.environ.get(MIRROR_ENV, "")).strip() or None  # "": official
     target = spec.target(root)
