@@ -160,8 +160,7 @@ def test_a_remembered_dataset_that_is_gone_falls_back_to_digits(data) -> None:
 
 
 @pytest.mark.parametrize("page", ["home", "denoise", "compression", "anomaly", "train", "load"])
-def test_pages_that_read_the_dataset_work_on_mnist_without_a_pretrained_model(page, data, served, monkeypatch) -> None:
-    monkeypatch.setenv("AECORE_PRETRAINED", str(Path(__file__).resolve().parent.parent / "pretrained"))
+def test_pages_that_read_the_dataset_work_on_mnist_without_a_pretrained_model(page, data, served) -> None:
     with Mirror(served) as mirror:
         download.download_dataset("mnist", mirror=mirror.url)
     at = open_page(f"pages/{page}.py", dataset="mnist")  # fails on an exception
