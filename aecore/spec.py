@@ -25,6 +25,7 @@ class FitSettings:
     warmup_epochs: float = 0.0  # the regularizer weight ramps from 0 over this many epochs
     seed: int = 0  # initial weights, batch order, the model's own noise
     device: str = "auto"
+    schedule: str = "constant"  # learning rate over the run: "constant" or "onecycle" (see aecore.fit)
 
 
 @dataclass

@@ -82,6 +82,9 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device("cpu")
 
 
+SCHEDULES = ("constant", "onecycle")
+
+
 def check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset | None, epochs: int, batch_size: int, lr: float) -> None:
     """Raise ValueError for anything `fit` would refuse, before any work."""
     if len(train) == 0:
@@ -180,6 +183,7 @@ def fit(
     callbacks: Iterable[Callback] = (),
     batch_interval: float = 0.0,
     stop: threading.Event | Any = None,
+    schedule: str = "constant",
 ) -> History:
     """Train `model` in place with Adam and return its History.
 
@@ -189,10 +193,15 @@ def fit(
     batch); "epoch" and "end" events always do.
     stop: a threading.Event (or anything with `is_set()`, such as a worker's cancel flag); once set,
     training ends between batches, keeping the weights so far.
+    schedule: "constant" keeps lr; "onecycle" (torch's OneCycleLR, Smith & Topin 2018) warms up to
+    lr over the first 30% of the batches and anneals to ~0 by the last: in a short run it reaches a
+    lower loss than any constant rate (the 28x28 recipes use it).
     Raises ValueError for bad arguments before any work, and TrainingDiverged (with the last good
     weights restored) when the loss becomes NaN or infinite.
     """
     check_arguments(model, train, val, epochs, batch_size, lr)
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}; valid: {', '.join(SCHEDULES)}")
     callbacks = list(callbacks)
     target = resolve_device(device)
     torch.manual_seed(seed)  # the model's own randomness: denoising corruption, VAE sampling
@@ -202,6 +211,8 @@ def fit(
     val_images = val.images.to(target, torch.float32) if val is not None else None
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     batches = -(-len(images) // batch_size)
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=epochs * batches)
+                 if schedule == "onecycle" else None)
     history = History(device=str(target))
     clock = _Clock(epochs * len(images))
     started = time.perf_counter()
@@ -233,6 +244,8 @@ def fit(
                 total, logs = model.loss(x)
                 total.backward()
                 optimiser.step()
+                if scheduler is not None:
+                    scheduler.step()
                 values = torch.stack(list(logs.values())) * len(x)  # (terms,) summed over the batch
                 sums = values if sums is None else sums + values
                 seen += len(x)

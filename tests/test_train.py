@@ -144,3 +144,14 @@ def test_validation_does_not_change_what_is_learned(digits):
         fit(model, train, val, epochs=2, device="cpu")
         weights.append(torch.cat([p.flatten() for p in model.parameters()]))
     assert torch.equal(*weights)
+
+
+def test_onecycle_schedule_trains_and_unknown_schedules_are_refused(digits):
+    train, test = digits
+    torch.manual_seed(0)
+    model = aecore.create_model("ae", input_shape=train.image_shape)
+    before = val_loss(model, test)
+    fit(model, train, test, epochs=3, batch_size=64, lr=3e-3, device="cpu", schedule="onecycle")
+    assert val_loss(model, test) < before
+    with pytest.raises(ValueError, match="valid: constant, onecycle"):
+        fit(model, train, epochs=1, device="cpu", schedule="cosine")
