@@ -83,8 +83,12 @@ def _non_finite_to_none(value: Any) -> Any:
     return value
 
 
-def _state_tensors(model: Autoencoder) -> dict[str, torch.Tensor]:
-    return {name: t.detach().contiguous().cpu() for name, t in model.state_dict().items()}
+def _state_tensors(model: Autoencoder, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    def stored(t: torch.Tensor) -> torch.Tensor:
+        t = t.detach().cpu()
+        return (t.to(dtype) if dtype is not None and t.is_floating_point() else t).contiguous()
+
+    return {name: stored(t) for name, t in model.state_dict().items()}
 
 
 def _config_bytes(config: dict[str, Any]) -> bytes:
@@ -107,10 +111,13 @@ def to_zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None = None) -> 
     return _zip_bytes(model, metadata, folder=f"aecore-{model.kind}")
 
 
-def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = None) -> Path:
+def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = None,
+         dtype: torch.dtype | None = None) -> Path:
     """Write a checkpoint folder at `path`, or a zip archive if `path` ends in ".zip"; return the path.
 
     metadata: plain JSON; its "dataset" and "metrics" entries get their own keys in config.json.
+    dtype: store the floating-point weights as this type (torch.float16 halves a shipped model;
+    `load` casts them back to the model's float32), in a folder checkpoint.
     An existing checkpoint at `path` is replaced atomically; any other existing file or folder
     there is left alone and ValueError is raised.
     """
@@ -126,7 +133,7 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         (temporary / CONFIG_NAME).write_bytes(_config_bytes(config))
-        safetensors.torch.save_file(_state_tensors(model), str(temporary / WEIGHTS_NAME))
+        safetensors.torch.save_file(_state_tensors(model, dtype), str(temporary / WEIGHTS_NAME))
         for name in (CONFIG_NAME, WEIGHTS_NAME):
             _fsync(temporary / name)
         _replace_folder(temporary, path)

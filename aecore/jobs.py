@@ -115,6 +115,27 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
     return {"dataset": name, "path": str(path)}
 
 
+def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None) -> list[str]:
+    """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` on
+    this machine's images (`aecore.zoo.build_local_results`). Progress: (models done, models in all,
+    the model being measured). The server passes the folders: a worker may predate their setting."""
+    import os
+
+    from aecore.zoo import build_local_results
+
+    for variable, value in (("AECORE_DATA", data_root), ("AECORE_ZOO_CACHE", zoo_cache)):
+        if value:
+            os.environ[variable] = value
+    stop = cancel_flag()
+
+    def progress(done: int, total: int, name: str) -> None:
+        if stop.is_set():
+            raise RuntimeError("cancelled")
+        report((done, total, name))
+
+    return build_local_results(dataset, progress=progress)
+
+
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """The (N, 2) map of `codes` by `method` with `aecore.latent.project`'s fast settings. In a
     worker, UMAP's one-off compilation (tens of seconds) and numba's threads stay out of the server."""

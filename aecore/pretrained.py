@@ -6,6 +6,11 @@ codes and their 2-D projections (PCA, UMAP), so a latent map opens without compu
 sensitivity and Jacobian norms, KL per unit, anomaly scores), so those pages draw without fitting.
 The manifest is written by `python -m aecore zoo`, which rebuilds every model from the recipe
 recorded beside it.
+
+Models of a downloaded dataset (MNIST, Fashion-MNIST) ship their weights only: the images are not
+ours to ship, and the maps and results are measured on them. Their entries say "local_results", and
+their latent map and results are measured once on this machine after the download
+(`aecore.zoo.build_local_results`, which the app runs in the background) into `local_results_root()`.
 """
 
 from __future__ import annotations
@@ -35,6 +40,36 @@ TEST_FRACTION, SPLIT_SEED = 0.2, 0
 def pretrained_root() -> Path:
     """Where the zoo lives: $AECORE_PRETRAINED, else the repository's `pretrained/` folder."""
     return Path(os.environ.get("AECORE_PRETRAINED") or Path(__file__).resolve().parents[1] / "pretrained")
+
+
+def local_results_root() -> Path:
+    """Where the maps and results of shipped models of downloaded datasets are kept: $AECORE_ZOO_CACHE,
+    else `zoo-results` beside the dataset folder (`aecore.data.default_data_root()`)."""
+    if os.environ.get("AECORE_ZOO_CACHE"):
+        return Path(os.environ["AECORE_ZOO_CACHE"]).expanduser()
+    from aecore.data import default_data_root
+
+    return default_data_root().parent / "zoo-results"
+
+
+def results_folder(name: str, root: str | os.PathLike | None = None) -> Path:
+    """The folder that holds (or will hold) a shipped model's latent map and page results."""
+    entry = pretrained_entry(name, root)
+    if entry.get("local_results"):
+        return local_results_root() / name
+    return Path(root or pretrained_root()) / entry["path"]
+
+
+def has_results(name: str, root: str | os.PathLike | None = None) -> bool:
+    """Whether a shipped model's latent map and page results are stored (always, for an embedded
+    dataset's model; after `build_local_results`, for a downloaded one's)."""
+    folder = results_folder(name, root)
+    return (folder / LATENT_NAME).is_file() and (folder / RESULTS_NAME).is_file()
+
+
+def _missing_results(name: str, what: str) -> str:
+    return (f"pretrained model {name!r} has no stored {what} yet: they are measured on this machine's copy of its "
+            f"dataset; run `python -m aecore zoo --results-only --only {name}` (the app does it after the download)")
 
 
 def read_manifest(root: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -75,11 +110,9 @@ def load_latent(name: str, root: str | os.PathLike | None = None) -> dict[str, n
     """The stored latent map of a shipped model, all arrays over its test split:
     "index" (positions in the full dataset), "labels", "codes" (N, latent_dim), and one (N, 2)
     array per stored projection: "pca", "umap" (and "raw" when the code is 2-D)."""
-    entry = pretrained_entry(name, root)
-    path = Path(root or pretrained_root()) / entry["path"] / LATENT_NAME
+    path = results_folder(name, root) / LATENT_NAME
     if not path.is_file():
-        raise ValueError(f"pretrained model {name!r} has no stored latent map at {path}; rebuild it with "
-                         f"`python -m aecore zoo --only {name}`")
+        raise ValueError(_missing_results(name, f"latent map at {path}"))
     return safetensors.numpy.load_file(str(path))
 
 
@@ -96,6 +129,7 @@ def write_results(path: str | os.PathLike, results: dict[str, Any]) -> None:
     metadata = {"format": RESULTS_FORMAT, "probe": json.dumps(results["probe"], allow_nan=False),
                 "kl_per_dim": json.dumps(None if kl is None else [float(v) for v in kl]),
                 "anomaly_k": str(int(anomaly["k"])), "anomaly_normal": json.dumps(list(anomaly["normal"]))}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(path).with_name(f".{Path(path).name}.tmp")
     safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(temporary), metadata)
     os.chmod(temporary, 0o644)  # shipped in the repository: readable like the checkpoints beside it
@@ -111,11 +145,9 @@ def load_results(name: str, root: str | os.PathLike | None = None) -> dict[str, 
     - "anomaly": {"scores" (N,) reconstruction MSE per test image, "k", "normal" (the default normal
       classes), "pca_scores": {class: (N,)} PCA with k components fit on that one class's training images}.
     """
-    entry = pretrained_entry(name, root)
-    path = Path(root or pretrained_root()) / entry["path"] / RESULTS_NAME
+    path = results_folder(name, root) / RESULTS_NAME
     if not path.is_file():
-        raise ValueError(f"pretrained model {name!r} has no stored results at {path}; rebuild them with "
-                         f"`python -m aecore zoo --results-only --only {name}`")
+        raise ValueError(_missing_results(name, f"results at {path}"))
     with safetensors.safe_open(str(path), framework="numpy") as file:
         metadata = file.metadata() or {}
         if metadata.get("format") != RESULTS_FORMAT:

@@ -28,16 +28,54 @@ class Recipe:
         return self.spec.command(out=f"pretrained/{self.name}")
 
 
-def _recipe(dataset: str, arch: str, batch_size: int) -> Any:
+def _recipe(dataset: str, arch: str, batch_size: int, lr: float = 0.002, schedule: str = "constant",
+            **arch_options: Any) -> Any:
     """A recipe maker for one dataset: kind, code size, epochs, warm-up and the kind's options."""
     def make(kind: str, latent: int, epochs: int, warmup: float = 0.0, **options: Any) -> RunSpec:
-        return RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=latent, options=options,
-                       fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=0.002, warmup_epochs=warmup, seed=0))
+        return RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=latent, options={**arch_options, **options},
+                       fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=lr, warmup_epochs=warmup, seed=0,
+                                       schedule=schedule))
     return make
 
 
 _digits = _recipe("digits", "mlp", 64)
 _shapes = _recipe("shapes", "conv", 128)
+# 28x28 images: the conv net (32 and 64 channels) with small batches and a one-cycle schedule reaches
+# in 5 epochs what a constant rate needs 10 for; the MLP is wider than digits' (784 pixels in).
+_28 = {"batch_size": 64, "lr": 0.005, "schedule": "onecycle"}
+_mnist = _recipe("mnist", "conv", **_28)
+_mnist_mlp = _recipe("mnist", "mlp", 64, 0.003, "onecycle", hidden=(512, 256))
+_fashion = _recipe("fashion-mnist", "conv", **_28)
+_fashion_mlp = _recipe("fashion-mnist", "mlp", 64, 0.003, "onecycle", hidden=(512, 256))
+
+
+def _family(prefix: str, make: Any, epochs: int, two_d: Any = None) -> tuple[Recipe, ...]:
+    """Every kind for one 28x28 dataset and architecture: the 32-D codes of the reconstruction and
+    denoising lessons, a 16-D VAE and a 10-D beta-VAE for sampling, and (made by `two_d`) 2-D codes
+    for the map. A 2-D code is squeezed through the conv net's single linear layer; the MLP's two
+    hidden layers rebuild from it better (test MSE 0.65x PCA-2's against 0.85x in the same time)."""
+    recipes = [
+        Recipe(f"{prefix}-ae-32", "plain autoencoder, 32-D code", make("ae", 32, epochs)),
+        Recipe(f"{prefix}-sparse-l1-32", "sparse autoencoder, L1 penalty on a 32-D ReLU code",
+               make("sparse", 32, epochs, penalty="l1", weight=0.5)),
+        Recipe(f"{prefix}-sparse-kl-32", "sparse autoencoder, KL penalty towards 5% activity on a 32-D code",
+               make("sparse", 32, epochs, penalty="kl", weight=2.0, rho=0.05)),
+        Recipe(f"{prefix}-denoising-32", "denoising autoencoder trained on gaussian noise, sigma 0.5",
+               make("denoising", 32, epochs, noise="gaussian", noise_level=0.5)),
+        # The Jacobian penalty costs one encoder pass per code unit: a 16-D code, a fifth of the epochs.
+        Recipe(f"{prefix}-contractive-16", "contractive autoencoder, 16-D code",
+               make("contractive", 16, max(2, epochs // 5), weight=0.01)),
+        Recipe(f"{prefix}-vae-16", "variational autoencoder (beta 1), 16-D code, KL warm-up",
+               make("vae", 16, 2 * epochs, 1, beta=1.0)),
+        Recipe(f"{prefix}-beta-vae-10", "beta-VAE (beta 4), 10-D code, KL warm-up",
+               make("vae", 10, 2 * epochs, 1, beta=4.0)),
+    ]
+    if two_d is not None:
+        recipes += [Recipe(f"{prefix}-ae-2", "plain autoencoder (MLP), 2-D code: the map shows the raw code",
+                           two_d("ae", 2, 4 * epochs)),
+                    Recipe(f"{prefix}-vae-2", "variational autoencoder (MLP), 2-D code: the map shows the raw code",
+                           two_d("vae", 2, 3 * epochs, 1, beta=1.0))]
+    return tuple(recipes)
 
 
 ZOO: tuple[Recipe, ...] = (
@@ -67,6 +105,9 @@ ZOO: tuple[Recipe, ...] = (
     Recipe("shapes-beta-vae-6", "beta-VAE (beta 4), 6-D code: x, y and scale each move one unit",
            _shapes("vae", 6, 40, 5, beta=4.0)),
     Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, 3, beta=1.0)),
+    *_family("mnist", _mnist, 10, two_d=_mnist_mlp),
+    *_family("mnist-mlp", _mnist_mlp, 20),
+    *_family("fashion-mnist", _fashion, 20, two_d=_fashion_mlp),
 )
 DEFAULT_DATASET = "digits"
 
@@ -79,13 +120,20 @@ def zoo_recipe(name: str) -> Recipe:
     raise ValueError(f"unknown zoo model {name!r}; valid: {', '.join(r.name for r in ZOO)}")
 
 
+# Where the Train page starts on each dataset: the zoo model a default run rebuilds. A 28x28 dataset
+# the zoo does not cover (KMNIST, your own 28x28 images) starts from MNIST's recipe, CIFAR-10 from
+# the shapes conv net; anything else from digits'.
+DEFAULT_MODELS = {"digits": "digits-ae-8", "shapes": "shapes-ae-8", "mnist": "mnist-ae-32",
+                  "fashion-mnist": "fashion-mnist-ae-32", "kmnist": "mnist-ae-32", "cifar10": "shapes-ae-8"}
+# The Train page's 28x28 run is MNIST's 32-D recipe cut to 5 epochs: under a minute on one core for
+# the 20,000 images of ../shared/data, at 0.34x PCA-32's test error (the zoo model trains 10 epochs).
+LIVE_EPOCHS = {"mnist": 5, "fashion-mnist": 5, "kmnist": 5}
+
+
 def default_spec(dataset: str) -> RunSpec:
-    """Where training on `dataset` starts: the zoo's plain 8-D autoencoder of it (digits' settings
-    with the dataset swapped in, for a dataset the zoo does not cover)."""
-    name = f"{dataset}-ae-8"
-    if any(r.name == name for r in ZOO):
-        return zoo_recipe(name).spec
-    return replace(zoo_recipe(f"{DEFAULT_DATASET}-ae-8").spec, dataset=dataset)
+    """Where training on `dataset` starts (see DEFAULT_MODELS), with that dataset swapped in."""
+    spec = replace(zoo_recipe(DEFAULT_MODELS.get(dataset, f"{DEFAULT_DATASET}-ae-8")).spec, dataset=dataset)
+    return spec.with_fit(epochs=LIVE_EPOCHS[dataset]) if dataset in LIVE_EPOCHS else spec
 
 
 def one_class_spec(dataset: str, normal_classes: Sequence[int]) -> RunSpec:

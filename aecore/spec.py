@@ -51,7 +51,9 @@ class RunSpec:
         # Options equal to the config's defaults are dropped, so one model has one spec (and one
         # command) whether a form, the CLI or a recipe wrote it out in full or not at all.
         defaults = _option_defaults(self.kind)
-        self.options = {name: value for name, value in self.options.items()
+        # Lists become tuples (as the configs hold them), so a spec read back from JSON or a command
+        # equals the one written.
+        self.options = {name: _plain(value) for name, value in self.options.items()
                         if name not in defaults or _plain(value) != defaults[name]}
 
     def to_dict(self) -> dict[str, Any]:

@@ -4,7 +4,10 @@ Each model is trained through the run layer (`aecore.run`) from its recipe in `a
 the manifest records the recipe as the exact `python -m aecore train` command, so every shipped
 model can be reproduced by hand as well. Beside each model go its latent map and its page results
 (`aecore.pretrained.load_results`); `build_results` (`python -m aecore zoo --results-only`)
-remeasures only the results of the shipped models, without training.
+remeasures only the results of the shipped models, without training. A model of a downloaded
+dataset (MNIST, Fashion-MNIST) ships without them: `build_local_results` measures them on this
+machine's copy of the images, into `aecore.pretrained.local_results_root()`. Weights are stored as
+float16 (half the size; the quality bars are measured on the float16 models).
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ import torch
 from aecore import noise, page_jobs
 from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, load_dataset
+from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
-from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, pretrained_root,
-                               read_manifest, write_results)
+from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, has_results,
+                               list_pretrained, pretrained_root, read_manifest, results_folder, write_results)
 from aecore.recipes import ZOO, Recipe
 from aecore.run import run
 
 
 RECIPES = ZOO  # the zoo's recipes live in aecore.recipes, with every other recipe
 DENOISE_CHECK = ("gaussian", 0.3)  # the noise every model's denoising is measured at, for comparison
+WEIGHTS_DTYPE = torch.float16
 
 
 def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None = None,
@@ -54,14 +59,16 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
         if log:
             log(f"[zoo] {recipe.command()}")
         result = run(recipe.spec)
-        save(result.model, root / recipe.name, metadata=result.metadata)
+        save(result.model, root / recipe.name, metadata=result.metadata, dtype=WEIGHTS_DTYPE)
         seconds = round(result.history.wall_time, 2)
         entry = _finish_model(root, recipe, datasets, seconds)
-        _store_results(root, recipe.name, shared)
-        entry["size_bytes"] = _folder_bytes(root / recipe.name)  # with the results just stored
         built.append(entry)
         # Re-read before each write, so two builds of different models into one zoo both land.
         entries = {e["name"]: e for e in read_manifest(root)["models"]}
+        _write_manifest(root, {**entries, recipe.name: entry})
+        _store_latent(root, recipe.name, datasets)
+        _store_results(root, recipe.name, shared)
+        entry["size_bytes"] = _folder_bytes(root / recipe.name)  # with the results stored beside it
         _write_manifest(root, {**entries, recipe.name: entry})
         if log:
             log(f"[zoo] {recipe.name}: test mse {entry['metrics']['mse']:.4f}, PCA {entry['pca']['mse']:.4f}, "
@@ -81,6 +88,7 @@ def build_results(out: str | os.PathLike | None = None, only: Sequence[str] | No
     shared: dict[Any, Any] = {}
     for name in [n for n in built if not only or n in only]:
         started = time.perf_counter()
+        _store_latent(root, name, {})
         _store_results(root, name, shared)
         if log:
             log(f"[zoo] {name}: results in {time.perf_counter() - started:.1f} s")
@@ -110,7 +118,7 @@ def _store_results(root: Path, name: str, shared: dict[Any, Any]) -> None:
     if (dataset, "anomaly", k) not in shared:
         shared[(dataset, "anomaly", k)] = page_jobs.single_class_pca(dataset, k)
     scores = page_jobs.anomaly_scores(model, dataset, (0,), k)["scores"]
-    write_results(root / name / RESULTS_NAME, {
+    write_results(results_folder(name, root) / RESULTS_NAME, {
         "probe": probe, "sensitivity": measures["sensitivity"], "jacobian": measures["jacobian"],
         "kl_per_dim": measures["kl_per_dim"],
         "anomaly": {"scores": scores, "k": k, "normal": (0,), "pca_scores": shared[(dataset, "anomaly", k)]}})
@@ -120,8 +128,8 @@ def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.iterdir())
 
 
-def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset], seconds: float) -> dict[str, Any]:
-    model = load(root / recipe.name)
+def _test_split(model: Any, datasets: dict[str, ImageDataset]) -> tuple[ImageDataset, np.ndarray]:
+    """The test images of the split the model was trained with, and their positions in the dataset."""
     saved = model.checkpoint
     meta = saved["metadata"]
     key = json.dumps([saved["dataset"], meta["dataset_options"]])
@@ -129,7 +137,13 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         datasets[key] = load_dataset(saved["dataset"], **meta["dataset_options"])
     dataset = datasets[key]
     _, test_index = dataset.split_indices(meta["split"]["test_fraction"], meta["split"]["seed"])
-    test = dataset.subset(test_index)
+    return dataset.subset(test_index), test_index
+
+
+def _store_latent(root: Path, name: str, datasets: dict[str, ImageDataset]) -> None:
+    """The model's codes of its test images and their 2-D maps, beside its results."""
+    model = load(root / name)
+    test, test_index = _test_split(model, datasets)
     codes = encode_dataset(model, test)
     latent = {"index": test_index.astype(np.int64), "codes": codes,
               "labels": (test.labels if test.labels is not None else torch.zeros(len(test))).numpy().astype(np.int64),
@@ -137,7 +151,16 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
               "umap": project(codes, "umap").embedding_.astype(np.float32)}
     if codes.shape[1] == 2:
         latent["raw"] = codes
-    safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in latent.items()}, str(root / recipe.name / LATENT_NAME))
+    folder = results_folder(name, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in latent.items()}, str(folder / LATENT_NAME))
+
+
+def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset], seconds: float) -> dict[str, Any]:
+    model = load(root / recipe.name)
+    saved = model.checkpoint
+    meta = saved["metadata"]
+    test, _ = _test_split(model, datasets)
     config = saved["model"]
     base = {"kind", *(f.name for f in config_fields("ae"))}  # what every kind has: not its own options
     return {
@@ -148,7 +171,9 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         "options": {k: v for k, v in config.items() if k not in base},
         "metrics": saved["metrics"]["test"], "pca": saved["metrics"]["pca"],
         "denoise": _denoise_check(model, test),
-        "projections": [k for k in ("raw", "pca", "umap") if k in latent],
+        "projections": ["raw", "pca", "umap"] if config["latent_dim"] == 2 else ["pca", "umap"],
+        # A downloaded dataset's images are not shipped: the map and results are measured where they are.
+        "local_results": saved["dataset"] in DOWNLOADED,
         "recipe": recipe.command(), "train_seconds": seconds,
         "size_bytes": _folder_bytes(root / recipe.name),
     }
@@ -172,3 +197,27 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
     os.replace(temporary, root / MANIFEST_NAME)
+
+
+def missing_results(dataset: str | None = None, root: str | os.PathLike | None = None) -> list[str]:
+    """Shipped models (of `dataset`, or all) whose latent map and page results are not stored yet."""
+    return [e["name"] for e in list_pretrained(dataset, root) if not has_results(e["name"], root)]
+
+
+def build_local_results(dataset: str, root: str | os.PathLike | None = None,
+                        progress: Callable[[int, int, str], None] | None = None) -> list[str]:
+    """Measure the latent maps and page results of the shipped models of a downloaded `dataset`
+    that lack them, on this machine's copy of its images. progress(done, total, next model's name)
+    before each model and once at the end. Returns the names measured."""
+    root = Path(root or pretrained_root())
+    names = missing_results(dataset, root)
+    datasets: dict[str, ImageDataset] = {}
+    shared: dict[Any, Any] = {}
+    for done, name in enumerate(names):
+        if progress:
+            progress(done, len(names), name)
+        _store_latent(root, name, datasets)
+        _store_results(root, name, shared)
+    if progress:
+        progress(len(names), len(names), "")
+    return names

@@ -44,7 +44,7 @@ kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe.kind) if
 arch = arch_col.selectbox("Architecture", archs, index=archs.index(recipe.arch), key=f"train_arch_{dataset}",
                           persist_state=KEEP)
 latent_dim = latent_col.number_input("Latent dimension", min_value=1, max_value=256, value=recipe.latent_dim,
-                                     key="train_latent", persist_state=KEEP,
+                                     key=f"train_latent_{dataset}", persist_state=KEEP,
                                      help="The size of the code z, and PCA's number of components.")
 
 own_fields, shared_fields = option_fields(kind)
@@ -55,13 +55,17 @@ with st.expander("Network and likelihood"):
     network, network_errors = option_widgets(kind, shared_fields)
 
 st.markdown("**Training**")
-epochs_col, batch_col, lr_col, warmup_col = st.columns(4)
+epochs_col, batch_col, lr_col, schedule_col, warmup_col = st.columns(5)
 epochs = epochs_col.number_input("Epochs", min_value=1, max_value=10_000, value=recipe.fit.epochs,
                                  key=f"train_epochs_{dataset}", persist_state=KEEP)
 batch_size = batch_col.number_input("Batch size", min_value=1, max_value=4096, value=recipe.fit.batch_size,
                                     key=f"train_batch_{dataset}", persist_state=KEEP)
 lr = lr_col.number_input("Learning rate", min_value=1e-6, max_value=1.0, value=recipe.fit.lr, step=1e-4,
                          format="%g", key=f"train_lr_{dataset}", persist_state=KEEP)
+schedule = schedule_col.selectbox(
+    "Schedule", aecore.SCHEDULES, index=aecore.SCHEDULES.index(recipe.fit.schedule), key=f"train_schedule_{dataset}",
+    persist_state=KEEP, help="constant: the same learning rate throughout; onecycle: up to it over the first 30% "
+                             "of the run, then down to almost 0, which reaches a lower loss in a short run.")
 warmup = warmup_col.number_input(
     "Regularizer warm-up (epochs)", min_value=0.0, value=0.0, step=1.0, format="%g", key="train_warmup",
     persist_state=KEEP,
@@ -74,7 +78,7 @@ if st.button("Train", type="primary", icon=":material/play_arrow:", disabled=bus
     else:
         spec = RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=int(latent_dim), options={**options, **network},
                        fit=FitSettings(epochs=int(epochs), batch_size=int(batch_size), lr=float(lr),
-                                       warmup_epochs=float(warmup), seed=recipe.fit.seed),
+                                       warmup_epochs=float(warmup), seed=recipe.fit.seed, schedule=schedule),
                        preview=training.PREVIEW_IMAGES)
         try:
             training.start_job(spec)

@@ -98,7 +98,7 @@ def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> 
     them): a user's model, or a shipped one with several normal classes (PCA's fit is then new)."""
     train, _, is_anomaly = split(dataset, normal)
     k, key = min(active.model.config.latent_dim, len(train)), model_key(active)
-    if active.source == "pretrained":
+    if page_results.has_stored(active):
         stored = page_results.stored(active.name)["anomaly"]
         scores, pca = stored["scores"], stored["pca_scores"].get(normal[0]) if len(normal) == 1 else None
         if pca is not None and stored["k"] == k:

@@ -46,10 +46,11 @@ def probe_job(dataset: str, active: state.ActiveModel) -> tuple[dict[str, Any] |
     """(every draw of the active model's probe, None), or (None, the job measuring it) for a user's
     model that is still in the queue. Pixels' and PCA's draws come from the zoo's stored results."""
     _labels_check(dataset)
-    if active.source == "pretrained":
+    if page_results.has_stored(active):
         return page_results.stored(active.name)["probe"], None
     dim = active.model.config.latent_dim
-    known = stored_probe_parts([page_results.stored(e["name"]) for e in pretrained_entries(dataset)], dim)
+    known = stored_probe_parts([page_results.stored(e["name"]) for e in pretrained_entries(dataset)
+                               if aecore.pretrained.has_results(e["name"])], dim)
     return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.probe,
                                    lambda: (aecore.to_zip_bytes(active.model), dataset, known),
                                    name=f"feature probe of {active.name}")

@@ -71,7 +71,7 @@ class MapProjection:
 @st.cache_data(show_spinner="Encoding the test images…", max_entries=16)
 def _latent_data(dataset: str, key: str, _active: state.ActiveModel) -> LatentData:
     test = test_split(dataset)
-    if _active.source == "pretrained":
+    if _active.source == "pretrained" and aecore.pretrained.has_results(_active.name):
         stored = aecore.load_latent(_active.name)
         position = {int(full): i for i, full in enumerate(load_test_indices(dataset))}
         rows = np.array([position[int(full)] for full in stored["index"]])

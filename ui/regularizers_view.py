@@ -33,7 +33,8 @@ def compared_models(active: state.ActiveModel, kinds: tuple[str, ...], kind: str
     """The active dataset's zoo models of `kinds`, in manifest order, leaving out 2-D codes (those
     are there for maps); then the active model when it is none of them (and, with `kind`, only
     when it is of that kind)."""
-    entries = [e for e in pretrained_entries(active.dataset) if e["kind"] in kinds and e["latent_dim"] > 2]
+    entries = [e for e in pretrained_entries(active.dataset) if e["kind"] in kinds and e["latent_dim"] > 2
+               and aecore.pretrained.has_results(e["name"])]  # a downloaded set's: once measured here
     models = [pretrained_model(e["name"]) for e in entries]
     if active.name not in {m.name for m in models} and (kind is None or active.model.kind == kind):
         models.append(active)
@@ -45,7 +46,7 @@ def _label(active: state.ActiveModel) -> str:
 
 
 def _measures(active: state.ActiveModel) -> tuple[dict[str, Any] | None, jobs.Job | None]:
-    if active.source == "pretrained":
+    if page_results.has_stored(active):
         return page_results.stored(active.name), None
     return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.code_measures,
                                    lambda: (aecore.to_zip_bytes(active.model), active.dataset),

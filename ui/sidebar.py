@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.core import downloads, jobs, state
+from ui.core import downloads, jobs, state, zoo_results
 from ui.core.cache import dataset_choices, is_available
 from ui.core.models import card_rows, choice_label, pretrained_model, pretrained_names
 
@@ -29,6 +29,7 @@ def draw_sidebar() -> None:
                      help="digits and shapes are built in; the others are downloaded once, when you ask.")
         if pending is not None:
             downloads.draw_panel(pending, dataset)
+        zoo_results.draw_panel(dataset)
         try:
             active = state.active_model()
         except ValueError as error:  # an empty zoo: the message says how to build it

@@ -31,6 +31,13 @@ def stored(name: str) -> dict[str, Any]:
     return _stored(name, zoo_stamp())
 
 
+def has_stored(active: Any) -> bool:
+    """Whether `active` (a ui.core.state.ActiveModel) is a shipped model whose page results are
+    stored. A downloaded dataset's models have them once measured on this machine (see
+    `aecore.zoo.build_local_results`); until then they are measured like a user's own model."""
+    return active.source == "pretrained" and aecore.pretrained.has_results(active.name)
+
+
 def background(purpose: str, key: str, function: Callable[..., Any], arguments: Callable[[], tuple],
                name: str) -> tuple[Any | None, Job | None]:
     """(result, None) once the session's job of `purpose` has measured `key`; else (None, job):

@@ -11,6 +11,8 @@ from typing import Any
 
 import streamlit as st
 
+import aecore
+
 from ui.core import settings
 from ui.core.active import ActiveModel
 from ui.core.cache import is_available
@@ -87,7 +89,7 @@ MODEL_KEY = "active_model"
 MODEL_WIDGET_KEY = "sidebar_model"
 # Models this session trained or uploaded, by display name, so the sidebar can switch back to them.
 SESSION_MODELS_KEY = "session_models"
-DEFAULT_PRETRAINED = {"digits": "digits-ae-8", "shapes": "shapes-ae-8"}
+DEFAULT_PRETRAINED = aecore.recipes.DEFAULT_MODELS  # the zoo model a dataset opens with (the Train page's start)
 # The test-set rows last selected on the Latent map page, for other pages (Interpolate) to use.
 SELECTION_KEY = "latent_selection"
 

@@ -1,0 +1,107 @@
+"""Quality bars: does a model do what autoencoders are for better than PCA does?
+
+Each function measures one bar on held-out images, against the linear baseline measured the same
+way, and returns plain numbers (the README's quality table and `bench/bench_quality.py` print them;
+`tests/test_quality.py` checks the shipped models against them):
+
+    reconstruction(model, train, test)      # MSE against PCA with as many components as the code
+    denoising(denoiser, plain, test)        # PSNR gain over the noisy input at sigma 0.5, clipped
+    prior_samples(vae, train)               # class shares and confidence of decoded prior samples
+    probe(model, train, test)               # accuracy with 10 labels per class: codes, PCA, pixels
+    one_class_auroc(model, train, test, c)  # anomaly detection with class c as the normal one
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from aecore.anomaly import anomaly_scores, normal_mask, pca_scores, roc
+from aecore.data import ImageDataset
+from aecore.metrics import evaluate, pca_baseline, psnr
+from aecore.models import Autoencoder
+from aecore.noise import corrupt
+
+BARS = {
+    "reconstruction_32": 0.35,  # test MSE of a 32-D code / PCA-32's, at most
+    "reconstruction_2": 0.65,  # the same for a 2-D code
+    "denoising_gain_db": 8.0,  # PSNR of the denoised images over the noisy ones, at least
+    "prior_class_share": 0.03,  # every class among decoded prior samples, at least
+    "prior_confidence": 0.8,  # mean top-class probability of those samples, at least
+    "beta_vae_active_units": 3,  # at least
+    "vae_active_units": 2,  # any shipped VAE, at least
+}
+DENOISE_SIGMA = 0.5
+
+
+def reconstruction(model: Autoencoder, train: ImageDataset, test: ImageDataset) -> dict[str, float]:
+    """Test MSE of the model and of PCA with latent_dim components fit on `train`, and their ratio."""
+    mse = float(evaluate(model, test)["mse"])
+    pca = float(pca_baseline(train, test, k=model.config.latent_dim)["mse"])
+    return {"mse": mse, "pca_mse": pca, "ratio": mse / pca}
+
+
+@torch.no_grad()
+def denoising(model: Autoencoder, plain: Autoencoder | None, test: ImageDataset, sigma: float = DENOISE_SIGMA,
+              seed: int = 0) -> dict[str, float]:
+    """Mean PSNR (dB) of the noisy test images (gaussian sigma, clipped to [0, 1] as the app shows
+    them), of the model's reconstructions of them and of a plain model's, and the model's gain."""
+    x = test.images.float()
+    noisy = corrupt(x, "gaussian", sigma, seed=seed)
+    result = {"noisy_psnr": float(psnr(x, noisy).mean()),
+              "psnr": float(psnr(x, model.infer(noisy).x_hat).mean())}
+    if plain is not None:
+        result["plain_psnr"] = float(psnr(x, plain.infer(noisy).x_hat).mean())
+    result["gain_db"] = result["psnr"] - result["noisy_psnr"]
+    return result
+
+
+def _classifier(train: ImageDataset, max_images: int = 10_000, seed: int = 0) -> Any:
+    """Logistic regression on real pixels: the judge of what a generated image shows."""
+    from sklearn.linear_model import LogisticRegression
+
+    if train.labels is None:
+        raise ValueError("judging samples needs a labelled dataset")
+    keep = np.random.default_rng(seed).permutation(len(train))[:max_images]
+    x = train.images[keep].flatten(1).double().numpy()
+    return LogisticRegression(max_iter=500).fit(x, np.asarray(train.labels)[keep])
+
+
+@torch.no_grad()
+def prior_samples(model: Autoencoder, train: ImageDataset, n: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Decode n codes drawn from N(0, I) and classify them with a logistic regression trained on the
+    real training images: the share of each class and the mean top-class probability."""
+    if not hasattr(model, "sample"):
+        raise ValueError(f"prior samples need a VAE; this model is a {model.kind!r} autoencoder")
+    images = model.sample(n, seed=seed).flatten(1).double().numpy()
+    judge = _classifier(train, seed=seed)
+    probabilities = judge.predict_proba(images)
+    counts = np.bincount(judge.classes_[probabilities.argmax(1)], minlength=len(judge.classes_))
+    return {"class_shares": (counts / n).tolist(), "min_share": float(counts.min() / n),
+            "confidence": float(probabilities.max(1).mean())}
+
+
+def probe(model: Autoencoder, train: ImageDataset, test: ImageDataset, labels_per_class: int = 10,
+          repeats: int = 5) -> dict[str, float]:
+    """Logistic-regression accuracy with `labels_per_class` labels per class on the model's codes,
+    on PCA codes of the same size and on raw pixels (mean over `repeats` draws)."""
+    from aecore.probe import label_key, linear_probe
+
+    accuracy = linear_probe(model, train, test, labels_per_class, repeats=repeats)["accuracy"]
+    key = label_key(labels_per_class)
+    return {name: float(accuracy[name]["logistic"][key]) for name in ("autoencoder", "pca", "pixels")}
+
+
+def one_class_auroc(model: Autoencoder, train: ImageDataset, test: ImageDataset, normal: int) -> dict[str, float]:
+    """AUROC of the reconstruction error as a detector of the other classes, for a model trained on
+    class `normal` only, and of PCA with as many components fit on the same normal images."""
+    normal_train = train.subset(normal_mask(train, (normal,)))
+    is_anomaly = ~normal_mask(test, (normal,))
+    k = model.config.latent_dim
+    return {"autoencoder": float(roc(anomaly_scores(model, test), is_anomaly)["auroc"]),
+            "pca": float(roc(pca_scores(normal_train, test, k), is_anomaly)["auroc"])}
+
+
+__all__ = ["BARS", "DENOISE_SIGMA", "denoising", "one_class_auroc", "prior_samples", "probe", "reconstruction"]

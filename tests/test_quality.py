@@ -1,0 +1,98 @@
+"""The shipped 28x28 models against issue 13's quality bars, on real held-out images.
+
+The images are ../shared/data's MNIST and Fashion-MNIST prefixes (never part of the project; these
+tests skip where that folder is absent, as on a user's clone). Their last images are held out: the
+zoo trained on the rest (`bench/shared_data.py`). Every bar compares with PCA measured the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import aecore
+from aecore import quality
+from aecore.quality import BARS
+
+_spec = importlib.util.spec_from_file_location("shared_data", Path(__file__).resolve().parents[1] / "bench" / "shared_data.py")
+shared_data = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(shared_data)
+
+DATASETS = ("mnist", "fashion-mnist")
+
+
+def first(data, n: int):
+    return data.subset(np.arange(min(n, len(data))))
+
+
+def shipped(dataset: str, kind: str | None = None, latent_dim: int | None = None, arch: str | None = None) -> list[str]:
+    return [e["name"] for e in aecore.list_pretrained(dataset)
+            if (kind is None or e["kind"] == kind) and (latent_dim is None or e["latent_dim"] == latent_dim)
+            and (arch is None or e["arch"] == arch)]
+
+
+@pytest.fixture(scope="module", params=DATASETS)
+def data(request):
+    if not shared_data.available(request.param):
+        pytest.skip(f"../shared/data has no {request.param} images here")
+    return request.param, shared_data.held_out_split(request.param)
+
+
+def test_the_zoo_covers_every_kind_on_28x28_images():
+    for dataset, archs in (("mnist", ("conv", "mlp")), ("fashion-mnist", ("conv",))):
+        for arch in archs:
+            kinds = {e["kind"] for e in aecore.list_pretrained(dataset) if e["arch"] == arch and e["latent_dim"] > 2}
+            assert kinds == set(aecore.list_models()), (dataset, arch, kinds)
+            assert any(e["options"].get("beta", 1) > 1 for e in aecore.list_pretrained(dataset)
+                       if e["arch"] == arch and e["kind"] == "vae"), (dataset, arch, "beta-VAE")
+        for kind in ("ae", "vae"):
+            assert shipped(dataset, kind, 2), (dataset, kind)
+
+
+@pytest.mark.parametrize("dim", [32, 2])
+def test_reconstruction_beats_pca(data, dim):
+    dataset, (train, test) = data
+    bar = BARS[f"reconstruction_{dim}"]
+    for name in shipped(dataset, "ae", dim):
+        result = quality.reconstruction(aecore.load_pretrained(name), train, test)
+        assert result["ratio"] <= bar, (name, result)
+
+
+def test_denoising_gains_8_db_and_beats_the_plain_ae(data):
+    dataset, (_, test) = data
+    for name in shipped(dataset, "denoising"):
+        entry = aecore.pretrained_entry(name)
+        plain = shipped(dataset, "ae", entry["latent_dim"], entry["arch"])[0]
+        result = quality.denoising(aecore.load_pretrained(name), aecore.load_pretrained(plain), first(test, 2000))
+        assert result["gain_db"] >= BARS["denoising_gain_db"], (name, result)
+        assert result["psnr"] > result["plain_psnr"], (name, result)
+
+
+def test_every_vae_keeps_active_units(data):
+    dataset, (_, test) = data
+    for name in shipped(dataset, "vae"):
+        model = aecore.load_pretrained(name)
+        beta = model.config.beta
+        active = aecore.evaluate(model, test)["active_units"]
+        least = BARS["beta_vae_active_units"] if beta > 1 else min(BARS["vae_active_units"], model.config.latent_dim)
+        assert active >= least, (name, active)
+
+
+def test_vae_prior_samples_show_every_class_clearly(data):
+    dataset, (train, _) = data
+    if dataset != "mnist":
+        pytest.skip("the sampling bar is set for MNIST")
+    for name in shipped(dataset, "vae", 16):
+        result = quality.prior_samples(aecore.load_pretrained(name), train)
+        assert result["min_share"] >= BARS["prior_class_share"], (name, result)
+        assert result["confidence"] >= BARS["prior_confidence"], (name, result)
+
+
+def test_codes_beat_pca_codes_and_pixels_with_10_labels_per_class(data):
+    dataset, (train, test) = data
+    for name in shipped(dataset, "ae", 32):
+        result = quality.probe(aecore.load_pretrained(name), train, first(test, 2000), repeats=3)
+        assert result["autoencoder"] > result["pca"] and result["autoencoder"] > result["pixels"], (name, result)

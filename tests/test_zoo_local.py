@@ -1,0 +1,72 @@
+"""Zoo models of a downloaded dataset ship weights only; their maps and page results are measured
+on this machine's copy of the images, once, into the local cache (`aecore.zoo.build_local_results`).
+
+A small fake MNIST (random images the test writes, never the real ones) stands in for the download.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import aecore
+from aecore import jobs, zoo
+from aecore.pretrained import LATENT_NAME, RESULTS_NAME
+from fake_mirror import idx_bytes
+
+NAME = "mnist-mlp-ae-32"  # the cheapest recipe of a downloaded dataset
+
+
+@pytest.fixture(scope="module")
+def local_zoo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("local_zoo")
+    data, cache, root = base / "data", base / "cache", base / "zoo"
+    raw = data / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 1000), ("t10k", 100)):  # enough images per class for a 32-D PCA of one
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, 28, 28))))
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(count) % 10))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AECORE_DATA", str(data))
+        patch.setenv("AECORE_ZOO_CACHE", str(cache))
+        zoo.build_zoo(out=root, only=[NAME], log=None)
+        yield root, cache
+
+
+def test_weights_ship_without_anything_measured_on_the_images(local_zoo):
+    root, cache = local_zoo
+    entry = aecore.pretrained_entry(NAME, root)
+    assert entry["local_results"] is True
+    shipped = {f.name for f in (root / NAME).iterdir()}
+    assert LATENT_NAME not in shipped and RESULTS_NAME not in shipped
+    assert {f.name for f in (cache / NAME).iterdir()} >= {LATENT_NAME, RESULTS_NAME}  # measured here, kept here
+
+
+def test_missing_results_are_measured_once_with_progress(local_zoo, monkeypatch):
+    root, cache = local_zoo
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(cache.parent / "fresh_cache"))
+    assert not aecore.pretrained.has_results(NAME, root)
+    assert zoo.missing_results("mnist", root) == [NAME]
+    with pytest.raises(ValueError, match="measured on this machine's copy"):
+        aecore.load_results(NAME, root)
+    seen = []
+    assert zoo.build_local_results("mnist", root, progress=lambda *p: seen.append(p)) == [NAME]
+    assert seen == [(0, 1, NAME), (1, 1, "")]
+    assert aecore.pretrained.has_results(NAME, root) and zoo.missing_results("mnist", root) == []
+    latent, results = aecore.load_latent(NAME, root), aecore.load_results(NAME, root)
+    n = len(latent["index"])
+    assert latent["codes"].shape == (n, 32) and np.isfinite(latent["umap"]).all()
+    assert results["anomaly"]["scores"].shape == (n,) and results["probe"]["scores"]
+    assert zoo.build_local_results("mnist", root) == []  # nothing left to do
+
+
+def test_the_worker_job_reports_progress_and_reads_its_folders(local_zoo, monkeypatch):
+    root, cache = local_zoo
+    reports = []
+    monkeypatch.setattr(jobs, "report", reports.append)
+    monkeypatch.setenv("AECORE_PRETRAINED", str(root))
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(cache))  # restored afterwards: the job sets it in os.environ
+    fresh = cache.parent / "job_cache"
+    assert jobs.zoo_results("mnist", None, str(fresh)) == [NAME]
+    assert reports[-1] == (1, 1, "") and (fresh / NAME / RESULTS_NAME).is_file()
