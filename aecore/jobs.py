@@ -115,7 +115,8 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
     return {"dataset": name, "path": str(path)}
 
 
-def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None) -> list[str]:
+def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
+                pretrained: str | None = None) -> list[str]:
     """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` on
     this machine's images (`aecore.zoo.build_local_results`). Progress: (models done, models in all,
     the model being measured). The server passes the folders: a worker may predate their setting."""
@@ -133,7 +134,7 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
             raise RuntimeError("cancelled")
         report((done, total, name))
 
-    return build_local_results(dataset, progress=progress)
+    return build_local_results(dataset, root=pretrained, progress=progress)
 
 
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:

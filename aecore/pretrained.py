@@ -67,6 +67,11 @@ def has_results(name: str, root: str | os.PathLike | None = None) -> bool:
     return (folder / LATENT_NAME).is_file() and (folder / RESULTS_NAME).is_file()
 
 
+def missing_results(dataset: str | None = None, root: str | os.PathLike | None = None) -> list[str]:
+    """Shipped models (of `dataset`, or all) whose latent map and page results are not stored yet."""
+    return [e["name"] for e in list_pretrained(dataset, root) if not has_results(e["name"], root)]
+
+
 def _missing_results(name: str, what: str) -> str:
     return (f"pretrained model {name!r} has no stored {what} yet: they are measured on this machine's copy of its "
             f"dataset; run `python -m aecore zoo --results-only --only {name}` (the app does it after the download)")

@@ -57,7 +57,7 @@ def _family(prefix: str, make: Any, epochs: int, two_d: Any = None) -> tuple[Rec
     recipes = [
         Recipe(f"{prefix}-ae-32", "plain autoencoder, 32-D code", make("ae", 32, epochs)),
         Recipe(f"{prefix}-sparse-l1-32", "sparse autoencoder, L1 penalty on a 32-D ReLU code",
-               make("sparse", 32, epochs, penalty="l1", weight=0.5)),
+               make("sparse", 32, epochs, penalty="l1", weight=0.05)),
         Recipe(f"{prefix}-sparse-kl-32", "sparse autoencoder, KL penalty towards 5% activity on a 32-D code",
                make("sparse", 32, epochs, penalty="kl", weight=2.0, rho=0.05)),
         Recipe(f"{prefix}-denoising-32", "denoising autoencoder trained on gaussian noise, sigma 0.5",
@@ -89,7 +89,8 @@ ZOO: tuple[Recipe, ...] = (
            _digits("denoising", 16, 300, noise="gaussian", noise_level=0.3)),
     Recipe("digits-contractive-8", "contractive autoencoder, 8-D code", _digits("contractive", 8, 100, weight=0.01)),
     Recipe("digits-vae-8", "variational autoencoder (beta 1), 8-D code, KL warm-up", _digits("vae", 8, 200, 10, beta=1.0)),
-    Recipe("digits-beta-vae-8", "beta-VAE (beta 4), 8-D code, KL warm-up", _digits("vae", 8, 200, 10, beta=4.0)),
+    # beta 4 switched every unit off on 64 pixels (0 active units); beta 2 keeps 3 at work.
+    Recipe("digits-beta-vae-8", "beta-VAE (beta 2), 8-D code, KL warm-up", _digits("vae", 8, 200, 10, beta=2.0)),
     Recipe("digits-vae-2", "variational autoencoder, 2-D code (the map shows the raw code)",
            _digits("vae", 2, 200, 10, beta=1.0)),
     Recipe("shapes-ae-8", "plain autoencoder, 8-D code", _shapes("ae", 8, 20)),

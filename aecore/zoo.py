@@ -30,8 +30,8 @@ from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
-from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, has_results,
-                               list_pretrained, pretrained_root, read_manifest, results_folder, write_results)
+from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, missing_results,
+                               pretrained_root, read_manifest, results_folder, write_results)
 from aecore.recipes import ZOO, Recipe
 from aecore.run import run
 
@@ -66,10 +66,11 @@ def build_zoo(out: str | os.PathLike | None = None, only: Sequence[str] | None =
         # Re-read before each write, so two builds of different models into one zoo both land.
         entries = {e["name"]: e for e in read_manifest(root)["models"]}
         _write_manifest(root, {**entries, recipe.name: entry})
-        _store_latent(root, recipe.name, datasets)
-        _store_results(root, recipe.name, shared)
-        entry["size_bytes"] = _folder_bytes(root / recipe.name)  # with the results stored beside it
-        _write_manifest(root, {**entries, recipe.name: entry})
+        if not entry["local_results"]:  # a downloaded dataset's are measured where it is downloaded
+            _store_latent(root, recipe.name, datasets)
+            _store_results(root, recipe.name, shared)
+            entry["size_bytes"] = _folder_bytes(root / recipe.name)  # with the results stored beside it
+            _write_manifest(root, {**entries, recipe.name: entry})
         if log:
             log(f"[zoo] {recipe.name}: test mse {entry['metrics']['mse']:.4f}, PCA {entry['pca']['mse']:.4f}, "
                 f"{seconds:.1f} s")
@@ -197,11 +198,6 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text)
     os.replace(temporary, root / MANIFEST_NAME)
-
-
-def missing_results(dataset: str | None = None, root: str | os.PathLike | None = None) -> list[str]:
-    """Shipped models (of `dataset`, or all) whose latent map and page results are not stored yet."""
-    return [e["name"] for e in list_pretrained(dataset, root) if not has_results(e["name"], root)]
 
 
 def build_local_results(dataset: str, root: str | os.PathLike | None = None,

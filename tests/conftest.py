@@ -39,6 +39,9 @@ def fresh_settings() -> str:
 
 # For the AppTests in this process; each server below gets its own (a server reads it once).
 os.environ["AECORE_APP_SETTINGS"] = fresh_settings()
+# The zoo's maps of a (fake) downloaded MNIST are measured on a click, not behind every test's back:
+# a test that wants the background measuring sets "auto".
+os.environ["AECORE_ZOO_MEASURE"] = "manual"
 
 
 def _free_port() -> int:

@@ -19,7 +19,7 @@ from aecore.zoo import RECIPES
 
 ZOO = Path(aecore.pretrained.pretrained_root())
 KINDS = [("ae", {}), ("sparse", {"penalty": "l1"}), ("sparse", {"penalty": "kl"}), ("denoising", {}),
-         ("contractive", {}), ("vae", {"beta": 1.0}), ("vae", {"beta": 4.0})]
+         ("contractive", {}), ("vae", {"beta": 1.0})]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,7 @@ def test_manifest_matches_the_recipes_and_the_files():
         model = aecore.load_pretrained(entry["name"])
         assert (model.kind, model.config.arch, model.config.latent_dim) == (entry["kind"], entry["arch"], entry["latent_dim"])
         recorded = shlex.split(model.checkpoint["metadata"]["recipe"])[4:]  # after "python -m aecore train"
+        recorded += [] if "--out" in recorded else ["--out", "unused"]  # the run layer records the spec alone
         assert spec_from_args(recorded)[0] == recipe.spec  # the shipped weights came from this recipe
         assert entry["metrics"]["mse"] > 0 and entry["pca"]["k"] == entry["latent_dim"]
         # options are the kind's own settings: enough, with the rest of the entry, to rebuild it
@@ -43,22 +44,24 @@ def test_manifest_matches_the_recipes_and_the_files():
         assert rebuilt.config.to_dict().items() >= entry["options"].items()
 
 
-@pytest.mark.parametrize("dataset, arch", [("digits", "mlp"), ("shapes", "conv")])
+@pytest.mark.parametrize("dataset, arch", [("digits", "mlp"), ("shapes", "conv"), ("mnist", "conv"), ("mnist", "mlp"),
+                                           ("fashion-mnist", "conv")])
 def test_every_kind_and_two_dimensional_codes_for_each_dataset(dataset, arch):
     entries = aecore.list_pretrained(dataset=dataset)
     for kind, options in KINDS:
         assert any(e["kind"] == kind and e["arch"] == arch and options.items() <= e["options"].items() for e in entries), \
             (dataset, kind, options)
+    assert any(e["kind"] == "vae" and e["arch"] == arch and e["options"]["beta"] > 1 for e in entries), (dataset, "beta-VAE")
     for kind in ("ae", "vae"):
         assert any(e["kind"] == kind and e["latent_dim"] == 2 for e in entries), (dataset, kind)
 
 
 def test_the_zoo_is_small():
     total = sum(f.stat().st_size for f in ZOO.rglob("*") if f.is_file())
-    assert total < 25 * 1024**2
+    assert total < 40 * 1024**2
 
 
-@pytest.mark.parametrize("name", [r.name for r in RECIPES])
+@pytest.mark.parametrize("name", [r.name for r in RECIPES if r.spec.dataset in ("digits", "shapes")])  # the others: test_quality
 def test_stored_latent_map_matches_the_model(name):
     entry = aecore.pretrained_entry(name)
     model = aecore.load_pretrained(name)
@@ -144,3 +147,10 @@ def test_shapes_beta_vae_gives_x_y_and_scale_a_unit_each():
     for i, unit in enumerate(units):
         assert corr[i, unit] >= 0.8, (names[i], corr.round(2))
         assert np.delete(corr[:, unit], i).max() <= 0.3, (names[i], corr.round(2))  # and only that factor
+
+
+def test_no_shipped_vae_is_degenerate():
+    # Issue 13: every VAE keeps at least 2 active units (digits' beta 4 once kept none).
+    for entry in aecore.list_pretrained():
+        if entry["kind"] == "vae":
+            assert entry["metrics"]["active_units"] >= min(2, entry["latent_dim"]), entry["name"]

@@ -1,0 +1,96 @@
+"""The app measures the zoo's maps and page results of a downloaded dataset once, in the background,
+with progress in the sidebar; afterwards the pages read them from the local cache.
+
+A small fake MNIST (random images written here, never the real ones) and a one-model zoo built from
+the cheapest MNIST recipe stand in for the download and the shipped zoo.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import aecore
+from aecore import zoo
+from conftest import wait_for_job
+from fake_mirror import idx_bytes
+from ui.core import settings
+
+NAME = "mnist-mlp-ae-32"
+
+
+def sidebar_only() -> None:
+    from ui.sidebar import draw_sidebar
+
+    draw_sidebar()
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("zoo_results")
+    raw = base / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for split, count in (("train", 1000), ("t10k", 100)):
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, 28, 28))))
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(count) % 10))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AECORE_DATA", str(base / "data"))
+        patch.setenv("AECORE_ZOO_CACHE", str(base / "unused"))
+        zoo.build_zoo(out=base / "zoo", only=[NAME], log=None)
+    return base
+
+
+@pytest.fixture
+def app_env(folders, tmp_path, monkeypatch):
+    monkeypatch.setenv("AECORE_DATA", str(folders / "data"))
+    monkeypatch.setenv("AECORE_PRETRAINED", str(folders / "zoo"))
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "app.json"
+    path.write_text(json.dumps({"dataset": "mnist"}))
+    monkeypatch.setenv(settings.SETTINGS_ENV, str(path))
+    settings.forget_start()
+    yield
+    settings.forget_start()
+
+
+def sidebar_text(at: AppTest) -> str:
+    return "\n".join([c.value for c in at.sidebar.caption] + [p.proto.text for p in at.sidebar.get("progress")])
+
+
+def test_the_zoo_maps_are_measured_once_in_the_background_with_progress(app_env, monkeypatch):
+    from ui.core import zoo_results
+
+    monkeypatch.setenv(zoo_results.MEASURE_ENV, "auto")
+    assert aecore.pretrained.missing_results("mnist") == [NAME]
+    at = AppTest.from_function(sidebar_only, default_timeout=120).run()
+    assert not at.exception, at.exception
+    job = zoo_results.job_for("mnist", start=False)
+    assert job is not None  # queued by the first run, without any click
+    assert "Zoo maps of mnist" in sidebar_text(at) or "Measuring the zoo's maps" in sidebar_text(at)
+    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
+    assert job.state == "done", job.error
+    assert job.result == [NAME] and aecore.pretrained.has_results(NAME)
+    at.run()
+    assert not at.exception, at.exception
+    assert "Measuring the zoo's maps" not in sidebar_text(at)
+    assert zoo_results.job_for("mnist") is None  # nothing left: no second job
+    assert aecore.load_results(NAME)["anomaly"]["scores"].shape == (len(aecore.load_latent(NAME)["index"]),)
+
+
+def test_manual_mode_offers_a_button_instead(app_env, monkeypatch):
+    from ui.core import zoo_results
+
+    monkeypatch.setenv(zoo_results.MEASURE_ENV, "manual")
+    at = AppTest.from_function(sidebar_only, default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert "have no maps or results measured here yet" in sidebar_text(at)
+    at.sidebar.button(key="zoo_measure_mnist").click().run()
+    job = zoo_results.job_for("mnist", start=False)
+    assert job is not None
+    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
+    assert job.state == "done", job.error
+    assert aecore.pretrained.has_results(NAME)
