@@ -1,7 +1,8 @@
 """Live training: does the Train page's 28x28 recipe reach the reconstruction bar (test MSE at most
 0.35x PCA-32's) in under 60 s on 2 CPU cores?
 
-The recipe (`aecore.recipes.default_spec("mnist")`) runs as the app runs it: a job in a one-worker
+The recipe (`aecore.recipes.default_spec("mnist", training images)`: a budget of LIVE_SAMPLES
+training images, so its epochs follow the set's size) runs as the app runs it: a job in a one-worker
 `JobQueue` (one torch thread, nice +10), from submit to the checkpoint back in this process. The
 images are ../shared/data's MNIST prefix, written as MNIST's files into a temporary folder
 (shared_data.install): the recipe trains on the training part with its own split, and the model is
@@ -25,6 +26,7 @@ import aecore
 from aecore import quality
 from aecore.quality import BARS
 from aecore.recipes import default_spec
+from aecore.run import split_for
 
 GOAL_S = 60.0
 
@@ -37,7 +39,8 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="aecore-live-")
     os.environ["AECORE_DATA"] = str(install(folder, (args.dataset,)))  # workers spawn after this: they see it
     train, test = held_out_split(args.dataset)
-    spec = default_spec(args.dataset)
+    train_images = len(split_for(default_spec(args.dataset))[0])  # as the Train page counts them
+    spec = default_spec(args.dataset, train_images)
     queue = aecore.JobQueue(workers=1)
     seconds, ratios, pca_seconds = [], [], []
     try:

@@ -19,6 +19,7 @@ import torch
 import aecore
 from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
 from ui.core import jobs, state
+from ui.core.cache import load_dataset, test_split
 from ui.core.gallery import compose_grid
 
 PURPOSE = "train"  # the session's training job in ui.core.jobs
@@ -45,8 +46,12 @@ class TrainedResult:
 
 
 def recipe(dataset: str) -> RunSpec:
-    """Where the form starts for `dataset`: the zoo's recipe of its plain 8-D model."""
-    return aecore.recipes.default_spec(dataset)
+    """Where the form starts for `dataset` (`aecore.recipes.default_spec`): a 28x28 set's epochs
+    follow its size (the dataset is cached by the sidebar already)."""
+    train_images = None
+    if dataset in aecore.recipes.LIVE_DATASETS:
+        train_images = len(load_dataset(dataset)) - len(test_split(dataset))
+    return aecore.recipes.default_spec(dataset, train_images)
 
 
 def current_job() -> jobs.Job | None:
