@@ -76,7 +76,7 @@ def test_page_opens_with_the_digits_recipe():
     assert list(at.selectbox(key="train_kind").options) == aecore.list_models()
     assert at.selectbox(key="train_kind").value == "ae"
     assert at.selectbox(key="train_arch_digits").value == "mlp"
-    assert at.number_input(key="train_latent").value == 8
+    assert at.number_input(key="train_latent_digits").value == 8
     assert at.number_input(key="train_epochs_digits").value == 100
     assert at.number_input(key="train_batch_digits").value == 64
     assert at.number_input(key="train_lr_digits").value == pytest.approx(0.002)
