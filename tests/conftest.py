@@ -39,6 +39,18 @@ def fresh_settings() -> str:
 
 # For the AppTests in this process; each server below gets its own (a server reads it once).
 os.environ["AECORE_APP_SETTINGS"] = fresh_settings()
+
+
+@pytest.fixture(autouse=True)
+def _apptests_open_on_digits():
+    """Each test's AppTests start on digits: a test that picks shapes writes that choice to the
+    settings file of this process, and a test that makes the app read it again (as a restarted
+    server does) would otherwise open the next test's app on shapes."""
+    yield
+    Path(os.environ["AECORE_APP_SETTINGS"]).write_text(json.dumps({"dataset": "digits"}))
+    from ui.core import settings
+
+    settings.forget_start()
 # The zoo's maps of a (fake) downloaded MNIST are measured on a click, not behind every test's back:
 # a test that wants the background measuring sets "auto".
 os.environ["AECORE_ZOO_MEASURE"] = "manual"
