@@ -23,7 +23,8 @@ def one_thread():
     torch.set_num_threads(1)
 
 
-@pytest.mark.parametrize("name", [r.name for r in RECIPES])
+# A downloaded dataset's models have theirs measured where the images are: tests/test_zoo_local.py.
+@pytest.mark.parametrize("name", [r.name for r in RECIPES if r.spec.dataset in ("digits", "shapes")])
 def test_every_shipped_model_has_its_results(name):
     entry = aecore.pretrained_entry(name)
     results = aecore.pretrained.load_results(name)
