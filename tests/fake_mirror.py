@@ -30,6 +30,18 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes() + array.tobytes()
 
 
+def write_unpacked_mnist(data_root: Path, train: int = 1000, test: int = 100, seed: int = 0) -> None:
+    """A downloaded-looking MNIST under data_root/MNIST/raw: random images, labels cycling 0..9, as
+    the loader reads them after a download. 1,000 training images leave enough of each class for a
+    32-D PCA of one class (the zoo's anomaly results)."""
+    raw = data_root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    for split, count in (("train", train), ("t10k", test)):
+        (raw / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, 28, 28))))
+        (raw / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(count) % 10))
+
+
 def write_mnist_files(folder: Path, seed: int = 0) -> dict[str, np.ndarray]:
     """The four MNIST files, gzipped as at the official source; returns the arrays written."""
     folder.mkdir(parents=True, exist_ok=True)

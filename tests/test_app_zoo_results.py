@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
 from aecore import zoo
 from conftest import wait_for_job
-from fake_mirror import idx_bytes
+from fake_mirror import write_unpacked_mnist
 from ui.core import settings
 
 NAME = "mnist-mlp-ae-32"
@@ -31,12 +30,7 @@ def sidebar_only() -> None:
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     base = tmp_path_factory.mktemp("zoo_results")
-    raw = base / "data" / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(1)
-    for split, count in (("train", 1000), ("t10k", 100)):
-        (raw / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, 28, 28))))
-        (raw / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(count) % 10))
+    write_unpacked_mnist(base / "data", seed=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AECORE_DATA", str(base / "data"))
         patch.setenv("AECORE_ZOO_CACHE", str(base / "unused"))

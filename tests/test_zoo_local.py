@@ -12,7 +12,7 @@ import pytest
 import aecore
 from aecore import jobs, zoo
 from aecore.pretrained import LATENT_NAME, RESULTS_NAME
-from fake_mirror import idx_bytes
+from fake_mirror import write_unpacked_mnist
 
 NAME = "mnist-mlp-ae-32"  # the cheapest recipe of a downloaded dataset
 
@@ -21,12 +21,7 @@ NAME = "mnist-mlp-ae-32"  # the cheapest recipe of a downloaded dataset
 def local_zoo(tmp_path_factory):
     base = tmp_path_factory.mktemp("local_zoo")
     data, cache, root = base / "data", base / "cache", base / "zoo"
-    raw = data / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for split, count in (("train", 1000), ("t10k", 100)):  # enough images per class for a 32-D PCA of one
-        (raw / f"{split}-images-idx3-ubyte").write_bytes(idx_bytes(rng.integers(0, 256, (count, 28, 28))))
-        (raw / f"{split}-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(count) % 10))
+    write_unpacked_mnist(data)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AECORE_DATA", str(data))
         patch.setenv("AECORE_ZOO_CACHE", str(cache))
