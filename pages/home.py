@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.core import state
+from ui.core import lessons, state
 from ui.core.cache import gallery_png, load_dataset
 from ui.home_view import zoo_figure
 from ui.core.router import require_router
@@ -46,6 +46,16 @@ for column, (path, title, icon, question) in zip(columns, PAGE_CARDS):
     with column.container(border=True):
         st.page_link(path, label=title, icon=icon)
         st.caption(question)
+
+st.header("Lessons")
+st.markdown("Guided tours for a class: each step opens a page with its settings and asks the class to "
+            "**predict** what it will show before you **reveal** the answer. Step through with Next and Back; "
+            "the address bar links to the step you are on.")
+for column, lesson in zip(st.columns(len(lessons.lessons())), lessons.lessons().values()):
+    with column.container(border=True):
+        st.markdown(f"**{lesson.title}**")
+        st.caption(f"{lesson.summary} ({len(lesson.steps)} steps)")
+        st.button("Start", key=f"lesson_start_{lesson.name}", on_click=lessons.start, args=(lesson.name,))
 
 name = state.active_dataset_name()
 try:

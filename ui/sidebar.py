@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.core import downloads, jobs, state, zoo_results
+from ui.core import downloads, jobs, presenter, state, zoo_results
 from ui.core.cache import dataset_choices, is_available
 from ui.core.models import card_rows, choice_label, pretrained_model, pretrained_names
 
@@ -37,6 +37,9 @@ def draw_sidebar() -> None:
             return
         _draw_model_picker(dataset, active)
         _draw_card(active)
+        presenter.draw_toggle()
+        st.caption("The address bar is a link to this view (dataset, model and the page's controls): "
+                   "send it, and it opens the same view in another browser.")
         jobs.draw_heartbeat()
 
 

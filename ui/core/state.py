@@ -38,10 +38,20 @@ def opening_dataset() -> str:
     return DEFAULT_DATASET
 
 
+# A shared link (see `publish_link`) names the dataset and the pretrained model in the URL; a new
+# session that opens it starts on them.
+LINK_DATASET, LINK_MODEL = "dataset", "model"
+
+
+def _linked_dataset() -> str | None:
+    name = st.query_params.get(LINK_DATASET)
+    return name if name and is_available(name) else None
+
+
 def active_dataset_name() -> str:
-    """Return the active dataset's name, filling the opening one on first use."""
+    """Return the active dataset's name, filling the linked or opening one on first use."""
     if DATASET_KEY not in st.session_state:
-        st.session_state[DATASET_KEY] = opening_dataset()
+        st.session_state[DATASET_KEY] = _linked_dataset() or opening_dataset()
     return st.session_state[DATASET_KEY]
 
 
@@ -109,11 +119,33 @@ def active_model() -> ActiveModel:
     (the digits default while that dataset has none). Raises ValueError when the zoo is empty."""
     current = st.session_state.get(MODEL_KEY)
     if current is None:
-        current = default_model(active_dataset_name()) or default_model(DEFAULT_DATASET)
+        current = (_linked_model(active_dataset_name()) or default_model(active_dataset_name())
+                   or default_model(DEFAULT_DATASET))
         if current is None:
             raise ValueError("the pretrained zoo lists no models: rebuild it with `python -m aecore zoo`")
         st.session_state[MODEL_KEY] = current
     return current
+
+
+def _linked_model(dataset: str) -> ActiveModel | None:
+    """The pretrained model a shared link names, when it is one of `dataset`'s."""
+    name = st.query_params.get(LINK_MODEL)
+    return pretrained_model(name) if name and name in pretrained_names(dataset) else None
+
+
+def publish_link() -> None:
+    """Keep the active dataset and pretrained model in the URL, so the address bar is a link that opens
+    the same view in a fresh browser (the pages' controls add their own parameters). A model trained
+    or uploaded in this session lives only here, so it is left out of the link."""
+    wanted = {LINK_DATASET: active_dataset_name()}
+    current = st.session_state.get(MODEL_KEY)
+    if current is not None and current.source == "pretrained" and current.dataset == wanted[LINK_DATASET]:
+        wanted[LINK_MODEL] = current.name
+    for key in (LINK_DATASET, LINK_MODEL):
+        if key not in wanted:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != wanted[key]:  # a write sends a message to the browser: only on change
+            st.query_params[key] = wanted[key]
 
 
 def set_active_model(active: ActiveModel) -> None:
