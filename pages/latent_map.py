@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import latent_map_view as view
-from ui.core import state
+from ui.core import presenter, state
 from ui.core.router import require_router
 
 require_router()
@@ -19,16 +19,20 @@ st.markdown(
 active = state.active_model()
 data = view.latent_data(active)
 methods = view.methods(active)
-method_col, colour_col, manifold_col = st.columns([3, 2, 2])
+# Every control is kept in the URL (its key is the query parameter), so a shared link opens this view.
+method_col, more_col = st.columns([3, 4])
 method = method_col.radio("Map", methods, horizontal=True, format_func=view.METHOD_LABELS.get,
+                          key="lm_method", bind="query-params",
                           help="UMAP and t-SNE of a model you trained or uploaded are computed in the "
                                "background; PCA is shown meanwhile.")
-colour = colour_col.selectbox("Colour by", view.colour_options(active.dataset),
-                              help="The class, or one of the factors that generated the image.")
-manifold = manifold_col.checkbox("Decoded images under the map", value=method == "raw",
-                                 disabled=method not in ("raw", "pca"),
-                                 help=f"The decoder's images over a {view.MANIFOLD_SIZE}×{view.MANIFOLD_SIZE} "
-                                      "grid of the plane (2-D code or PCA).")
+with more_col, presenter.secondary("Colour and decoded grid"):
+    colour_col, manifold_col = st.columns(2)
+    colour = colour_col.selectbox("Colour by", view.colour_options(active.dataset), key="lm_colour",
+                                  bind="query-params", help="The class, or one of the factors that generated the image.")
+    manifold = manifold_col.checkbox("Decoded images under the map", value=methods[0] == "raw", key="lm_manifold",
+                                     bind="query-params", disabled=method not in ("raw", "pca"),
+                                     help=f"The decoder's images over a {view.MANIFOLD_SIZE}×{view.MANIFOLD_SIZE} "
+                                          "grid of the plane (2-D code or PCA).")
 
 shown = view.projection(active, method)
 if shown.error:
@@ -41,27 +45,26 @@ manifold = manifold and shown.method in ("raw", "pca")
 
 st.caption(f"Model **{active.name}** · {len(data.rows):,} test images of {active.dataset} · "
            f"{view.METHOD_LABELS[shown.method]}" + (" (stored with the model)" if shown.method in data.stored else ""))
+pick = view.current_pick(active, shown)
+chart = view.chart_key(active, shown)
 map_col, side_col = st.columns([3, 2])
 with map_col:
-    event = st.plotly_chart(view.figure(active, shown, colour, manifold), width="stretch",
-                            on_select="rerun", selection_mode=("points", "box", "lasso"),
-                            key=f"latent_map:{active.name}:{shown.method}",
-                            config={"scrollZoom": True, "displaylogo": False})
-rows, spot = view.picked(event)
-if rows:
-    st.session_state[state.SELECTION_KEY] = rows
+    st.plotly_chart(view.marked_figure(active, shown, colour, manifold, pick), width="stretch",
+                    on_select=lambda: view.remember_pick(chart, active, shown),
+                    selection_mode=("points", "box", "lasso"), key=chart,
+                    config={"scrollZoom": True, "displaylogo": False})
 
 with side_col:
-    if rows:
-        originals, rebuilt, counts = view.selection_view(active, rows)
-        more = f" (the first {view.MAX_SHOWN} shown)" if len(rows) > view.MAX_SHOWN else ""
-        st.markdown(f"**{len(rows)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
+    if pick.rows:
+        originals, rebuilt, counts = view.selection_view(active, pick.rows)
+        more = f" (the first {view.MAX_SHOWN} shown)" if len(pick.rows) > view.MAX_SHOWN else ""
+        st.markdown(f"**{len(pick.rows)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
         st.image(originals, caption="selected test images", width="stretch")
         st.image(rebuilt, caption=f"rebuilt by {active.name}", width="stretch")
-    elif spot is not None:
-        image, distance, far = view.decoded_spot(active, shown, spot)
-        st.markdown(f"**Decoded at ({spot[0]:.2f}, {spot[1]:.2f})**")
-        st.image(image, width=200)
+    elif pick.spot is not None:
+        image, distance, far = view.decoded_spot(active, shown, pick.spot)
+        st.markdown(f"**Decoded at ({pick.spot[0]:.2f}, {pick.spot[1]:.2f})**, marked ✕ on the map")
+        st.image(image, width=presenter.scale(200))
         st.caption(f"Point → code {view.inverse_note(active, shown)}.")
         if view.is_approximate(active, shown):
             st.info("This map has no exact inverse: the image is an approximation from nearby codes.")

@@ -1,6 +1,10 @@
-"""The Latent map page in a real browser: the WebGL map renders, a click on empty space shows the
-decoded image there, a box selects images, the map control reruns the page and a background t-SNE
-swaps itself in. How fast the map opens is measured by bench/bench_browser.py, not here."""
+"""The Latent map page in a real browser: the WebGL map renders with a legend entry per class, a
+click on empty space shows the decoded image there and marks the spot with a cross, a box selects
+images (highlighted, the rest dimmed) and the next click on empty space still decodes, the map
+control reruns the page, a background t-SNE swaps itself in, and a link restores the view in a fresh
+browser. How fast the map opens is measured by bench/bench_browser.py, not here."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -10,9 +14,28 @@ from conftest import assert_no_exception, screenshot, wait_ready
 pytestmark = pytest.mark.browser
 
 CHART = "[data-testid='stPlotlyChart'] >> nth=0"
+# The plotly figure as the browser holds it: which points of each trace are selected, how the
+# unselected ones are drawn, and the drag mode.
+READ_FIGURE = """() => {
+    const gd = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
+    return {selected: gd.data.map(t => t.selectedpoints ? Array.from(t.selectedpoints) : null),
+            unselected: gd._fullData.map(t => t.unselected && t.unselected.marker ? t.unselected.marker.opacity : null),
+            cross: gd._fullData[0].selected.marker.opacity, dragmode: gd._fullLayout.dragmode,
+            xrange: Array.from(gd._fullLayout.xaxis.range)};
+}"""
 
 
-def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page) -> None:
+def figure_state(page) -> dict:
+    return page.evaluate(READ_FIGURE)
+
+
+def click_empty(page, chart, fx: float, fy: float) -> None:
+    """Click the plot area at fractions (fx, fy) of its width and height."""
+    plot = chart.locator("rect.nsewdrag").first.bounding_box()
+    page.mouse.click(plot["x"] + fx * plot["width"], plot["y"] + fy * plot["height"])
+
+
+def test_map_marks_clicks_and_selections_and_follows_the_method(streamlit_app, page) -> None:
     page.goto(streamlit_app)  # then the sidebar link, as a visitor moves around the app
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav'] a", has_text="Latent map").click()
@@ -23,20 +46,43 @@ def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page)
     assert_no_exception(page)
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_text("stored with the model")).to_be_visible()
+    # Classes are a legend, one entry per digit, not a colour bar.
+    expect(chart.locator(".legend .traces")).to_have_count(10)
+    expect(chart.locator(".colorbar")).to_have_count(0)
 
-    # An empty spot: the top-left corner of the plot area lies in the margin around the data.
+    # An empty spot: the top-left corner of the plot area lies in the margin around the data (also
+    # after zooming in on that quarter). The spot is decoded, and marked with a cross (its grid point
+    # selected) that is still there after the rerun the click caused, and the zoom is kept.
     plot = chart.locator("rect.nsewdrag").first.bounding_box()
-    page.mouse.click(plot["x"] + 0.03 * plot["width"], plot["y"] + 0.03 * plot["height"])
+    start = figure_state(page)["xrange"]
+    chart.hover()
+    chart.locator(".modebar-btn[data-title='Zoom']").click()
+    page.mouse.move(plot["x"] + 0.01 * plot["width"], plot["y"] + 0.01 * plot["height"])
+    page.mouse.down()
+    page.mouse.move(plot["x"] + 0.5 * plot["width"], plot["y"] + 0.5 * plot["height"], steps=10)
+    page.mouse.up()
+    chart.locator(".modebar-btn[data-title='Pan']").click()
+    page.wait_for_function("""(start) => {
+        const gd = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
+        return gd._fullLayout.xaxis.range[1] - gd._fullLayout.xaxis.range[0] < 0.9 * (start[1] - start[0]);
+    }""", arg=start, timeout=15_000)
+    zoomed = figure_state(page)["xrange"]
+    click_empty(page, chart, 0.03, 0.03)
     expect(main.get_by_text("Decoded at")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     expect(main.locator("[data-testid='stImage'] img")).to_have_count(1)
+    state = figure_state(page)
+    assert len(state["selected"][0] or []) == 1 and state["cross"] == 1, state
+    assert state["xrange"] == zoomed, state
+    assert all(opacity == 1 for opacity in state["unselected"][1:]), state  # a click dims no dot
     screenshot(page, "latent_map")
 
     # A box over the middle of the plot (the toolbar's box tool; a plain drag pans) selects test
-    # images: originals, rebuilds and class counts.
+    # images: originals, rebuilds and class counts; the selected dots stand out, the others dim.
     chart.hover()
     chart.locator(".modebar-btn[data-title='Box Select']").click()
+    plot = chart.locator("rect.nsewdrag").first.bounding_box()
     page.mouse.move(plot["x"] + 0.35 * plot["width"], plot["y"] + 0.35 * plot["height"])
     page.mouse.down()
     page.mouse.move(plot["x"] + 0.65 * plot["width"], plot["y"] + 0.65 * plot["height"], steps=10)
@@ -46,13 +92,28 @@ def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page)
     assert_no_exception(page)
     expect(main.locator("[data-testid='stImage'] img")).to_have_count(2)
     expect(main.get_by_text(" selected", exact=False).first).to_be_visible()
+    expect(chart.locator("canvas").first).to_be_attached()
+    state = figure_state(page)
+    assert sum(len(s or []) for s in state["selected"][1:]) > 0, state
+    assert all(opacity < 0.3 for opacity in state["unselected"][1:]), state
+    screenshot(page, "latent_map_selection")
 
-    # The map control: UMAP's stored map replaces PCA's.
+    # Right after the box select, a click on an empty spot decodes it (the chart is back in pan mode).
+    assert state["dragmode"] == "pan", state
+    click_empty(page, chart, 0.97, 0.97)
+    expect(main.get_by_text("Decoded at")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    assert_no_exception(page)
+    state = figure_state(page)
+    assert len(state["selected"][0] or []) == 1 and all(o == 1 for o in state["unselected"][1:]), state
+
+    # The map control: UMAP's stored map replaces PCA's, and the URL keeps it.
     main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
     expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     expect(chart.locator("canvas").first).to_be_attached()
+    expect(page).to_have_url(re.compile(r"[?&]lm_method=UMAP"))
 
     # t-SNE is not stored: it runs in the background while PCA shows, then swaps itself in.
     main.get_by_test_id("stRadioGroup").get_by_text("t-SNE", exact=True).click()
@@ -69,3 +130,31 @@ def test_map_renders_decodes_a_click_and_follows_the_method(streamlit_app, page)
     expect(chart.locator("canvas").first).to_be_attached(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
+
+
+def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> None:
+    first = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = first.new_page()
+        page.goto(f"{streamlit_app}/latent_map")
+        wait_ready(page)
+        main = page.locator("[data-testid='stMain']")
+        expect(main.get_by_text("stored with the model")).to_be_visible(timeout=60_000)
+        main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
+        expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
+        wait_ready(page)
+        expect(page).to_have_url(re.compile(r"[?&]lm_method=UMAP"))
+        link = page.url
+    finally:
+        first.close()
+    second = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = second.new_page()
+        page.goto(link)
+        wait_ready(page)
+        main = page.locator("[data-testid='stMain']")
+        expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=60_000)
+        expect(main.get_by_test_id("stRadioGroup").get_by_role("radio", name="UMAP")).to_be_checked()
+        assert_no_exception(page)
+    finally:
+        second.close()

@@ -1,5 +1,6 @@
 """The latent map's app side: the test codes and their 2-D maps (stored, fitted or computing in the
-background), the map figure, decoding a point of the plane, and what a selection shows.
+background), the map figure with the user's pick drawn in, decoding a point of the plane, and what a
+selection shows.
 
 Pretrained models read their stored codes and projections (`aecore.load_latent`): nothing is
 computed on opening. Other models are encoded once; PCA is fitted at once, UMAP and t-SNE run as
@@ -10,6 +11,7 @@ arguments beside `model_key` (STACK.md: modules cannot be hashed).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,16 +24,18 @@ import aecore
 from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
 from aecore.workers import CANCELLED, DONE, FAILED, Job
-from ui.core import jobs, state
+from ui.core import jobs, presenter, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.core.cache import load_dataset, model_key, test_split
 from ui.core.gallery import compose_grid
-from ui.latent_map_figure import map_figure
+from ui.latent_map_figure import HEIGHT_PX, Pick, map_figure, pick_from_event, with_marks
 
 MAX_POINTS = 10_000  # more points than this are subsampled (seeded) for the map
 METHOD_LABELS = {"raw": "2-D code", "pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
 MANIFOLD_SIZE = 15  # images per side of the manifold grid
 MAX_SHOWN = 32  # selected images drawn beside the map
+PICK_KEY = "lm_pick"  # session state: the last pick on a map (see `remember_pick`)
+DRAWN_KEY = "lm_drawn"  # session state: the figure key and marks the chart in the browser was drawn with
 INVERSE_NOTES = {
     "exact": "exact: the code is the point itself",
     "linear": "through PCA's inverse: the code's part along the two principal axes",
@@ -174,26 +178,22 @@ def colour_values(dataset: str, rows: np.ndarray, colour: str) -> tuple[np.ndarr
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _figure(key: str, dataset: str, method: str, colour: str, manifold: bool, _active: state.ActiveModel,
-            _shown: MapProjection) -> go.Figure:
+def _figure(key: str, dataset: str, method: str, colour: str, manifold: bool, height: int,
+            _active: state.ActiveModel, _shown: MapProjection) -> go.Figure:
     # A go.Figure, validated once here: st.plotly_chart validates a plain dict of these thousands of
     # points on every rerun. Shared between sessions: read-only.
     data = latent_data(_active)
     values, classes = colour_values(dataset, data.rows, colour)
     picture = _manifold(key, method, _active, _shown) if manifold else None
     axes = "code" if method == "raw" else METHOD_LABELS[method]
-    return go.Figure(map_figure(_shown.embedding, data.rows, values, classes, colour, axes, picture, f"{key}/{method}"))
+    return go.Figure(map_figure(_shown.embedding, data.rows, values, classes, colour, axes, picture, f"{key}/{method}",
+                                height))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _manifold(key: str, method: str, _active: state.ActiveModel, _shown: MapProjection) -> dict:
     # Decoded once per model and map, whatever the points are coloured by.
     return manifold_images(_active.model, map_inverse(_active, _shown), _shown.embedding)
-
-
-def figure(active: state.ActiveModel, shown: MapProjection, colour: str, manifold: bool) -> go.Figure:
-    """The map figure (`ui.latent_map_figure`), cached per model, map, colour and manifold choice."""
-    return _figure(model_key(active), active.dataset, shown.method, colour, manifold, active, shown)
 
 
 def manifold_images(model: aecore.Autoencoder, inverse: MapInverse, embedding: np.ndarray) -> dict:
@@ -204,21 +204,50 @@ def manifold_images(model: aecore.Autoencoder, inverse: MapInverse, embedding: n
     return {"images": decode(model, inverse.to_codes(points)), "xs": xs, "ys": ys}
 
 
-def picked(event: Any) -> tuple[list[int], tuple[float, float] | None]:
-    """A plotly selection event -> (rows of the selected data points, the clicked empty spot or None).
-
-    Trace 0 is the invisible grid, trace 1 the data (see `map_figure`); a spot counts only when the
-    selection holds no data point and exactly one grid point (a click, not a box)."""
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    rows = [int(_customdata(p)) for p in points if p.get("curve_number") == 1]
-    grid = [p for p in points if p.get("curve_number") == 0]
-    spot = (float(grid[0]["x"]), float(grid[0]["y"])) if not rows and len(grid) == 1 else None
-    return list(dict.fromkeys(rows)), spot
+def chart_key(active: state.ActiveModel, shown: MapProjection) -> str:
+    """The map chart's widget key: one chart per model and map."""
+    return f"latent_map:{active.name}:{shown.method}"
 
 
-def _customdata(point: dict) -> int:
-    value = point.get("customdata")
-    return value[0] if isinstance(value, (list, tuple)) else value
+def remember_pick(chart: str, active: state.ActiveModel, shown: MapProjection) -> None:
+    """`on_select` callback of the map: keep what was picked, for this and the next runs (the chart's
+    own value is lost whenever the figure changes, since a changed figure is a new widget)."""
+    pick = pick_from_event(st.session_state.get(chart))
+    st.session_state[PICK_KEY] = {"map": (model_key(active), shown.method), "dataset": active.dataset, "pick": pick}
+    if pick.rows:
+        st.session_state[state.SELECTION_KEY] = pick.rows  # for the Interpolate page
+
+
+def current_pick(active: state.ActiveModel, shown: MapProjection) -> Pick:
+    """The user's pick on this map: selected test images stay selected on every map of the dataset; a
+    clicked spot belongs to the map it was clicked on."""
+    stored = st.session_state.get(PICK_KEY)
+    if not stored or stored["dataset"] != active.dataset:
+        return Pick()
+    pick = stored["pick"]
+    if pick.rows:
+        return Pick(rows=pick.rows)
+    return pick if stored["map"] == (model_key(active), shown.method) else Pick()
+
+
+def marked_figure(active: state.ActiveModel, shown: MapProjection, colour: str, manifold: bool, pick: Pick) -> go.Figure:
+    """The map with the pick drawn in (`with_marks`), or left as the browser has it where that already
+    shows the pick.
+
+    Any change to the figure makes Streamlit mount a new chart, which forgets the zoom and the drag
+    mode. A clicked spot is marked by the chart itself (its grid point is selected), so the figure
+    stays as it is while the chart in the browser shows that spot; selected rows are drawn in, which
+    also brings the chart back from box or lasso mode to pan, where the next click registers."""
+    height = presenter.scale(HEIGHT_PX)
+    base_key = (model_key(active), shown.method, colour, manifold, height)
+    chart = chart_key(active, shown)
+    shown_there = pick_from_event(st.session_state.get(chart)) if chart in st.session_state else None
+    drawn = st.session_state.get(DRAWN_KEY)
+    keep = (drawn is not None and drawn[0] == base_key and not drawn[1].rows and not pick.rows
+            and shown_there is not None and shown_there.grid_index == pick.grid_index)
+    marks = drawn[1] if keep else pick
+    st.session_state[DRAWN_KEY] = (base_key, marks)
+    return with_marks(_figure(base_key[0], active.dataset, shown.method, colour, manifold, height, active, shown), marks)
 
 
 def selection_view(active: state.ActiveModel, rows: list[int]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
@@ -228,11 +257,7 @@ def selection_view(active: state.ActiveModel, rows: list[int]) -> tuple[np.ndarr
     shown = torch.as_tensor(rows[:MAX_SHOWN])
     originals = test.images[shown]
     rebuilt = active.model.infer(originals).x_hat  # never switches the mode of a shared model
-    labels = test.labels[torch.as_tensor(rows)].tolist()
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[test.classes[label]] = counts.get(test.classes[label], 0) + 1
-    counts = dict(sorted(counts.items(), key=lambda item: -item[1]))
+    counts = dict(Counter(test.classes[label] for label in test.labels[torch.as_tensor(rows)].tolist()).most_common())
     columns = min(8, len(shown))
     return compose_grid(originals, columns, 48), compose_grid(rebuilt, columns, 48), counts
 
