@@ -1,9 +1,11 @@
 """Making images from codes rather than from inputs: samples from a Gaussian over code space, the
-pixel cross-fade an interpolation is compared with, and the per-dimension scales of a traversal.
+pixel cross-fade an interpolation is compared with, the per-dimension scales of a traversal, and
+how close decoded samples come to real images.
 
     mean, cov = fit_gaussian(Z)                          # Z: (N, d) codes of a test set
     z = sample_codes(16, d, seed=0, mean=mean, cov=cov)  # (16, d), or N(0, T^2 I) without mean/cov
     x = decode_codes(model, z)                           # (16, C, H, W) in [0, 1]
+    nearest_rmse(x, test.images)                         # (16,) pixel RMSE to the closest real image
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from aecore.models.base import _MODE_DEPENDENT  # the layers whose output depend
 from aecore.models.vae import kl_standard_normal
 
 COVARIANCE_JITTER = 1e-6  # added to the diagonal so a dead (constant) code unit still factorises
+NEAREST_CHUNK = 256  # rows of the distance matrix at once: 256 x 10,000 floats is 10 MB
 
 
 def is_variational(model: Autoencoder) -> bool:
@@ -107,3 +110,31 @@ def traversal_codes(z: np.ndarray, values: np.ndarray, centre: np.ndarray, scale
     """Codes (d, len(values), d): row k sweeps unit k over centre_k + values * scale_k, others as z."""
     values = np.asarray(values, np.float64)
     return np.stack([traverse(z, k, centre[k] / scale[k] + values, float(scale[k])) for k in range(len(z))])
+
+
+@torch.no_grad()
+def nearest_rmse(images: torch.Tensor, references: torch.Tensor, exclude_self: bool = False) -> np.ndarray:
+    """Pixel RMSE (N,) from each of `images` (N, C, H, W) to its closest image among `references`
+    (M, C, H, W): near the real images' own spacing for a sample that looks real, far above it for
+    one that lands where no data is. With `exclude_self`, images[i] is references[i] and is skipped."""
+    x, y = images.flatten(1).float(), references.flatten(1).float()  # (N, D), (M, D)
+    if x.shape[1] != y.shape[1] or len(y) < 1 + exclude_self:
+        raise ValueError(f"nearest_rmse needs images and references of one size, and at least one reference "
+                         f"besides the image itself; got {tuple(images.shape)} and {tuple(references.shape)}")
+    nearest = []
+    for start in range(0, len(x), NEAREST_CHUNK):
+        squared = torch.cdist(x[start:start + NEAREST_CHUNK], y).pow(2)  # (chunk, M)
+        if exclude_self:
+            rows = torch.arange(len(squared))
+            squared[rows, rows + start] = float("inf")
+        nearest.append(squared.min(1).values)
+    return (torch.cat(nearest).clamp_min(0) / x.shape[1]).sqrt().double().numpy()
+
+
+def real_spacing(references: torch.Tensor, count: int = 256, seed: int = 0) -> np.ndarray:
+    """`nearest_rmse` of `count` real images (drawn with `seed`) to the nearest *other* real image:
+    the yardstick a sample's distance is read against."""
+    order = np.random.default_rng(int(seed)).permutation(len(references))
+    picked = torch.as_tensor(order[:count])
+    rest = torch.as_tensor(order)  # picked first, so row i of the picked is reference i
+    return nearest_rmse(references[picked], references[rest], exclude_self=True)

@@ -1,52 +1,62 @@
-"""Interpolate: the decoded path between two test images' codes, beside their pixel cross-fade."""
+"""Interpolate: the decoded path between two test images' codes, beside their pixel cross-fade. Every
+control is in the URL (keys ip_*), so a link opens this view."""
 
 import streamlit as st
 
 from aecore.latent.paths import MODES
 from ui import generate_view as view
-from ui.core import state
+from ui.core import presenter, state
 from ui.core.router import require_router
 
 require_router()
-KEEP = state.KEEP_ACROSS_PAGES  # see ui.core.state
+CHART = {"width": "stretch", "config": {"displayModeBar": False}}
+# Short option names: a bound radio keeps the name it shows in the URL (?ip_how=class).
+PICKS = ("selection", "class", "random", "index")
 
 st.title("Interpolate")
 st.markdown(
     "Two test images are encoded, and the straight (or spherical) path between their **codes** is "
     "decoded frame by frame. Below it, the **pixel cross-fade** of the same two images: a blend of two "
     "pictures, ghosted halfway. Where the model has learned the data, its path passes through images "
-    "that look like real ones instead. Drag the slider under the large pair to walk the path."
+    "that look like real ones instead. Drag the slider under the large pair to walk the path: the ring "
+    "on the map beside it shows where on the path that frame lies."
 )
 
 active = state.active_model()
 test = view.test_split(active.dataset)
 selection = view.latent_map_selection(len(test))
-sources = (["latent map selection"] if len(selection) >= 2 else []) + ["by class", "at random", "by index"]
+sources = [p for p in PICKS if p != "selection" or len(selection) >= 2]
 
-how_col, a_col, b_col, seed_col = st.columns([2, 2, 2, 1])
-how = how_col.radio("Pick two images", sources, horizontal=True)
+how_col, a_col, b_col = st.columns([2, 2, 2])
+how = how_col.radio("Pick two images by", sources, index=sources.index("class"), horizontal=True, key="ip_how",
+                    bind="query-params", help="selection: the first two test images selected on the Latent map.")
 classes = test.classes or ["all"]
-class_a = a_col.selectbox("Class of the first", classes, index=0, disabled=how != "by class")
-class_b = b_col.selectbox("Class of the second", classes, index=min(1, len(classes) - 1), disabled=how != "by class")
-index_a = a_col.number_input("Index of the first", 0, len(test) - 1, 0, disabled=how != "by index")
-index_b = b_col.number_input("Index of the second", 0, len(test) - 1, 1, disabled=how != "by index")
-seed = int(seed_col.number_input("Seed", min_value=0, value=0, key="interpolate_seed", persist_state=KEEP,
-                                 help="Which images 'at random' and 'by class' pick."))
+class_a = a_col.selectbox("Class of the first", classes, index=0, disabled=how != "class",
+                          key="ip_class_a", bind="query-params")
+class_b = b_col.selectbox("Class of the second", classes, index=min(1, len(classes) - 1), disabled=how != "class",
+                          key="ip_class_b", bind="query-params")
+index_a = a_col.number_input("Index of the first", 0, len(test) - 1, 0, disabled=how != "index",
+                             key="ip_a", bind="query-params")
+index_b = b_col.number_input("Index of the second", 0, len(test) - 1, 1, disabled=how != "index",
+                             key="ip_b", bind="query-params")
 
-steps_col, mode_col = st.columns([3, 1])
-steps = steps_col.slider("Frames", min_value=3, max_value=24, value=10, key="interpolate_frames", persist_state=KEEP)
-mode = mode_col.radio("Interpolation", MODES, horizontal=True, key="interpolate_mode", persist_state=KEEP,
-                      help="slerp follows the great circle, where most of a Gaussian's mass lies.")
+steps_col, more_col = st.columns([3, 2])
+steps = steps_col.slider("Frames", min_value=3, max_value=24, value=10, key="ip_steps", bind="query-params")
+with more_col:
+    with presenter.secondary("Path and seed"):
+        mode_col, seed_col = st.columns([3, 2])
+        mode = mode_col.radio("Interpolation", MODES, horizontal=True, key="ip_mode", bind="query-params",
+                              help="slerp follows the great circle, where most of a Gaussian's mass lies.")
+        seed = int(seed_col.number_input("Seed", min_value=0, value=0, key="ip_seed", bind="query-params",
+                                         help="Which images 'at random' and 'by class' pick."))
 
-if how == "latent map selection":
+if how == "selection":
     rows = (selection[0], selection[1])
 else:
     rows = view.pick_pair(active.dataset, how, seed, (class_a, class_b), (int(index_a), int(index_b)))
 st.caption(f"Model **{active.name}** · from {view.row_name(active.dataset, rows[0])} "
            f"to {view.row_name(active.dataset, rows[1])}")
 
-strip, large, path_map = view.interpolation_figures(active, rows, steps, mode)
-st.plotly_chart(strip, width="stretch", config={"displayModeBar": False})
-large_col, map_col = st.columns([3, 2])
-large_col.plotly_chart(large, width="stretch", config={"displayModeBar": False})
-map_col.plotly_chart(path_map, width="stretch", config={"displayModeBar": False})
+strip, large = view.interpolation_figures(active, rows, steps, mode, presenter.scale(240))
+st.plotly_chart(strip, **CHART)
+st.plotly_chart(large, **CHART)

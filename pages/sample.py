@@ -1,21 +1,54 @@
-"""Sample & traverse: images decoded from random codes, and one code unit swept at a time."""
+"""Sample & traverse: one image's code drawn as z = μ + σ ⊙ ε, images decoded from random codes, and
+one code unit swept at a time. Every control is in the URL (keys sm_*), so a link opens this view."""
 
 import streamlit as st
 
 from aecore import generate
+from ui import generate_reparam as reparam
 from ui import generate_view as view
-from ui.core import state
+from ui.core import presenter, state
+from ui.core.concepts import explain
 from ui.core.router import require_router
 
 require_router()
-KEEP = state.KEEP_ACROSS_PAGES  # see ui.core.state
+CHART = {"width": "stretch", "config": {"displayModeBar": False}}
+SAMPLE_SEED, EPS_SEED = "sm_seed", "sm_eps"
 
-SEED_KEY = "sample_seed"
+
+def bump(key: str) -> None:
+    """Button callback: the next seed. A bound widget is set through session_state, before it draws."""
+    st.session_state[key] = int(st.session_state.get(key, 0)) + 1
+
 
 st.title("Sample & traverse")
 active = state.active_model()
 variational = generate.is_variational(active.model)
 test = view.test_split(active.dataset)
+
+st.header("One image's code: z = μ + σ ⊙ ε")
+image_col, eps_col, button_col = st.columns([3, 1, 1])
+image = int(image_col.number_input("Test image (index)", 0, len(test) - 1, 0, key="sm_image", bind="query-params",
+                                   help="The test image whose code is drawn here and swept in the traversal below."))
+if variational:
+    with eps_col:
+        with presenter.secondary("Noise seed"):
+            eps_seed = int(st.number_input("ε seed", min_value=0, value=0, key=EPS_SEED, bind="query-params"))
+    button_col.button("Resample ε", on_click=bump, args=(EPS_SEED,), help="Draw new noise ε: a new z, a new image.")
+    pictures, units, table, draw = reparam.draw(active, image, eps_seed, presenter.scale(96))
+    pictures_col, units_col = st.columns([2, 3])
+    pictures_col.plotly_chart(pictures, **CHART)
+    units_col.plotly_chart(units, **CHART)
+    st.table(table.style.format("{:.3f}"))
+    explain("vae", reparam.live(draw), note="The grey band is the prior's ±1: the KL term pulls each μ ± σ "
+            "towards it. A unit whose σ is near 1 and μ near 0 is unused: its ε decides z, and the image ignores it.")
+else:
+    others = reparam.variational_names(active.dataset)
+    st.info(f"**{active.name}** is not a VAE (its kind is `{active.model.kind}`): its encoder gives each image "
+            "one point z = f(x), with no spread σ and so no noise ε to draw. Pick a VAE in the sidebar "
+            f"({', '.join(others) or 'none in the zoo of this dataset yet: train one on the Train page'}) "
+            "to see an image's code drawn as z = μ + σ ⊙ ε.")
+    if others:
+        st.button(f"Use {others[0]}", on_click=reparam.use_pretrained, args=(others[0],))
 
 st.header("Samples")
 if variational:
@@ -24,40 +57,43 @@ if variational:
                 "below 1 the samples are safer and blurrier, above 1 stranger.")
 else:
     st.markdown(
-        f"**{active.name}** is a **{active.model.kind}** autoencoder, not a VAE, so it has no prior: nothing in its "
+        f"**{active.name}** is not a VAE (its kind is `{active.model.kind}`), so it has no prior: nothing in its "
         "training asks the codes to fill any region. Its codes sit on a thin, curved set with gaps between the "
         "classes, so a draw from N(0, I) (left) mostly lands where the decoder never went, and even a Gaussian "
         "fitted to its codes (right, their mean and covariance) puts mass in those holes. A VAE's KL term pulls "
         "every posterior towards N(0, I), which is exactly what its sampler then draws from.")
 
-st.session_state.setdefault(SEED_KEY, 0)
 temp_col, count_col, seed_col, button_col = st.columns([3, 2, 1, 1])
-temperature = temp_col.slider("Temperature T", 0.0, 2.0, 1.0, 0.1, key="sample_temperature", persist_state=KEEP)
-count = count_col.slider("Samples", 8, 64, 32, 8, key="sample_count", persist_state=KEEP)
-seed_col.number_input("Seed", min_value=0, key=SEED_KEY, persist_state=KEEP)
-button_col.button("New samples", on_click=lambda: st.session_state.update({SEED_KEY: st.session_state[SEED_KEY] + 1}))
+temperature = temp_col.slider("Temperature T", 0.0, 2.0, 1.0, 0.1, key="sm_temp", bind="query-params")
+with count_col:
+    with presenter.secondary("Sample count"):
+        count = st.slider("Samples", 8, 64, 32, 8, key="sm_count", bind="query-params")
+sample_seed = int(seed_col.number_input("Seed", min_value=0, value=0, key=SAMPLE_SEED, bind="query-params"))
+button_col.button("New samples", on_click=bump, args=(SAMPLE_SEED,))
 
-grids = view.sample_figures(active, count, temperature, int(st.session_state[SEED_KEY]))
-for col, figure in zip(st.columns(len(grids)), grids.values()):
-    col.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+shown = view.sample_figures(active, count, temperature, sample_seed, presenter.scale(48))
+for col, (figure, _) in zip(st.columns(len(shown)), shown.values()):
+    col.plotly_chart(figure, **CHART)
+explain("prior", view.prior_live(active, shown),
+        note="A sample \"looks real\" when its nearest test image is as close as real images are to each other.")
 
 st.header("Traversal")
 scale_text = ("the prior's standard deviation, 1 (the posterior's own is far smaller for a used unit)"
               if variational else "the standard deviation of that unit over the test codes, around their mean")
-st.markdown(f"Each row starts from the base image's code and sweeps one unit from -3 to +3 in units of "
-            f"{scale_text}, holding the others. A unit that changes nothing is unused.")
-row = int(st.number_input("Base image (test-set index)", 0, len(test) - 1, 0))
-grid, frame = view.traversal(active, row)
+st.markdown(f"Each row starts from the code of test image #{image} (chosen above) and sweeps one unit from -3 to "
+            f"+3 in units of {scale_text}, holding the others. A unit that changes nothing is unused.")
+grid, frame = view.traversal(active, image, presenter.scale(44))
 if frame["kl"] is not None:
     grid_col, kl_col = st.columns([3, 2])
-    grid_col.plotly_chart(grid, width="stretch", config={"displayModeBar": False})
-    kl_col.plotly_chart(view.kl_figure(view.model_key(active), frame["kl"]), width="stretch", config={"displayModeBar": False})
+    grid_col.plotly_chart(grid, **CHART)
+    kl_col.plotly_chart(view.kl_figure(view.model_key(active), frame["kl"]), **CHART)
     kl_col.caption("A unit with KL near 0 carries no information about the image: it is the prior's noise.")
 else:
-    st.plotly_chart(grid, width="stretch", config={"displayModeBar": False})
+    st.plotly_chart(grid, **CHART)
 
 st.subheader("Drag through one unit")
-units = st.multiselect("Units to drag", list(range(len(frame["z"]))), default=view.default_units(frame),
-                       format_func=lambda k: f"z{k}", max_selections=4)
+with presenter.secondary("Units to drag"):
+    units = st.multiselect("Units to drag", list(range(len(frame["z"]))), default=view.default_units(frame),
+                           format_func=lambda k: f"z{k}", max_selections=4, key="sm_units", bind="query-params")
 for col, unit in zip(st.columns(max(len(units), 1)), units):
-    col.plotly_chart(view.drag_figure(active, row, unit), width="stretch", config={"displayModeBar": False})
+    col.plotly_chart(view.drag_figure(active, image, unit, presenter.scale(150)), **CHART)

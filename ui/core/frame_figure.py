@@ -72,3 +72,31 @@ def slider_figure(frames: Sequence[Sequence[torch.Tensor]], names: Sequence[str]
     plotly_frames = [{"name": name, "data": [_image_trace(uri)], "traces": [0], "layout": {"title": {"text": title}}}
                      for (uri, _), name, title in zip(pictures, names, titles)]
     return {"data": [_image_trace(pictures[active][0])], "frames": plotly_frames, "layout": layout}
+
+
+def with_side_panel(figure: dict, traces: Sequence[dict], moving: Sequence[dict], axes: dict,
+                    panel_title: str = "", share: float = 0.55) -> dict:
+    """`figure` (a `slider_figure`) with a chart beside its pictures whose last trace follows the slider.
+
+    The pictures keep the left `share` of the width and the slider runs under them; `traces` are
+    drawn on axes x2/y2 at the right, with `axes` as their layout ({"xaxis": ..., "yaxis": ...}).
+    `moving` holds one trace per frame (a marker, say): each frame swaps it in with its picture,
+    so the marker moves while the thumb is dragged, in the browser, with no rerun (STACK.md)."""
+    if len(moving) != len(figure["frames"]):
+        raise ValueError(f"one moving trace per frame: {len(figure['frames'])} frames, {len(moving)} traces")
+    on_panel = {"xaxis": "x2", "yaxis": "y2"}
+    data = list(figure["data"]) + [{**t, **on_panel} for t in traces]
+    active = figure["layout"]["sliders"][0]["active"]
+    index = len(data)  # the moving trace comes last
+    data.append({**moving[active], **on_panel})
+    layout = {**figure["layout"], "showlegend": False,
+              "xaxis": {**figure["layout"]["xaxis"], "domain": [0, share]},
+              "xaxis2": {**axes.get("xaxis", {}), "domain": [min(share + 0.08, 0.95), 1], "anchor": "y2"},
+              "yaxis2": {**axes.get("yaxis", {}), "anchor": "x2"}}
+    layout["sliders"] = [{**figure["layout"]["sliders"][0], "len": share}]
+    if panel_title:  # the figure's own title is the frame's: the panel's goes above the panel
+        layout["annotations"] = [{"text": panel_title, "xref": "x2 domain", "yref": "y2 domain", "x": 0.5, "y": 1.0,
+                                  "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}]
+    frames = [{**frame, "data": [*frame["data"], {**marker, **on_panel}], "traces": [*frame["traces"], index]}
+              for frame, marker in zip(figure["frames"], moving)]
+    return {"data": data, "frames": frames, "layout": layout}
