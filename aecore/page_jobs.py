@@ -83,3 +83,17 @@ def single_class_pca(dataset: str, k: int) -> dict[int, np.ndarray]:
 
 
 __all__ = ["anomaly_scores", "code_measures", "dataset_split", "probe", "single_class_pca", "stored_probe_parts"]
+
+
+def active_anomaly_scores(checkpoint: bytes | Autoencoder | None, dataset: str, k: int,
+                          with_pca: bool = True) -> dict[str, Any]:
+    """A model as it is, trained on every class, as an anomaly detector, beside a fair baseline:
+    {"scores": its reconstruction MSE per test image (None without a model: a shipped model's are
+    stored), "pca_scores": PCA with k components fit on every training image, the images the model
+    learned from (None when not with_pca), "k"}. Neither depends on which classes are called normal,
+    so one measurement serves every choice of them."""
+    train, test = dataset_split(dataset)
+    report("scoring the test images")
+    scores = None if checkpoint is None else anomaly.anomaly_scores(_model(checkpoint), test)
+    pca = anomaly.pca_scores(train, test, int(k)) if with_pca else None
+    return {"scores": scores, "pca_scores": pca, "k": int(k)}

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from aecore.probe import CLASSIFIERS
+from aecore.probe import CLASSIFIERS, MAX_DRAWS
 from ui import features_view as view
-from ui.core import page_results, state
+from ui.core import page_results, presenter, state
+from ui.core.concepts import explain
 from ui.core.router import require_router
 
 require_router()
@@ -20,12 +21,18 @@ st.markdown(
 
 active = state.active_model()
 dataset = active.dataset
-classifier_col, draws_col = st.columns([2, 1])
-chosen = classifier_col.radio("Classifier", ["both", *CLASSIFIERS], horizontal=True,
-                              format_func=lambda c: "both" if c == "both" else view.CLASSIFIER_NAMES[c])
-draws = draws_col.slider("Draws per small label count", min_value=1, max_value=10, value=5,
-                         help="Each count below all labels is drawn this many times (seeded) and averaged.")
-classifiers = list(CLASSIFIERS) if chosen == "both" else [chosen]
+# Bound to the URL (?ft_classifier=knn&ft_labels=100): a shared link opens this view.
+classifier_col, labels_col = st.columns([3, 2])
+chosen = classifier_col.radio("Classifier", list(view.CLASSIFIER_CHOICES), horizontal=True, key="ft_classifier",
+                              bind="query-params", captions=list(view.CLASSIFIER_CHOICES.values()))
+labels = labels_col.select_slider("Labels per class", view.LABEL_CHOICES, value=view.LABEL_CHOICES[0],
+                                  key="ft_labels", bind="query-params",
+                                  help="Labelled training images per class behind the live numbers below.")
+with presenter.secondary():
+    draws = st.slider("Draws per small label count", min_value=1, max_value=MAX_DRAWS, value=5, key="ft_draws",
+                      bind="query-params",
+                      help="Each count below all labels is drawn this many times (seeded) and averaged.")
+classifiers = list(CLASSIFIERS) if chosen == view.BOTH else [chosen]
 
 try:
     stored, job = view.probe_job(dataset, active)
@@ -41,16 +48,19 @@ else:
             else f"measured in the background in {result['seconds']:.1f} s")
     st.caption(f"Model **{active.name}** ({result['latent_dim']}-D code) · {dataset}: {result['train_size']:,} "
                f"training and {result['test_size']:,} test images · {when}")
+    live = classifiers[0]  # logistic regression when both are shown: the formula's linear map
+    explain("features", view.concept_numbers(result, live, labels), note=view.concept_note(live))
     st.subheader("Test accuracy (%)")
     st.dataframe(view.table(result, classifiers), hide_index=True,
                  column_config={view.column_name(count): st.column_config.NumberColumn(format="%.1f")
                                 for count in result["label_counts"]})
-    st.plotly_chart(view.chart(result, classifiers), width="stretch")
+    st.plotly_chart(view.chart(result, classifiers, marked=labels), width="stretch")
     st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
                 " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
                 "throws away, and on small images such as digits' 8×8 a classifier can use them all.")
 
 # The codes are encoded only when the button is pressed (a callable runs on the download's thread).
-st.download_button("Download the codes (CSV)", lambda: view.codes_csv(dataset, active),
-                   file_name=view.csv_name(active, dataset), mime="text/csv",
-                   help="One row per image: index in the dataset, split (train/test), label, z0..zk.")
+with presenter.secondary("Download the codes"):
+    st.download_button("Download the codes (CSV)", lambda: view.codes_csv(dataset, active),
+                       file_name=view.csv_name(active, dataset), mime="text/csv",
+                       help="One row per image: index in the dataset, split (train/test), label, z0..zk.")

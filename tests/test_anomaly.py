@@ -94,3 +94,28 @@ def test_one_class_training_scores_anomalies_higher(digits):
     model = aecore.load(outcome["checkpoint"])
     assert model.checkpoint["metadata"]["normal_classes"] == [0]
     np.testing.assert_allclose(anomaly.anomaly_scores(model, anomaly.one_class_split(digits, [0])[1]), scores)
+
+
+def test_active_model_scores_compare_with_pca_fit_on_every_training_image(digits):
+    # A model trained on every class is compared with PCA fit on every class too (the fair baseline),
+    # not with PCA fit on the normal class alone, and neither depends on the normal classes.
+    from aecore import page_jobs
+    from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+
+    model = aecore.load_pretrained("digits-ae-8")
+    result = page_jobs.active_anomaly_scores(model, "digits", 8)
+    train, test = digits.split(TEST_FRACTION, seed=SPLIT_SEED)
+    assert len(train) == 1437 and result["k"] == 8
+    assert np.allclose(result["pca_scores"], anomaly.pca_scores(train, test, 8))
+    assert np.allclose(result["scores"], anomaly.anomaly_scores(model, test))
+    one_class = page_jobs.anomaly_scores(None, "digits", (8,), 8)["pca_scores"]
+    assert not np.allclose(result["pca_scores"], one_class)
+    assert page_jobs.active_anomaly_scores(None, "digits", 8, with_pca=False) == {"scores": None, "pca_scores": None, "k": 8}
+
+
+def test_opening_normal_class_is_where_the_methods_differ(digits):
+    assert anomaly.opening_normal("digits", 10) == 8 and anomaly.opening_normal("shapes", 4) == 1
+    assert anomaly.opening_normal("unmeasured", 3) == 0 and anomaly.opening_normal("digits", 5) == 0
+    # PCA fit on class 8 alone misses more anomalies than on class 0, where it is perfect.
+    train, test, is_anomaly = anomaly.one_class_split(digits, [8])
+    assert anomaly.roc(anomaly.pca_scores(train, test, 8), is_anomaly)["auroc"] < 0.98

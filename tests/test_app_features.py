@@ -10,7 +10,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, wait_for_job, widget
+from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job, widget
 
 import aecore
 from ui import features_view as view
@@ -59,6 +59,52 @@ def test_draws_control_changes_the_small_counts_only(features_page):
     assert all(len(line["error_y"]["array"]) == 3 for line in figures(at)[0]["data"])
 
 
+def live(at: AppTest) -> dict[str, float]:
+    """The feature-extraction concept's live accuracies (%), by representation."""
+    return {name: float(widget(at.metric, label).value.rstrip("%"))
+            for name, label in (("codes", "Codes z = f(x)"), ("pca", "PCA codes"), ("pixels", "Pixels"))}
+
+
+def table_cell(at: AppTest, representation: str, classifier: str, column: str) -> float:
+    table = at.dataframe[0].value
+    row = table[(table["representation"] == representation) & (table["classifier"] == classifier)]
+    return float(row[column].iloc[0])
+
+
+def test_concept_numbers_follow_labels_and_classifier(features_page):
+    at = features_page
+    widget(at.radio, "Classifier").set_value("both").run()
+    widget(at.slider, "Draws per small label count").set_value(5).run()
+    assert at.get("latex") and "arg" in at.get("latex")[0].value  # the formula beside the numbers
+    few = live(at)
+    assert few["codes"] == pytest.approx(table_cell(at, "autoencoder", "logistic regression", "10 per class"), abs=0.05)
+    assert few["pca"] == pytest.approx(table_cell(at, "PCA", "logistic regression", "10 per class"), abs=0.05)
+    widget(at.select_slider, "Labels per class").set_value("all").run()
+    every = live(at)
+    assert every["codes"] == pytest.approx(table_cell(at, "autoencoder", "logistic regression", "all labels"), abs=0.05)
+    assert every != few
+    assert figures(at)[0]["layout"]["shapes"][0]["x0"] == 2  # the chart marks the count read ("all", third)
+    widget(at.radio, "Classifier").set_value("knn").run()
+    assert live(at)["pixels"] == pytest.approx(table_cell(at, "pixels", "k-nearest neighbours", "all labels"), abs=0.05)
+    assert live(at) != every and any("nearest" in c.value for c in at.caption)
+    widget(at.select_slider, "Labels per class").set_value("10").run()
+    widget(at.radio, "Classifier").set_value("both").run()
+
+
+def test_a_link_restores_the_view():
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    at.query_params.update({"ft_classifier": "knn", "ft_labels": "100", "ft_draws": "3"})
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert widget(at.radio, "Classifier").value == "knn"
+    assert widget(at.select_slider, "Labels per class").value == "100"
+    assert widget(at.slider, "Draws per small label count").value == 3
+    assert set(at.dataframe[0].value["classifier"]) == {"k-nearest neighbours"}
+    assert live(at)["codes"] == pytest.approx(table_cell(at, "autoencoder", "k-nearest neighbours", "100 per class"),
+                                              abs=0.05)
+
+
 def test_other_active_model_is_probed():
     at = open_page(PAGE, model="digits-vae-8")
     assert "digits-vae-8" in at.caption[0].value
@@ -90,3 +136,14 @@ def test_codes_csv_has_every_image_once():
     assert frame["index"].tolist() == list(range(len(digits)))
     assert frame["label"].tolist() == digits.labels.tolist()
     assert (frame["split"] == "test").sum() == len(digits.split(0.2, seed=0)[1])
+
+
+def test_presenter_mode_folds_the_draws_and_enlarges_the_chart():
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    at.query_params["present"] = "true"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    folded = [slider.label for expander in at.expander for slider in expander.slider]
+    assert folded == ["Draws per small label count"]
+    assert figures(at)[0]["layout"]["height"] > 420

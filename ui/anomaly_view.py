@@ -1,9 +1,12 @@
-"""The anomaly page's app side: the one-class training job in the server's queue, cached scores, figures.
+"""The anomaly page's app side: the one-class training job in the server's queue, scores, figures.
 
-The active model's scores are never computed in a script run: a shipped model's reconstruction
-errors and PCA's scores for each single normal class are stored with the zoo; a user's model, or
-several normal classes, get a job in the server's queue (`ui.core.page_results`). Moving the threshold
-only recounts.
+Both detectors are compared with PCA fit on the images they learned from, so the comparison is fair:
+a one-class model with PCA fit on the normal classes' training images, the active model (trained on
+every class) with PCA fit on every training image. Nothing is computed in a script run: a shipped
+model's reconstruction errors are stored with the zoo; PCA on every class, a user's model and a
+one-class model come from jobs in the server's queue, and a finished one is kept for every session
+of the server (the same recipe and seed give the same model), so a class opening a teacher's link
+sees what the teacher trained. Moving the threshold only recounts.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import aecore
 from aecore import anomaly
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.workers import Job
-from ui.core import jobs, page_results
+from ui.core import jobs, page_results, presenter
 from ui.core.cache import load_dataset, model_key
+from ui.core.concepts import Live
 from ui.core.gallery import compose_grid
 from ui.core.painting import heat_rgb
 from ui.core.state import ActiveModel
@@ -29,13 +33,18 @@ from ui.core.state import ActiveModel
 PURPOSE = "anomaly"  # the session's one-class training job in ui.core.jobs
 ACTIVE_PURPOSE = "anomaly_active"  # the session's job scoring the active model (or PCA) as it is
 FOR_KEY = "anomaly_job_for"  # (dataset, normal classes) that job was trained for
+# The detector radio's options are its URL values (?an_mode=active), so they are short words.
+ONE_CLASS, ACTIVE = "one-class", "active"
+MODES = {ONE_CLASS: "train on the normal classes only", ACTIVE: "the active model as it is"}
+DEFAULT_PERCENTILE = 95.0  # the threshold starts where 5% of normal test images raise a false alarm
+KEEP_SHARED = 16  # finished one-class results kept for every session of the server
 AE_COLOR, PCA_COLOR = "#1f77b4", "#ff7f0e"
 NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
 
 
 @dataclass
 class Scored:
-    """Every test image scored by the autoencoder and by PCA, with the truth."""
+    """Every test image scored by the autoencoder and by PCA fit on the same images, with the truth."""
 
     scores: np.ndarray  # (N,) autoencoder per-pixel MSE
     pca_scores: np.ndarray  # (N,) PCA's, same k as the code size
@@ -43,6 +52,7 @@ class Scored:
     roc: dict[str, Any]
     pca_roc: dict[str, Any]
     k: int
+    fit_on: str  # the images both were fit on, in words
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -51,6 +61,26 @@ def split(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.ImageDataset, a
     return anomaly.one_class_split(load_dataset(dataset), normal, TEST_FRACTION, SPLIT_SEED)
 
 
+@st.cache_resource(show_spinner=False)
+def _shared() -> dict[Any, Any]:
+    # Server-wide: (dataset, normal) -> a finished one-class job's result; (dataset, k) -> PCA's
+    # scores fit on every class. Deterministic work, so one session's result serves all.
+    return {}
+
+
+def _share(key: Any, value: Any) -> None:
+    shared = _shared()
+    while len(shared) >= KEEP_SHARED:
+        shared.pop(next(iter(shared)))
+    shared[key] = value
+
+
+def opening_normal(dataset: aecore.ImageDataset) -> str:
+    """The class the page opens on (`aecore.anomaly.OPENING_NORMAL`: where the two methods differ)."""
+    return dataset.classes[anomaly.opening_normal(dataset.name, len(dataset.classes))]
+
+
+# --- one-class mode: a model trained on the normal classes only -----------------------------------
 def start_training(dataset: str, normal: tuple[int, ...]) -> Job:
     """Queue the one-class recipe, trained on the normal classes only; it scores every test image."""
     spec = aecore.recipes.one_class_spec(dataset, normal)
@@ -63,8 +93,9 @@ def current_job(dataset: str, normal: tuple[int, ...]) -> Job | None:
     return jobs.current(PURPOSE) if st.session_state.get(FOR_KEY) == (dataset, normal) else None
 
 
-def job_model_key(job: Job) -> str:
-    return f"one-class:{job.id}"
+def shared_one_class(dataset: str, normal: tuple[int, ...]) -> dict[str, Any] | None:
+    """A one-class result for these classes that any session of this server trained, or None."""
+    return _shared().get(("one-class", dataset, normal))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -74,60 +105,102 @@ def job_model(key: str, _checkpoint: bytes) -> aecore.Autoencoder:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _job_scores(key: str, _result: dict[str, Any]) -> Scored:
+def _one_class_scores(key: str, _result: dict[str, Any]) -> Scored:
     # The worker scored every test image; only the curves are computed here (milliseconds).
     scores, pca, is_anomaly = _result["scores"], _result["pca_scores"], _result["is_anomaly"]
-    return Scored(scores, pca, is_anomaly, anomaly.roc(scores, is_anomaly), anomaly.roc(pca, is_anomaly), _result["k"])
+    return Scored(scores, pca, is_anomaly, anomaly.roc(scores, is_anomaly), anomaly.roc(pca, is_anomaly),
+                  _result["k"], "the normal classes' training images only")
 
 
-def score_job(job: Job) -> tuple[aecore.Autoencoder, Scored]:
-    """The finished job's model and the scores it computed."""
-    key = job_model_key(job)
-    return job_model(key, job.result["checkpoint"]), _job_scores(key, job.result)
+def one_class_result(dataset: str, normal: tuple[int, ...], result: dict[str, Any]) -> tuple[aecore.Autoencoder, Scored, str]:
+    """(model, scores, cache key) of a finished one-class job's result, kept for every session."""
+    _share(("one-class", dataset, normal), result)
+    key = f"one-class:{dataset}:{normal}"
+    return job_model(key, result["checkpoint"]), _one_class_scores(key, result), key
 
 
+# --- active mode: the model as it is, trained on every class --------------------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scored(key: str, normal: tuple[int, ...], k: int, _scores: np.ndarray, _pca: np.ndarray,
             _is_anomaly: np.ndarray) -> Scored:
     # Only the curves are computed here, from scores measured before (milliseconds).
-    return Scored(_scores, _pca, _is_anomaly, anomaly.roc(_scores, _is_anomaly), anomaly.roc(_pca, _is_anomaly), k)
+    return Scored(_scores, _pca, _is_anomaly, anomaly.roc(_scores, _is_anomaly), anomaly.roc(_pca, _is_anomaly), k,
+                  "every class's training images, the anomalies included")
 
 
 def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> tuple[Scored | None, Job | None]:
     """(the active model's and PCA's scores of every test image, None), or (None, the job computing
-    them): a user's model, or a shipped one with several normal classes (PCA's fit is then new)."""
-    train, _, is_anomaly = split(dataset, normal)
-    k, key = min(active.model.config.latent_dim, len(train)), model_key(active)
+    them). PCA is fit on every training image, as the model was; neither score depends on which
+    classes are normal, so changing them only recounts."""
+    is_anomaly = split(dataset, normal)[2]
+    k, key = active.model.config.latent_dim, model_key(active)
+    pca = _shared().get(("pca-all", dataset, k))
     if page_results.has_stored(active):
-        stored = page_results.stored(active.name)["anomaly"]
-        scores, pca = stored["scores"], stored["pca_scores"].get(normal[0]) if len(normal) == 1 else None
-        if pca is not None and stored["k"] == k:
-            return _scored(key, normal, k, scores, pca, is_anomaly), None
-        result, job = page_results.background(ACTIVE_PURPOSE, f"{key}:{normal}", aecore.page_jobs.anomaly_scores,
-                                              lambda: (None, dataset, normal, k), name=f"PCA scores of {dataset}")
+        scores = page_results.stored(active.name)["anomaly"]["scores"]
+        if pca is None:
+            result, job = page_results.background(ACTIVE_PURPOSE, f"pca-all:{dataset}:{k}",
+                                                  aecore.page_jobs.active_anomaly_scores,
+                                                  lambda: (None, dataset, k), name=f"PCA scores of {dataset}")
+            if result is None:
+                return None, job
+            pca = result["pca_scores"]
     else:
-        result, job = page_results.background(ACTIVE_PURPOSE, f"{key}:{normal}", aecore.page_jobs.anomaly_scores,
-                                              lambda: (aecore.to_zip_bytes(active.model), dataset, normal, k),
+        result, job = page_results.background(ACTIVE_PURPOSE, key, aecore.page_jobs.active_anomaly_scores,
+                                              lambda: (aecore.to_zip_bytes(active.model), dataset, k, pca is None),
                                               name=f"anomaly scores of {active.name}")
-        scores = None if result is None else result["scores"]
-    if result is None:
-        return None, job
-    return _scored(key, normal, k, scores, result["pca_scores"], is_anomaly), None
+        if result is None:
+            return None, job
+        scores, pca = result["scores"], result["pca_scores"] if pca is None else pca
+    _share(("pca-all", dataset, k), pca)
+    return _scored(f"{key}:pca-all", normal, k, scores, pca, is_anomaly), None
 
 
-def default_threshold(result: Scored) -> float:
-    """The 95th percentile of the normal test images' scores: about 5% false alarms."""
-    return float(np.quantile(result.scores[~result.is_anomaly], 0.95))
+# --- the threshold and what it flags -----------------------------------------------------------------
+def threshold_at(result: Scored, percentile: float) -> float:
+    """The score τ below which `percentile` % of the normal test images fall: at 95, 5% false alarms.
+    A percentile rather than a raw score keeps one slider (and one link) meaningful for every model."""
+    return float(np.percentile(result.scores[~result.is_anomaly], percentile))
 
 
-def verdict(result: Scored) -> str:
-    """Whether the autoencoder earns its place over PCA on this split, in a sentence."""
+def concept_numbers(result: Scored, threshold: float) -> list[Live]:
+    """The live numbers beside the anomaly concept's formula, measured on the scores shown."""
+    flagged = result.scores > threshold
+    caught = flagged[result.is_anomaly].mean()
+    return [Live("AUROC, autoencoder", f"{result.roc['auroc']:.3f}",
+                 "The chance that a random anomaly scores above a random normal image."),
+            Live(f"AUROC, PCA-{result.k}", f"{result.pca_roc['auroc']:.3f}",
+                 f"PCA with {result.k} components, fit on {result.fit_on}, as the autoencoder was."),
+            Live("Flagged: s(x) > τ", f"{flagged.mean():.1%}",
+                 f"The share of all test images scoring above τ = {threshold:.4f}; "
+                 f"{caught:.1%} of the anomalies.")]
+
+
+def draw_counts(result: Scored, threshold: float) -> None:
+    """The confusion counts, precision and recall at the threshold, as one row of metrics."""
+    counts = anomaly.confusion(result.scores, result.is_anomaly, threshold)
+    cols = st.columns(6)
+    cols[0].metric("Anomalies caught", counts["tp"], help="True positives.")
+    cols[1].metric("Anomalies missed", counts["fn"], help="False negatives.")
+    cols[2].metric("False alarms", counts["fp"], help="Normal images flagged: false positives.")
+    cols[3].metric("Normal passed", counts["tn"], help="True negatives.")
+    cols[4].metric("Precision", f"{counts['precision']:.3f}", help="Of the flagged images, the share that are anomalies.")
+    cols[5].metric("Recall", f"{counts['recall']:.3f}", help="Of the anomalies, the share flagged.")
+
+
+def verdict(result: Scored, mode: str) -> str:
+    """What the comparison with PCA (fit on the same images) says, in a sentence or two."""
     gap = result.roc["auroc"] - result.pca_roc["auroc"]
-    if abs(gap) < 0.001:
-        return f"The autoencoder and PCA with {result.k} components are as good as each other here: PCA is enough."
-    if gap > 0:
-        return f"The autoencoder beats PCA with {result.k} components here by {gap:.3f} AUROC."
-    return f"PCA with {result.k} components beats the autoencoder here by {-gap:.3f} AUROC: PCA is enough."
+    pca = f"PCA with {result.k} components"
+    if abs(gap) < 0.002:
+        said = f"The autoencoder and {pca} separate the two groups equally well here (AUROC within 0.002)."
+    elif gap > 0:
+        said = f"The autoencoder beats {pca} here by {gap:.3f} AUROC: its curved code fits the normal images better."
+    else:
+        said = f"{pca} beats the autoencoder here by {-gap:.3f} AUROC."
+    if mode == ACTIVE:
+        said += (" Both learned from every class, the anomalies included, so neither is a real detector: "
+                 "train on the normal classes only to see the gap a one-class model opens.")
+    return said
 
 
 def histogram_figure(result: Scored, threshold: float) -> go.Figure:
@@ -138,9 +211,9 @@ def histogram_figure(result: Scored, threshold: float) -> go.Figure:
         figure.add_histogram(x=result.scores[mask], name=f"{name} ({int(mask.sum())})", xbins=bins,
                              marker_color=color, opacity=0.6, histnorm="probability")
     figure.add_vline(x=threshold, line_dash="dash", line_color="black",
-                     annotation_text=f"threshold {threshold:.4f}", annotation_position="top right")
-    figure.update_layout(barmode="overlay", height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                         xaxis_title="anomaly score (reconstruction MSE per pixel)",
+                     annotation_text=f"τ = {threshold:.4f}", annotation_position="top right")
+    figure.update_layout(barmode="overlay", height=presenter.scale(340), margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         xaxis_title="anomaly score s(x) (reconstruction MSE per pixel)",
                          yaxis_title="share of the class", legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -154,9 +227,9 @@ def roc_figure(result: Scored, threshold: float) -> go.Figure:
     counts = anomaly.confusion(result.scores, result.is_anomaly, threshold)
     fpr = counts["fp"] / max(1, counts["fp"] + counts["tn"])
     recall = counts["tp"] / max(1, counts["tp"] + counts["fn"])
-    figure.add_scatter(x=[fpr], y=[recall], name="the threshold", mode="markers",
+    figure.add_scatter(x=[fpr], y=[recall], name="the threshold τ", mode="markers",
                        marker={"color": "black", "size": 10})
-    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    figure.update_layout(height=presenter.scale(340), margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          xaxis_title="false positive rate", yaxis_title="true positive rate (recall)",
                          legend={"orientation": "h", "y": -0.25})
     return figure
@@ -175,7 +248,8 @@ def extremes_image(dataset: str, normal: tuple[int, ...], model: aecore.Autoenco
     index = order[::-1][:count] if most else order[:count]
     x = test.images[index.copy()]
     x_hat = anomaly.reconstructions(model, x)
-    grid = compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat_rgb(x_hat - x)]), ncols=len(index), tile_px=56)
+    grid = compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat_rgb(x_hat - x)]), ncols=len(index),
+                        tile_px=presenter.scale(56))
     labels = [f"{test.classes[int(test.labels[i])]}: {result.scores[i]:.4f}" for i in index]
     return grid, labels
 
@@ -186,3 +260,39 @@ def upload_verdict(model: aecore.Autoencoder, image: torch.Tensor, threshold: fl
     x_hat = anomaly.reconstructions(model, x)
     score = float(anomaly.anomaly_scores(model, x)[0])
     return score, compose_grid(torch.cat([_rgb(x), _rgb(x_hat), heat_rgb(x_hat - x)]), ncols=3, tile_px=112)
+
+
+def one_class_panel(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.Autoencoder, Scored, str] | None:
+    """The one-class mode's training: the recipe in words, the Train button, the job's progress.
+    Returns (model, scores, cache key) once a model for these classes is trained on this server,
+    else None (what to do next is drawn)."""
+    spec = aecore.recipes.one_class_spec(dataset, normal)
+    job, shared = current_job(dataset, normal), shared_one_class(dataset, normal)
+    button_col, note_col = st.columns([1, 4])
+    note_col.caption(f"{spec.kind} {spec.arch} with a {spec.latent_dim}-D code, {spec.fit.epochs} epochs on the "
+                     f"{len(split(dataset, normal)[0])} normal training images, trained in the background: the "
+                     "time left shows once the first epoch has run.")
+    if button_col.button("Train" if job is None and shared is None else "Train again", type="primary", key="an_train"):
+        start_training(dataset, normal)
+        st.rerun()
+    if job is not None and not job.finished:
+        jobs.job_panel(PURPOSE, _draw_running)
+        return None
+    if job is not None and job.state != jobs.DONE:
+        st.error(f"Training {job.state}: {job.error or 'press Train again'}")
+        return None
+    if job is None and shared is None:
+        st.info("Press **Train** to train a model on the normal classes only; every test image is scored after.")
+        return None
+    if job is None:
+        st.caption("Trained on this server before for these classes, with the same recipe and seed.")
+    return one_class_result(dataset, normal, job.result if job is not None else shared)
+
+
+def _draw_running(running: Job) -> None:
+    snapshot = running.progress
+    if snapshot is None:
+        st.progress(0.0, text="Starting: loading the data in a worker…")
+    else:
+        st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "
+                                            f"{jobs.format_seconds(snapshot.seconds_left)} left")

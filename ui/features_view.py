@@ -15,16 +15,21 @@ import streamlit as st
 
 import aecore
 from aecore.page_jobs import stored_probe_parts
-from aecore.probe import CLASSIFIERS, REPRESENTATIONS, summarize
-from ui.core import page_results, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.probe import CLASSIFIERS, LABEL_COUNTS, KNN_NEIGHBOURS, REPRESENTATIONS, label_key, summarize
+from ui.core import page_results, presenter, state
 from ui.core.cache import load_dataset, model_key, train_test_split
+from ui.core.concepts import Live
 from ui.core.models import pretrained_entries
 
 REPRESENTATION_NAMES = {"autoencoder": "autoencoder", "pca": "PCA", "pixels": "pixels"}
 CLASSIFIER_NAMES = {"logistic": "logistic regression", "knn": "k-nearest neighbours"}
 COLORS = {"autoencoder": "#d62728", "pca": "#1f77b4", "pixels": "#7f7f7f"}
 DASHES = {"logistic": "solid", "knn": "dot"}
+# The classifier radio's options are its URL values (?ft_classifier=knn), so they are short words.
+BOTH = "both"
+CLASSIFIER_CHOICES = {BOTH: "both classifiers", "logistic": "logistic regression", "knn": "k-nearest neighbours"}
+LABEL_CHOICES = [label_key(count) for count in LABEL_COUNTS]  # "10", "100", "all": the stored counts
 
 
 @st.cache_resource(show_spinner=False)
@@ -74,9 +79,10 @@ def table(result: dict[str, Any], classifiers: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def chart(result: dict[str, Any], classifiers: list[str]) -> dict:
+def chart(result: dict[str, Any], classifiers: list[str], marked: str | None = None) -> dict:
     """Accuracy against labels per class, one line per representation and classifier; the error bars
-    are the spread (std) over the seeded draws."""
+    are the spread (std) over the seeded draws. `marked`: the label count the live numbers read, as a
+    dashed line."""
     stds = {(row["representation"], row["classifier"], row["labels_per_class"]): row["std"] for row in result["rows"]}
     x = result["label_counts"]
     lines = [{"type": "scatter", "mode": "lines+markers", "x": x,
@@ -85,12 +91,38 @@ def chart(result: dict[str, Any], classifiers: list[str]) -> dict:
               "error_y": {"type": "data", "array": [100 * stds[r, c, count] for count in x], "visible": True},
               "line": {"color": COLORS[r], "dash": DASHES[c]}}
              for r in REPRESENTATIONS for c in CLASSIFIERS if c in classifiers]
+    # On a category axis a shape's x is the category's position: "10" as a string would mean the 11th.
+    at = x.index(marked) if marked in x else None
+    shapes = [] if at is None else [{"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at,
+                                     "y0": 0, "y1": 1, "line": {"color": "black", "dash": "dash", "width": 1}}]
     return {"data": lines, "layout": {
-        "height": 420, "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
+        "height": presenter.scale(420), "shapes": shapes, "margin": {"l": 60, "r": 20, "t": 30, "b": 50},
         "xaxis": {"title": {"text": "labelled training images per class"}, "type": "category"},
         "yaxis": {"title": {"text": "test accuracy (%)"}},
         "legend": {"orientation": "h", "y": -0.2},
     }}
+
+
+def concept_numbers(result: dict[str, Any], classifier: str, count: str) -> list[Live]:
+    """The live numbers beside the feature-extraction formula: test accuracy of `classifier` on the
+    codes, on PCA codes of the same size and on the pixels, with `count` labelled images per class."""
+    accuracy = {r: 100 * result["accuracy"][r][classifier][count] for r in REPRESENTATIONS}
+    k, per_class = result["latent_dim"], "every label" if count == "all" else f"{count} labels per class"
+    return [Live(f"Codes z = f(x), {k}-D", f"{accuracy['autoencoder']:.1f}%",
+                 f"{CLASSIFIER_NAMES[classifier]} on the model's codes, {per_class}.",
+                 f"{accuracy['autoencoder'] - accuracy['pca']:+.1f} points vs PCA"),
+            Live(f"PCA codes, {k}-D", f"{accuracy['pca']:.1f}%",
+                 f"{CLASSIFIER_NAMES[classifier]} on PCA codes of the same size, also learned without labels."),
+            Live("Pixels", f"{accuracy['pixels']:.1f}%",
+                 f"{CLASSIFIER_NAMES[classifier]} on the raw pixels: every detail, no summary.")]
+
+
+def concept_note(classifier: str) -> str:
+    """How the chosen classifier relates to the formula (a linear map; kNN is not one)."""
+    if classifier == "knn":
+        return (f"The live numbers are k-nearest neighbours': ŷ is the most common class among the {KNN_NEIGHBOURS} "
+                "nearest labelled codes, not a linear map of z.")
+    return "The live numbers are logistic regression's, the formula's W and b fit on standardized codes."
 
 
 def gap_text(result: dict[str, Any], classifier: str) -> str:
