@@ -28,16 +28,16 @@ from aecore import anomaly  # noqa: E402
 def one_class(dataset: aecore.ImageDataset, label: int, seed: int, epochs: int) -> tuple[float, float, float]:
     """(autoencoder AUROC, PCA AUROC, training seconds) with `label` as the only normal class."""
     train, test, is_anomaly = anomaly.one_class_split(dataset, [label])
-    recipe = anomaly.one_class_recipe("digits")
+    spec = aecore.recipes.one_class_spec("digits", [label])  # the recipe the Anomaly page trains
     torch.manual_seed(seed)
-    model = aecore.create_model(recipe["kind"], arch=recipe["arch"], input_shape=train.image_shape,
-                                latent_dim=recipe["latent_dim"])
+    model = aecore.create_model(spec.kind, arch=spec.arch, input_shape=train.image_shape,
+                                latent_dim=spec.latent_dim, **spec.options)
     started = time.perf_counter()
-    aecore.fit(model, train, None, epochs=epochs, batch_size=recipe["batch_size"], lr=recipe["lr"],
+    aecore.fit(model, train, None, epochs=epochs, batch_size=spec.fit.batch_size, lr=spec.fit.lr,
                device="cpu", seed=seed)
     seconds = time.perf_counter() - started
     ae_auroc = anomaly.roc(anomaly.anomaly_scores(model, test), is_anomaly)["auroc"]
-    pca_auroc = anomaly.roc(anomaly.pca_scores(train, test, recipe["latent_dim"]), is_anomaly)["auroc"]
+    pca_auroc = anomaly.roc(anomaly.pca_scores(train, test, spec.latent_dim), is_anomaly)["auroc"]
     return ae_auroc, pca_auroc, seconds
 
 
