@@ -1,14 +1,19 @@
-"""Compression: the bottleneck trade-off of an autoencoder against PCA with the same code size.
+"""Compression: the bottleneck trade-off of an autoencoder against PCA with the same code size, and
+what the code costs once it is really stored.
 
 `rate_distortion` trains one model per latent size and returns one row per size: test MSE and
-PSNR of the autoencoder and of PCA with k components, and the compression ratio of a k-number code
-stored as 8-bit or 16-bit numbers against the raw 8-bit image (C*H*W bytes). Precomputed sweeps of
-the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json` (`build_sweep`,
-`python bench/rate_distortion.py`); `aecore.jobs.sweep` runs one in a worker process for an app.
+PSNR of the autoencoder and of PCA with k components, with the float code and after uniform b-bit
+quantization of each code unit (`aecore.quantize`, b in QUANT_BITS, ranges measured on the training
+codes). `file_anchor` measures the same test images as PNG and JPEG files at every quality, the
+real-world anchor a code's bits are compared with. `complete_sweep` puts it all in one dict; the
+sweeps of the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json` (`build_sweep`,
+`python bench/rate_distortion.py`); `aecore.jobs.compression_sweep` runs one in a worker process.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -17,17 +22,22 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
+from PIL import Image
 from sklearn.decomposition import PCA
 
 from aecore.data import ImageDataset, load_dataset
+from aecore.generate import decode_codes
+from aecore.metrics import reconstruction_metrics
 from aecore.models import Autoencoder
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
+from aecore.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
 from aecore.recipes import SWEEP_EPOCHS, SWEEP_SIZES, default_spec
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
 
-CODE_BITS = (8, 16)  # how a code's numbers may be stored (quantized to 8 or 16 bits each)
+QUANT_BITS = tuple(range(2, 17))  # the bit widths every sweep row is measured at
+JPEG_QUALITIES = tuple(range(1, 96))  # Pillow's useful range; above 95 it only grows the file
 PREVIEW_IMAGES = 8  # fixed test images reconstructed at every size
-SWEEP_FORMAT = "aecore-rate-distortion"
+SWEEP_FORMAT = "aecore-rate-distortion-2"
 
 
 def sweep_recipe(dataset: str) -> dict[str, Any]:
@@ -62,12 +72,12 @@ class SweepProgress:
 
 
 def compression_ratio(input_shape: Sequence[int], latent_dim: int, bits: int) -> float:
-    """Raw 8-bit image bytes (C*H*W) over the code's bytes (latent_dim numbers of `bits` bits)."""
-    if bits not in CODE_BITS:
-        raise ValueError(f"bits must be one of {CODE_BITS}, got {bits}")
+    """Raw 8-bit image bits (8*C*H*W) over the code's bits (latent_dim numbers of `bits` bits)."""
+    if int(bits) != bits or not MIN_BITS <= bits <= 32:
+        raise ValueError(f"bits must be an integer from {MIN_BITS} to 32, got {bits}")
     if int(latent_dim) != latent_dim or latent_dim < 1:
         raise ValueError(f"latent_dim must be a positive integer, got {latent_dim}")
-    return float(np.prod(input_shape)) / (latent_dim * bits / 8)
+    return 8 * float(np.prod(input_shape)) / (latent_dim * bits)
 
 
 def reconstruct(model: Autoencoder, images: torch.Tensor) -> torch.Tensor:
@@ -76,27 +86,37 @@ def reconstruct(model: Autoencoder, images: torch.Tensor) -> torch.Tensor:
     return model.infer(images).x_hat.float()
 
 
+def _fit_pca(train: ImageDataset, k: int) -> PCA:
+    # float64 and random_state as `aecore.pca_baseline`, so the numbers agree with it.
+    return PCA(n_components=int(k), random_state=0).fit(train.images.flatten(1).double().numpy())
+
+
+def _pca_decode(pca: PCA, codes: np.ndarray, shape: Sequence[int]) -> torch.Tensor:
+    return torch.from_numpy(np.clip(pca.inverse_transform(codes), 0.0, 1.0)).float().reshape(tuple(shape))
+
+
 def pca_reconstruct(train: ImageDataset, images: torch.Tensor, k: int) -> torch.Tensor:
     """PCA with k components fit on `train`, reconstructing `images`, clipped to [0, 1] as in
     `aecore.pca_baseline` (same float64 fit, same random_state)."""
-    x_train = train.images.flatten(1).double().numpy()
-    pca = PCA(n_components=int(k), random_state=0).fit(x_train)
-    x_hat = pca.inverse_transform(pca.transform(images.flatten(1).double().numpy()))
-    return torch.from_numpy(np.clip(x_hat, 0.0, 1.0)).float().reshape(images.shape)
+    pca = _fit_pca(train, k)
+    return _pca_decode(pca, pca.transform(images.flatten(1).double().numpy()), images.shape)
 
 
 def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_dims: Sequence[int], *,
                     arch: str = "mlp", epochs: int = 50, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
-                    device: str = "cpu", images: torch.Tensor | None = None,
+                    device: str = "cpu", images: torch.Tensor | None = None, bits: Sequence[int] = QUANT_BITS,
                     progress: SweepCallback | None = None, stop: Any = None,
                     **options: Any) -> list[dict[str, Any]]:
     """One row per latent size k: train a `kind` autoencoder with a k-D code on `train`, score it on
     `test` beside PCA with k components.
 
-    Each row: latent_dim, ae_mse, ae_psnr, pca_mse, pca_psnr, ratio_8bit, ratio_16bit (see
-    `compression_ratio`), seconds (training time). With `images` (N, C, H, W), also ae_images and
-    pca_images: their reconstructions as float32 arrays. `progress` is called after every epoch and
-    after every model; `stop` ends the sweep after the current epoch, returning the rows so far.
+    Each row: latent_dim, ae_mse, ae_psnr, pca_mse, pca_psnr (float codes), seconds (training
+    time), and "quantized": {"bits": [...], "ae_mse": [...], "ae_psnr": [...], "pca_mse": [...],
+    "pca_psnr": [...]}, the same after b-bit quantization of each code unit, one entry per b in
+    `bits`. With `images` (N, C, H, W), also ae_images and pca_images (their float-code
+    reconstructions) and ae_quantized_images, pca_quantized_images (len(bits), N, C, H, W), as
+    float32 arrays. `progress` is called after every epoch and after every model; `stop` ends the
+    sweep after the current epoch, returning the rows so far.
     """
     dims = [int(k) for k in latent_dims]
     most = min(len(train), train.images[0].numel())
@@ -117,23 +137,52 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
         result = run(replace(base, latent_dim=k), progress=on_snapshot, stop=stop, data=(train, test), every=0.0)
         if result.stopped:
             break
-        rows.append(_row(result, train, images))
+        rows.append(_row(result, train, test, images, bits))
         if progress is not None:
             progress(SweepProgress("model", len(rows), len(dims), k, epochs, epochs, list(rows)))
     return rows
 
 
-def _row(result: RunResult, train: ImageDataset, images: torch.Tensor | None) -> dict[str, Any]:
-    model, k, ae, pca = result.model, result.spec.latent_dim, result.metrics, result.pca
-    row: dict[str, Any] = {
-        "latent_dim": k, "ae_mse": ae["mse"], "ae_psnr": ae["psnr"], "pca_mse": pca["mse"], "pca_psnr": pca["psnr"],
-        **{f"ratio_{bits}bit": compression_ratio(train.image_shape, k, bits) for bits in CODE_BITS},
-        "seconds": result.history.wall_time,
+def _row(result: RunResult, train: ImageDataset, test: ImageDataset, images: torch.Tensor | None,
+         bits: Sequence[int]) -> dict[str, Any]:
+    model, k, ae, pca_metrics = result.model, result.spec.latent_dim, result.metrics, result.pca
+    row: dict[str, Any] = {"latent_dim": k, "ae_mse": ae["mse"], "ae_psnr": ae["psnr"], "pca_mse": pca_metrics["mse"],
+                           "pca_psnr": pca_metrics["psnr"], "seconds": result.history.wall_time}
+    pca = _fit_pca(train, k)
+    # Each method's codes, and how each turns codes back into images; the ranges come from train.
+    methods = {
+        "ae": (model.infer(train.images).z.numpy(), lambda z: decode_codes(model, z).float()),
+        "pca": (pca.transform(train.images.flatten(1).double().numpy()),
+                lambda z, shape=test.images.shape: _pca_decode(pca, z, (len(z), *shape[1:]))),
     }
+    test_codes = {"ae": model.infer(test.images).z.numpy(), "pca": pca.transform(test.images.flatten(1).double().numpy())}
+    quantized: dict[str, list] = {"bits": [int(b) for b in bits]}
+    previews: dict[str, list[np.ndarray]] = {"ae": [], "pca": []}
+    for name, (train_codes, decode) in methods.items():
+        if images is not None:
+            preview_codes = (model.infer(images).z.numpy() if name == "ae"
+                             else pca.transform(images.flatten(1).double().numpy()))
+            row[f"{name}_images"] = decode(preview_codes).reshape(images.shape).numpy()
+        for b in bits:
+            quantizer = UniformQuantizer(int(b)).fit(train_codes)
+            metrics = reconstruction_metrics(test.images, decode(quantizer.quantize(test_codes[name])).reshape(test.images.shape))
+            quantized.setdefault(f"{name}_mse", []).append(metrics["mse"])
+            quantized.setdefault(f"{name}_psnr", []).append(metrics["psnr"])
+            if images is not None:
+                previews[name].append(decode(quantizer.quantize(preview_codes)).reshape(images.shape).numpy())
+    row["quantized"] = quantized
     if images is not None:
-        row["ae_images"] = reconstruct(model, images).numpy()
-        row["pca_images"] = pca_reconstruct(train, images, k).numpy()
+        row.update({f"{name}_quantized_images": np.stack(arrays) for name, arrays in previews.items()})
     return row
+
+
+def at_bits(row: dict[str, Any], bits: int) -> dict[str, float]:
+    """A row's {"ae_mse", "ae_psnr", "pca_mse", "pca_psnr"} after quantization at `bits` bits."""
+    quantized = row["quantized"]
+    if bits not in quantized["bits"]:
+        raise ValueError(f"the sweep was measured at {quantized['bits']} bits, not {bits}")
+    i = quantized["bits"].index(bits)
+    return {key: quantized[key][i] for key in ("ae_mse", "ae_psnr", "pca_mse", "pca_psnr")}
 
 
 def preview_images(test: ImageDataset, n: int = PREVIEW_IMAGES) -> torch.Tensor:
@@ -141,16 +190,95 @@ def preview_images(test: ImageDataset, n: int = PREVIEW_IMAGES) -> torch.Tensor:
     return test.images[preview_indices(test, n)]
 
 
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The sweep as a Markdown table."""
-    lines = ["| k | AE MSE | PCA MSE | AE PSNR (dB) | PCA PSNR (dB) | ratio 8-bit | ratio 16-bit |",
+# --- the real-world anchor: the same images as PNG and JPEG files -------------------------------
+def _pil(image: np.ndarray) -> Image.Image:
+    pixels = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
+    if pixels.shape[0] not in (1, 3):
+        raise ValueError(f"PNG and JPEG hold 1 or 3 channels, these images have {pixels.shape[0]}")
+    return Image.fromarray(pixels[0]) if pixels.shape[0] == 1 else Image.fromarray(pixels.transpose(1, 2, 0))
+
+
+def _encode(image: Image.Image, **options: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return buffer.getvalue()
+
+
+def _from_file(data: bytes, channels: int) -> np.ndarray:
+    pixels = np.asarray(Image.open(io.BytesIO(data)), dtype=np.float32) / 255
+    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+
+
+def jpeg_round_trip(images: torch.Tensor | np.ndarray, quality: int) -> np.ndarray:
+    """Each image (N, C, H, W) saved as a JPEG file of `quality` and read back, float32 in [0, 1]."""
+    arrays = np.asarray(images, dtype=np.float32)
+    return np.stack([_from_file(_encode(_pil(x), format="JPEG", quality=int(quality)), len(x)) for x in arrays])
+
+
+def file_anchor(images: torch.Tensor, qualities: Sequence[int] = JPEG_QUALITIES) -> dict[str, Any]:
+    """The images (N, C, H, W) each stored as its own PNG file and JPEG file: mean bytes per image of
+    the PNG (lossless) and, at each JPEG quality, mean bytes and mean PSNR (as `aecore.metrics`)."""
+    x = images.float()
+    png = np.mean([len(_encode(_pil(image), format="PNG", optimize=True)) for image in x.numpy()])
+    jpeg: dict[str, list] = {"quality": [int(q) for q in qualities], "bytes": [], "psnr": []}
+    for quality in qualities:
+        files = [_encode(_pil(image), format="JPEG", quality=int(quality)) for image in x.numpy()]
+        x_hat = torch.from_numpy(np.stack([_from_file(data, x.shape[1]) for data in files]))
+        jpeg["bytes"].append(float(np.mean([len(data) for data in files])))
+        jpeg["psnr"].append(reconstruction_metrics(x, x_hat)["psnr"])
+    return {"images": len(x), "png_bytes": float(png), "jpeg": jpeg}
+
+
+def matched_jpeg(anchor: dict[str, Any], psnr: float) -> dict[str, Any]:
+    """The lowest JPEG quality whose mean PSNR reaches `psnr`: {"quality", "bytes", "psnr",
+    "reached"}; when none does, the best quality measured with reached False."""
+    jpeg = anchor["jpeg"]
+    index = next((i for i, value in enumerate(jpeg["psnr"]) if value >= psnr), None)
+    reached = index is not None
+    index = int(np.argmax(jpeg["psnr"])) if index is None else index
+    return {"quality": jpeg["quality"][index], "bytes": jpeg["bytes"][index], "psnr": jpeg["psnr"][index],
+            "reached": reached}
+
+
+def format_table(rows: Sequence[dict[str, Any]], bits: int = 8) -> str:
+    """The sweep as a Markdown table: float codes, then after `bits`-bit quantization."""
+    lines = [f"| k | AE MSE | PCA MSE | AE PSNR (dB) | PCA PSNR (dB) | AE PSNR {bits}-bit | PCA PSNR {bits}-bit |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| {r['latent_dim']} | {r['ae_mse']:.4f} | {r['pca_mse']:.4f} | {r['ae_psnr']:.2f} | "
-              f"{r['pca_psnr']:.2f} | {r['ratio_8bit']:g}:1 | {r['ratio_16bit']:g}:1 |" for r in rows]
+    for r in rows:
+        q = at_bits(r, bits)
+        lines.append(f"| {r['latent_dim']} | {r['ae_mse']:.4f} | {r['pca_mse']:.4f} | {r['ae_psnr']:.2f} | "
+                     f"{r['pca_psnr']:.2f} | {q['ae_psnr']:.2f} | {q['pca_psnr']:.2f} |")
     return "\n".join(lines)
 
 
-# --- the shipped sweeps -------------------------------------------------------------------------
+# --- whole sweeps, and the shipped ones -----------------------------------------------------------
+def complete_sweep(dataset: str, recipe: dict[str, Any], train: ImageDataset, test: ImageDataset,
+                   progress: SweepCallback | None = None, stop: Any = None,
+                   anchor: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The sweep `recipe` (as `sweep_recipe` gives it) on a split of `dataset`, in the layout of
+    `load_sweep`, with the PNG/JPEG anchor of the test images (`anchor`, when already measured on
+    the same test images) and the stored side information."""
+    settings = {key: value for key, value in recipe.items() if key not in ("kind", "latent_dims")}
+    images = preview_images(test)
+    rows = rate_distortion(recipe["kind"], train, test, recipe["latent_dims"], images=images, progress=progress,
+                           stop=stop, **settings)
+    return {"format": SWEEP_FORMAT, "dataset": dataset, "recipe": {**recipe, "latent_dims": [r["latent_dim"] for r in rows]},
+            "split": {"test_fraction": TEST_FRACTION, "seed": SPLIT_SEED}, "rows": rows, "images": images.numpy(),
+            "test_images": len(test), "side_bits_per_unit": SIDE_BITS_PER_UNIT,
+            "anchor": anchor or (file_anchor(test.images) if rows else None)}
+
+
+def shipped_anchor(dataset: str, test_images: int) -> dict[str, Any] | None:
+    """The PNG/JPEG anchor of the shipped sweep of `dataset` when it measured `test_images` images
+    (the same split), else None: a recomputed sweep need not encode them all 95 times again."""
+    path = sweep_path(dataset)
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_text("utf-8"))
+    anchor = stored.get("anchor") if stored.get("format") == SWEEP_FORMAT else None
+    return anchor if anchor is not None and anchor["images"] == test_images else None
+
+
 def sweep_path(dataset: str, root: str | os.PathLike | None = None) -> Path:
     return Path(root or pretrained_root()) / f"rate_distortion-{dataset}.json"
 
@@ -160,39 +288,36 @@ def build_sweep(dataset: str, root: str | os.PathLike | None = None,
     """Run the shipped sweep of `dataset` (SWEEP_RECIPES) and write it beside the zoo."""
     if dataset not in SWEEP_RECIPES:
         raise ValueError(f"no sweep recipe for {dataset!r}; recipes: {', '.join(SWEEP_RECIPES)}")
-    recipe = dict(SWEEP_RECIPES[dataset])
     train, test = load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)
-    images = preview_images(test)
-    rows = rate_distortion(recipe.pop("kind"), train, test, recipe.pop("latent_dims"), images=images,
-                           progress=progress, **recipe)
-    sweep = {"format": SWEEP_FORMAT, "dataset": dataset, "recipe": SWEEP_RECIPES[dataset],
-             "split": {"test_fraction": TEST_FRACTION, "seed": SPLIT_SEED}, "rows": rows, "images": images.numpy()}
+    sweep = complete_sweep(dataset, SWEEP_RECIPES[dataset], train, test, progress)
     sweep_path(dataset, root).write_text(json.dumps(_to_json(sweep), separators=(",", ":")), "utf-8")
     return sweep
 
 
 def load_sweep(dataset: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
-    """The shipped sweep of `dataset`: format, dataset, recipe, split, rows (as `rate_distortion`
-    returns them, with ae_images and pca_images) and images (the originals, float32 (N, C, H, W))."""
+    """The shipped sweep of `dataset` as `complete_sweep` returns it, its images float32 arrays."""
     path = sweep_path(dataset, root)
     if not path.is_file():
         raise ValueError(f"no precomputed sweep for {dataset!r} at {path}; build it with "
                          f"`python bench/rate_distortion.py {dataset}`")
     stored = json.loads(path.read_text("utf-8"))
     if stored.get("format") != SWEEP_FORMAT:
-        raise ValueError(f"{path} is not a rate-distortion sweep (format {stored.get('format')!r})")
-    stored["images"] = _from_bytes(stored["images"])
+        raise ValueError(f"{path} is not a current rate-distortion sweep (format {stored.get('format')!r}); "
+                         f"rebuild it with `python bench/rate_distortion.py {dataset}`")
+    stored["images"] = _from_png(stored["images"])
     for row in stored["rows"]:
-        for key in ("ae_images", "pca_images"):
-            row[key] = _from_bytes(row[key])
+        for key in [key for key in row if key.endswith("images")]:
+            row[key] = _from_png(row[key])
     return stored
 
 
 def _to_json(value: Any) -> Any:
-    # Images as rounded 8-bit pixels with their shape: a tenth of the size of float lists, and what
-    # a screen shows anyway.
+    # Images as one 8-bit grayscale PNG of their pixels (rows of W), with their shape: what a
+    # screen shows, and PNG packs the flat backgrounds of these images to a fraction.
     if isinstance(value, np.ndarray):
-        return {"shape": list(value.shape), "uint8": np.round(value.clip(0, 1) * 255).astype(np.uint8).ravel().tolist()}
+        pixels = np.round(value.clip(0, 1) * 255).astype(np.uint8).reshape(-1, value.shape[-1])
+        png = _encode(Image.fromarray(pixels), format="PNG", optimize=True)
+        return {"shape": list(value.shape), "png": base64.b64encode(png).decode("ascii")}
     if isinstance(value, dict):
         return {key: _to_json(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -200,10 +325,11 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_bytes(stored: dict[str, Any]) -> np.ndarray:
-    return (np.asarray(stored["uint8"], dtype=np.float32) / 255).reshape(stored["shape"])
+def _from_png(stored: dict[str, Any]) -> np.ndarray:
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(stored["png"]))), dtype=np.float32)
+    return (pixels / 255).reshape(stored["shape"])
 
 
-__all__ = ["CODE_BITS", "SWEEP_RECIPES", "SweepProgress", "sweep_recipe", "build_sweep", "compression_ratio",
-           "format_table", "load_sweep", "pca_reconstruct", "preview_images", "rate_distortion", "reconstruct",
-           "sweep_path"]
+__all__ = ["JPEG_QUALITIES", "QUANT_BITS", "SWEEP_RECIPES", "SweepProgress", "at_bits", "build_sweep",
+           "complete_sweep", "compression_ratio", "file_anchor", "shipped_anchor", "format_table", "jpeg_round_trip", "load_sweep",
+           "matched_jpeg", "pca_reconstruct", "preview_images", "rate_distortion", "reconstruct", "sweep_path"]

@@ -88,6 +88,17 @@ def sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[
             "recipe": {**recipe, "latent_dims": [row["latent_dim"] for row in rows]}}
 
 
+def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[str, Any]:
+    """A complete rate-distortion sweep (`aecore.compression.complete_sweep`: quantized codes and the
+    PNG/JPEG anchor) of `kind` on `dataset`, with its default recipe's architecture and settings.
+    Progress: SweepProgress; a cancel returns the sizes finished so far."""
+    recipe = {**compression.sweep_recipe(dataset), "kind": kind, "latent_dims": sorted(latent_dims), "epochs": epochs}
+    train, test = split_for(default_spec(dataset), dataset_of(default_spec(dataset)))
+    return compression.complete_sweep(dataset, recipe, train, test, stop=cancel_flag(),
+                                      progress=lambda state: report(replace(state, rows=[])),
+                                      anchor=compression.shipped_anchor(dataset, len(test)))
+
+
 def warmup(beta: float) -> dict[str, dict[str, Any]]:
     """The KL warm-up experiment (`aecore.inspect_code.warmup_comparison`). Progress: (run, fraction)."""
     specs = warmup_specs(beta)

@@ -1,5 +1,7 @@
-"""The Compression page under AppTest: it opens on the shipped sweep, draws both curves, follows the
-code-width control and the active dataset, and recomputes a sweep in the background.
+"""The Compression page under AppTest: it opens on the shipped sweep, its figure frames carry the
+numbers of every code size, the bits control changes the error measured after quantization, a link's
+query parameters restore the view, it follows the active dataset, and it recomputes a sweep in the
+background.
 
 After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, wait_for_job, widget
+from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job, widget
 
 from aecore import compression
 from ui import compression_view as view
@@ -22,9 +24,18 @@ def open_compression(dataset: str | None = None) -> AppTest:
     return open_page(PAGE, dataset=dataset)
 
 
-def curves(at: AppTest) -> dict[str, dict]:
-    """The MSE chart's traces by name (the first figure)."""
-    return {trace["name"]: trace for trace in figures(at)[0]["data"]}
+def charts(at: AppTest) -> dict[str, dict]:
+    """The page's figures by role: trade-off, quantized pictures, MSE and PSNR curves."""
+    return dict(zip(("trade_off", "pictures", "mse", "psnr"), figures(at)))
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> dict:
+    return compression.load_sweep("digits")
 
 
 @pytest.fixture(scope="module")
@@ -32,35 +43,87 @@ def page() -> AppTest:
     return open_compression()
 
 
-def test_opens_and_draws_both_curves_from_the_shipped_sweep(page) -> None:
+def test_opens_on_the_shipped_sweep_with_the_concepts_and_their_numbers(page, shipped) -> None:
     at = page
     assert at.title[0].value == "Compression"
-    shipped = compression.load_sweep("digits")
-    traces = curves(at)
-    assert set(traces) == {"autoencoder (ae)", "PCA"}
-    assert traces["PCA"]["x"] == [2, 4, 8, 16, 32]
-    assert traces["PCA"]["y"] == pytest.approx([r["pca_mse"] for r in shipped["rows"]])
-    assert traces["autoencoder (ae)"]["y"] == pytest.approx([r["ae_mse"] for r in shipped["rows"]])
-    mse, psnr, pictures = figures(at)
-    assert psnr["data"][1]["y"] == pytest.approx([r["pca_psnr"] for r in shipped["rows"]])
-    assert pictures["data"][0]["type"] == "image"
-    assert pictures["layout"]["yaxis"]["ticktext"][:3] == ["original", "AE k=2 (32:1)", "PCA k=2"]
+    assert not at.exception
+    row8 = shipped["rows"][2]
+    numbers = metrics(at)
+    assert numbers["AE MSE, k = 8"] == f"{row8['ae_mse']:.4f}" and numbers["PCA MSE, k = 8"] == f"{row8['pca_mse']:.4f}"
+    assert numbers["bits per image (k·b)"] == "64" and numbers["ratio 8D / (k·b)"] == "8.0 : 1"
+    assert numbers["AE PSNR after 8-bit quantization"] == f"{compression.at_bits(row8, 8)['ae_psnr']:.2f} dB"
+    mse = charts(at)["mse"]
+    assert mse["layout"]["xaxis"]["ticktext"] == ["2", "4", "8", "16", "32"]  # plain, readable numbers
+    assert mse["layout"]["xaxis"]["tickvals"] == [2, 4, 8, 16, 32]
     assert len(at.dataframe) == 1
 
 
-def test_code_width_changes_the_ratios(page) -> None:
-    at = page
-    assert figures(at)[0]["layout"]["xaxis"]["ticktext"][0] == "2<br>32:1"
-    widget(at.radio, "Code stored as").set_value(16).run()
+def test_the_trade_off_figure_carries_every_size_in_its_frames(page, shipped) -> None:
+    figure = charts(page)["trade_off"]
+    sizes = [row["latent_dim"] for row in shipped["rows"]]
+    assert [frame["name"] for frame in figure["frames"]] == [f"k={k}" for k in sizes]
+    slider = figure["layout"]["sliders"][0]
+    assert slider["active"] == sizes.index(8)
+    assert all(step["method"] == "animate" for step in slider["steps"])
+    for frame, row in zip(figure["frames"], shipped["rows"]):
+        # The title's numbers and the ring on the curve follow the in-figure slider on the client.
+        assert f"AE MSE {row['ae_mse']:.4f}" in frame["layout"]["title"]["text"]
+        assert f"PCA MSE {row['pca_mse']:.4f}" in frame["layout"]["title"]["text"]
+        ring = frame["data"][frame["traces"].index(len(figure["data"]) - 1)]
+        assert ring["x"] == [row["latent_dim"]] * 2 and ring["y"] == pytest.approx([row["ae_mse"], row["pca_mse"]])
+    curves = {trace.get("name"): trace for trace in figure["data"]}
+    assert curves["autoencoder"]["y"] == pytest.approx([row["ae_mse"] for row in shipped["rows"]])
+
+
+def test_the_bits_control_changes_the_error_after_quantization(shipped) -> None:
+    at = open_compression()
+    before = charts(at)["mse"]["data"][0]["y"]
+    at.slider(key="cp_bits").set_value(3).run()
     assert not at.exception
-    assert figures(at)[0]["layout"]["xaxis"]["ticktext"][0] == "2<br>16:1"
-    assert figures(at)[2]["layout"]["yaxis"]["ticktext"][1] == "AE k=2 (16:1)"
+    row8 = shipped["rows"][2]
+    at3 = compression.at_bits(row8, 3)
+    numbers = metrics(at)
+    assert numbers["bits per image (k·b)"] == "24" and numbers["ratio 8D / (k·b)"] == "21.3 : 1"
+    assert numbers["AE PSNR after 3-bit quantization"] == f"{at3['ae_psnr']:.2f} dB"
+    assert numbers["AE MSE after quantization"] == f"{at3['ae_mse']:.4f}"
+    after = charts(at)["mse"]["data"][0]["y"]
+    assert after == pytest.approx([compression.at_bits(row, 3)["ae_mse"] for row in shipped["rows"]])
+    assert all(coarse > fine for coarse, fine in zip(after, before))  # 3 bits lose more than 8
+    assert "3 bits per number" in charts(at)["pictures"]["layout"]["title"]["text"]
+    table = at.dataframe[0].value
+    assert list(table["code bits"]) == [3 * k for k in (2, 4, 8, 16, 32)]
+    assert list(table["AE PSNR (dB)"]) == pytest.approx([round(compression.at_bits(r, 3)["ae_psnr"], 2)
+                                                          for r in shipped["rows"]])
+
+
+def test_the_code_size_control_moves_the_numbers_and_the_figure(shipped) -> None:
+    at = open_compression()
+    at.select_slider(key="cp_k").set_value(2).run()
+    assert not at.exception
+    row2 = shipped["rows"][0]
+    assert metrics(at)["AE MSE, k = 2"] == f"{row2['ae_mse']:.4f}"
+    assert metrics(at)["bits per image (k·b)"] == "16"
+    assert charts(at)["trade_off"]["layout"]["sliders"][0]["active"] == 0
+
+
+def test_a_link_restores_the_view(shipped) -> None:
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    for key, value in {"cp_bits": "4", "cp_k": "16", "cp_source": "shipped"}.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert at.slider(key="cp_bits").value == 4 and at.select_slider(key="cp_k").value == 16
+    numbers = metrics(at)
+    assert numbers["bits per image (k·b)"] == "64"
+    assert numbers["AE PSNR after 4-bit quantization"] == f"{compression.at_bits(shipped['rows'][3], 4)['ae_psnr']:.2f} dB"
+    assert charts(at)["trade_off"]["layout"]["sliders"][0]["active"] == 3
 
 
 def test_follows_the_active_dataset() -> None:
     at = open_compression("shapes")
-    assert curves(at)["PCA"]["x"] == [2, 4, 8, 16]
-    assert figures(at)[0]["layout"]["xaxis"]["ticktext"][0] == "2<br>512:1"
+    assert charts(at)["mse"]["layout"]["xaxis"]["tickvals"] == [2, 4, 8, 16]
+    assert metrics(at)["ratio 8D / (k·b)"] == "128.0 : 1"  # 32x32 pixels of 8 bits in 8 numbers of 8 bits
 
 
 def test_recomputes_a_sweep_in_the_background() -> None:
@@ -75,6 +138,19 @@ def test_recomputes_a_sweep_in_the_background() -> None:
     assert job.error is None
     at.run()
     assert not at.exception, at.exception
-    assert widget(at.radio, "Sweep").value == "recomputed in this session"
-    traces = curves(at)
-    assert set(traces) == {"autoencoder (vae)", "PCA"} and traces["PCA"]["x"] == [2, 4]
+    assert widget(at.radio, "Sweep").value == "session"
+    assert at.select_slider(key="cp_k").value == 4  # 8 is not in this sweep: the middle size
+    curves = {trace["name"]: trace for trace in charts(at)["mse"]["data"]}
+    assert set(curves) == {"autoencoder (vae), 8-bit code", "autoencoder (vae), float code",
+                           "PCA, 8-bit code", "PCA, float code"}
+    assert curves["PCA, 8-bit code"]["x"] == [2, 4]
+
+
+def test_presenter_mode_folds_the_recompute_form_away() -> None:
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    at.query_params["present"] = "true"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert [expander.label for expander in at.expander] == ["Recompute the sweep"]
+    assert at.select_slider(key="cp_k").value == 8 and at.slider(key="cp_bits").value == 8  # the lecture's controls stay

@@ -1,49 +1,107 @@
-"""The Compression page in a real browser: reached from the sidebar, it draws both curves and the
-image grid, and the code-width control reruns it with the other ratios."""
+"""The Compression page in a real browser: reached from the sidebar it shows the three concepts with
+their formulas, the slider inside the trade-off figure moves the pictures and the numbers while it
+is dragged, the bits control changes the error measured after quantization and the URL, a link
+opened in a fresh browser restores the view, and a recomputed sweep replaces the shipped one."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, screenshot, wait_ready
+from conftest import assert_no_exception, drag_figure_slider, screenshot, settle, wait_ready
+
+from aecore import compression
 
 pytestmark = pytest.mark.browser
 
-CURVES = "[data-testid='stPlotlyChart'] >> nth=0"
+CHARTS = "[data-testid='stPlotlyChart']"
 
 
-def test_compression_page_renders_and_follows_the_code_width(streamlit_app, page) -> None:
-    page.goto(streamlit_app)  # the router first (see test_browser_denoise.py)
+def open_from_nav(page, base_url: str) -> None:
+    page.goto(base_url)  # the router first (see test_browser_denoise.py)
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Compression", exact=True).click()
-    page.wait_for_url("**/compression")
+    page.wait_for_url(re.compile(r"/compression(\?.*)?$"))  # the router adds ?dataset=...&model=...
     wait_ready(page)
     assert_no_exception(page)
+
+
+def metric(page, label: str):
+    """The value element of the st.metric whose label starts with `label`."""
+    return page.locator("[data-testid='stMetric']", has_text=label).locator("[data-testid='stMetricValue']")
+
+
+def picture(chart) -> str:
+    return chart.locator("g.imagelayer image").first.get_attribute("href")
+
+
+def test_concepts_the_live_k_slider_and_the_bits_control(streamlit_app, page) -> None:
+    shipped = compression.load_sweep("digits")
+    open_from_nav(page, streamlit_app)
     expect(page.locator("h1").filter(has_text="Compression")).to_be_visible()
+    for key in ("bottleneck", "bottleneck_size", "compression"):
+        concept = page.locator(f".st-key-concept_{key}")
+        expect(concept).to_be_visible()
+        expect(concept.locator(".katex").first).to_be_visible()  # the formula beside its numbers
+    expect(metric(page, "AE MSE, k = 8")).to_have_text(f"{shipped['rows'][2]['ae_mse']:.4f}")
+    expect(metric(page, "bits per image")).to_have_text("64")
 
-    chart = page.locator(CURVES)
-    expect(chart.locator("g.trace.scatter")).to_have_count(2)  # the autoencoder and PCA
-    expect(chart.locator(".legendtext")).to_have_text(["autoencoder (ae)", "PCA"])
-    expect(chart.locator(".xtick").first).to_contain_text("32:1")
-    expect(page.locator("[data-testid='stPlotlyChart'] g.imagelayer image")).to_have_count(1)
-
-    page.set_viewport_size({"width": 1400, "height": 1900})
+    trade_off = page.locator(CHARTS).nth(0)
+    expect(trade_off.locator(".gtitle")).to_contain_text("k = 8: AE MSE")
+    ticks = page.locator(CHARTS).nth(2).locator(".xtick text")  # the MSE curve: plain code sizes
+    expect(ticks).to_have_text(["2", "4", "8", "16", "32"])
+    page.set_viewport_size({"width": 1400, "height": 2400})
     page.wait_for_timeout(500)  # plotly redraws at the new width
     screenshot(page, "compression")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
-    page.get_by_role("radio", name="16-bit numbers").check(force=True)
-    expect(chart.locator(".xtick").first).to_contain_text("16:1", timeout=30_000)
-    wait_ready(page)
+    # The slider inside the figure: the pictures and the title's numbers change while it is dragged.
+    (start_picture, start_title), seen, released = drag_figure_slider(page, trade_off, (0.02, 0.5, 0.98),
+                                                                      lambda: picture(trade_off))
+    titles = [title for _, title in seen]
+    first, last = shipped["rows"][0], shipped["rows"][-1]
+    assert titles[0].startswith(f"k = 2: AE MSE {first['ae_mse']:.4f} · PCA MSE {first['pca_mse']:.4f}"), titles
+    assert titles[-1].startswith(f"k = 32: AE MSE {last['ae_mse']:.4f} · PCA MSE {last['pca_mse']:.4f}"), titles
+    assert len({p for p, _ in seen}) == 3 and released == titles[-1]
     assert_no_exception(page)
-    expect(chart.locator("g.trace.scatter")).to_have_count(2)
+
+    # The bits control: Home takes it to 2 bits; the numbers after quantization follow, and the URL.
+    thumb = page.get_by_role("slider", name="Bits per code number (b)")
+    thumb.focus()
+    thumb.press("Home")
+    expect(metric(page, "bits per image")).to_have_text("16", timeout=30_000)
+    settle(page, thumb, "aria-valuetext")
+    assert_no_exception(page)
+    at2 = compression.at_bits(shipped["rows"][2], 2)
+    expect(metric(page, "AE PSNR after 2-bit quantization")).to_have_text(f"{at2['ae_psnr']:.2f} dB")
+    expect(page.locator(CHARTS).nth(1).locator(".gtitle")).to_contain_text("2 bits per number")
+    assert "cp_bits=2" in page.url
+
+
+def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> None:
+    # Someone has opened the app on this server before (a link to a page is otherwise run without
+    # the router, STACK.md); the link itself then opens in a browser that has never seen it.
+    warm = browser.new_context()
+    warm.new_page().goto(streamlit_app)
+    warm.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_app}/compression?cp_k=16&cp_bits=4")
+        wait_ready(page)
+        assert_no_exception(page)
+        shipped = compression.load_sweep("digits")
+        expect(metric(page, "AE MSE, k = 16")).to_have_text(f"{shipped['rows'][3]['ae_mse']:.4f}")
+        expect(metric(page, "bits per image")).to_have_text("64")
+        expect(page.get_by_role("slider", name="Bits per code number (b)")).to_have_attribute("aria-valuetext", "4")
+        expect(page.locator(CHARTS).nth(0).locator(".gtitle")).to_contain_text("k = 16")
+        expect(page.locator(CHARTS).nth(1).locator(".gtitle")).to_contain_text("4 bits per number")
+    finally:
+        context.close()
 
 
 def test_recomputing_shows_a_progress_bar_then_the_new_sweep(streamlit_app, page) -> None:
-    page.goto(streamlit_app)
-    wait_ready(page)
-    page.locator("[data-testid='stSidebarNav']").get_by_text("Compression", exact=True).click()
-    page.wait_for_url("**/compression")
-    wait_ready(page)
+    open_from_nav(page, streamlit_app)
     form = page.locator("[data-testid='stForm']")
     # The five default sizes at 10 epochs: seconds, long enough for the fragment to draw the bar.
     epochs = form.get_by_label("Epochs per size")
@@ -51,9 +109,9 @@ def test_recomputing_shows_a_progress_bar_then_the_new_sweep(streamlit_app, page
     epochs.press("Tab")
     form.get_by_role("button", name="Run the sweep").click()
     expect(page.locator("[data-testid='stProgress']")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("recomputed in this session")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("recomputed in this session")).to_be_visible(timeout=240_000)
     wait_ready(page)
     assert_no_exception(page)
     expect(page.locator("[data-testid='stProgress']")).to_have_count(0)
     expect(page.get_by_text("digits: ae mlp, 10 epochs per size")).to_be_visible()
-    expect(page.locator(CURVES).locator("g.trace.scatter")).to_have_count(2)
+    expect(page.locator(CHARTS).nth(2).locator("g.trace.scatter")).to_have_count(4)

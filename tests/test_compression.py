@@ -1,5 +1,5 @@
-"""aecore.compression: the rate-distortion sweep, checked against scikit-learn's PCA, the ratio
-arithmetic, the background job and the shipped sweeps."""
+"""aecore.compression: the rate-distortion sweep, checked against scikit-learn's PCA, the error after
+quantization, the ratio arithmetic, the background job and the shipped sweeps."""
 
 from __future__ import annotations
 
@@ -65,22 +65,53 @@ def test_rows_carry_reconstructions_of_the_same_images(tiny_sweep, digits_split)
 
 
 @pytest.mark.parametrize(("shape", "k", "bits", "ratio"), [
-    ((1, 8, 8), 8, 8, 8.0), ((1, 8, 8), 8, 16, 4.0), ((1, 8, 8), 2, 8, 32.0),
-    ((1, 32, 32), 16, 8, 64.0), ((1, 32, 32), 16, 16, 32.0), ((3, 32, 32), 3, 16, 512.0),
+    ((1, 8, 8), 8, 8, 8.0), ((1, 8, 8), 8, 16, 4.0), ((1, 8, 8), 2, 8, 32.0), ((1, 8, 8), 8, 4, 16.0),
+    ((1, 32, 32), 16, 8, 64.0), ((1, 32, 32), 16, 16, 32.0), ((3, 32, 32), 3, 16, 512.0), ((1, 8, 8), 2, 2, 128.0),
 ])
 def test_compression_ratio(shape, k, bits, ratio) -> None:
     assert compression_ratio(shape, k, bits) == ratio
 
 
-def test_rows_record_both_ratios(tiny_sweep) -> None:
-    for row in tiny_sweep:
-        assert row["ratio_8bit"] == 64 / row["latent_dim"] and row["ratio_16bit"] == 32 / row["latent_dim"]
-
-
-@pytest.mark.parametrize("bits", [4, 32])
+@pytest.mark.parametrize("bits", [0, 33, 2.5])
 def test_compression_ratio_refuses_other_widths(bits) -> None:
-    with pytest.raises(ValueError, match="bits must be one of"):
+    with pytest.raises(ValueError, match="bits must be an integer"):
         compression_ratio((1, 8, 8), 8, bits)
+
+
+def test_rows_measure_the_error_after_quantization(tiny_sweep) -> None:
+    for row in tiny_sweep:
+        quantized = row["quantized"]
+        assert quantized["bits"] == list(compression.QUANT_BITS)
+        # 16 bits is the float code to a hair; 2 bits is worse; the error falls as bits grow.
+        for method in ("ae", "pca"):
+            at16, at2 = compression.at_bits(row, 16), compression.at_bits(row, 2)
+            assert at16[f"{method}_mse"] == pytest.approx(row[f"{method}_mse"], rel=1e-3)
+            assert at2[f"{method}_mse"] > 1.02 * row[f"{method}_mse"]
+            mse = quantized[f"{method}_mse"]
+            assert mse[0] > mse[2] > mse[6] and all(later <= 1.05 * earlier for earlier, later in zip(mse, mse[1:]))
+        for method in ("ae", "pca"):
+            previews = row[f"{method}_quantized_images"]
+            assert previews.shape == (len(compression.QUANT_BITS), *row[f"{method}_images"].shape)
+            np.testing.assert_allclose(previews[-1], row[f"{method}_images"], atol=2e-3)
+
+
+def test_pca_rows_quantize_the_pca_code(digits_split, tiny_sweep) -> None:
+    """PCA at 2 bits, by hand: components' scores rounded to 4 levels of their training range."""
+    train, test = digits_split
+    row = tiny_sweep[1]
+    pca = PCA(n_components=row["latent_dim"], random_state=0).fit(train.images.flatten(1).double().numpy())
+    scores = pca.transform(train.images.flatten(1).double().numpy())
+    low, high = scores.min(0), scores.max(0)
+    test_scores = np.clip(pca.transform(test.images.flatten(1).double().numpy()), low, high)
+    step = (high - low) / 3
+    x_hat = np.clip(pca.inverse_transform(low + step * np.rint((test_scores - low) / step)), 0, 1)
+    mse = ((x_hat - test.images.flatten(1).double().numpy()) ** 2).mean()
+    assert compression.at_bits(row, 2)["pca_mse"] == pytest.approx(mse, rel=1e-5)
+
+
+def test_at_bits_refuses_an_unmeasured_width(tiny_sweep) -> None:
+    with pytest.raises(ValueError, match="measured at"):
+        compression.at_bits(tiny_sweep[0], 20)
 
 
 @pytest.mark.parametrize("dims", [[], [0], [65]])
@@ -114,10 +145,14 @@ def test_stop_ends_the_sweep_with_the_rows_so_far(digits_split) -> None:
 
 
 def test_the_sweep_job_returns_a_sweep_in_the_shipped_layout() -> None:
-    sweep = aecore.jobs.sweep("digits", "vae", [4, 2], 2)  # as a worker runs it
+    sweep = aecore.jobs.compression_sweep("digits", "vae", [4, 2], 2)  # as a worker runs it
+    shipped = compression.load_sweep("digits")
+    assert set(sweep) == set(shipped) and set(sweep["rows"][0]) == set(shipped["rows"][0])
     assert [row["latent_dim"] for row in sweep["rows"]] == [2, 4] and sweep["dataset"] == "digits"
     assert sweep["recipe"]["kind"] == "vae" and sweep["recipe"]["epochs"] == 2
     assert sweep["images"].shape[0] == len(sweep["rows"][0]["ae_images"]) == compression.PREVIEW_IMAGES
+    assert sweep["anchor"]["images"] == sweep["test_images"] == 360
+    assert sweep["anchor"]["jpeg"]["quality"] == list(compression.JPEG_QUALITIES)
 
 
 @pytest.mark.parametrize("dataset", list(compression.SWEEP_RECIPES))
@@ -131,8 +166,12 @@ def test_shipped_sweeps_are_small_and_complete(dataset) -> None:
     np.testing.assert_allclose(sweep["images"], compression.preview_images(test).numpy(), atol=1 / 255)
     last = sweep["rows"][-1]
     assert last["pca_mse"] == pytest.approx(aecore.pca_baseline(train, test, last["latent_dim"])["mse"], rel=1e-9)
+    assert sweep["test_images"] == len(test) == sweep["anchor"]["images"]
     for row in sweep["rows"]:
         assert row["ae_images"].shape == row["pca_images"].shape == sweep["images"].shape
+        assert row["quantized"]["bits"] == list(compression.QUANT_BITS)
+        assert row["ae_quantized_images"].shape == (len(compression.QUANT_BITS), *sweep["images"].shape)
+        assert compression.at_bits(row, 16)["ae_mse"] == pytest.approx(row["ae_mse"], rel=1e-2)
 
 
 def test_load_sweep_says_how_to_build_a_missing_one(tmp_path) -> None:
