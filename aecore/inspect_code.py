@@ -4,7 +4,10 @@
 - contraction: how far the code moves per unit of input perturbation, and the encoder's Jacobian
   Frobenius norm ||dz/dx||_F per image (the quantity the contractive penalty squares);
 - the VAE's KL per dimension and its active units, and a short fit with and without KL warm-up;
-- the train / validation loss history a checkpoint recorded.
+- the train / validation loss history a checkpoint recorded;
+- each regularizer's loss term, computed from those measures exactly as the model's `regularizer`
+  computes it in training (`l1_terms`, `kl_sparsity_terms`, `contractive_term`), so the page can
+  put the number beside its formula.
 Every result is a NumPy array or plain Python numbers, ready for a chart or a table.
 """
 
@@ -22,6 +25,7 @@ from aecore.models.vae import kl_standard_normal
 from aecore.recipes import warmup_specs
 from aecore.run import run
 
+KL_ACTIVE = 0.01  # a VAE unit whose mean KL is at most this many nats carries nothing (collapsed)
 ACTIVE_THRESHOLD = 0.1  # a unit is "on" for an image when |z_j| exceeds this share of its largest |z_j|
 NOISES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)  # the perturbation sizes σ the page offers, all stored
 
@@ -127,6 +131,41 @@ def normalized_activations(z: np.ndarray) -> np.ndarray:
     `active_fraction` thresholds, so codes of different ranges share one histogram."""
     scale = np.abs(z).max(axis=0)
     return np.abs(z) / np.where(scale > 0, scale, 1.0)
+
+
+def l1_terms(z: np.ndarray, weight: float) -> np.ndarray:
+    """weight * sum_j |z_j| of each code (N,) for codes z (N, d): the L1 sparse model's penalty per
+    image (`aecore.models.sparse`: its batch mean is the term in the loss)."""
+    return weight * np.abs(z).sum(axis=1)
+
+
+def kl_sparsity_terms(z: np.ndarray, rho: float, eps: float = 1e-6) -> tuple[np.ndarray, np.ndarray]:
+    """(rho_hat (d,), KL(rho || rho_hat_j) (d,)) of sigmoid codes z (N, d): each unit's mean
+    activation over the images and its Bernoulli KL from the target rate, as
+    `aecore.models.sparse.kl_sparsity` computes them over a training batch (its sum, times the
+    weight, is the term in the loss)."""
+    if not 0 < rho < 1:
+        raise ValueError(f"rho (target activation rate) must be in (0, 1), got {rho}")
+    rho_hat = np.clip(z.mean(axis=0), eps, 1 - eps)
+    return rho_hat, rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+
+
+def contractive_term(jacobian: np.ndarray, weight: float) -> float:
+    """weight * mean ||dz/dx||_F^2 over images, from the Frobenius norms per image (N,): the
+    contractive model's penalty as its loss adds it."""
+    return float(weight * np.mean(np.square(jacobian)))
+
+
+def jacobian_from_pushes(sensitivity: np.ndarray, pixels: int) -> float:
+    """Mean ||dz/dx||_F^2 estimated from finite pushes: `pixels` * mean(s^2) of the code moved per
+    unit pushed s (N,) (see `code_sensitivity`). Close to the exact value for a small push; a large
+    one leaves the region where the encoder is linear and reads otherwise."""
+    return float(pixels * np.mean(np.square(sensitivity)))
+
+
+def collapsed_units(kl_per_dim: Any) -> int:
+    """How many units have collapsed to the prior: mean KL at most `KL_ACTIVE` nats."""
+    return int(sum(float(kl) <= KL_ACTIVE for kl in kl_per_dim))
 
 
 def warmup_comparison(beta: float = 3.0, data: tuple[ImageDataset, ImageDataset] | None = None,

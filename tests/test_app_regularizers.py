@@ -1,62 +1,148 @@
-"""The Inside the code page under AppTest: it opens, shows its four sections, and follows its controls."""
+"""The Inside the code page under AppTest: each regularizer's concept block shows its formula beside
+live numbers measured on the zoo's models, the numbers follow their controls, and a link's query
+parameters restore the controls."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, wait_for_job, widget
+from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job
 
 import aecore
-import torch
-from ui.core import jobs, state
+from aecore import inspect_code
 from ui import regularizers_view as view
+from ui.core import jobs, state
+from ui.core.concepts import CONCEPTS
 
 PAGE = "pages/regularizers.py"
+KEYS = ("sparse_l1", "sparse_kl", "contractive", "collapse")
 
 
 def open_this(model: str | None = None) -> AppTest:
     return open_page(PAGE, model=model)
 
 
+def open_link(**params: str) -> AppTest:
+    """The page as a shared link opens it: the query parameters are there from the first run."""
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def live(at: AppTest, key: str) -> dict[str, str]:
+    """label -> value of the live numbers in concept `key`'s block."""
+    return {metric.label: metric.value for metric in at.get_by_key(f"concept_{key}").metric}
+
+
 def titles(at: AppTest) -> list[str]:
     return [f["layout"]["title"]["text"] for f in figures(at)]
 
 
-def test_page_shows_every_section_with_formulas_and_charts():
+def test_each_concept_shows_its_formula_beside_live_numbers():
     at = open_this()
-    headers = [h.value for h in at.header]
-    assert headers == ["Sparsity", "Contraction", "VAE: KL per dimension, β and warm-up", "Overfitting"]
-    assert len(at.latex) == 4
+    for key in KEYS:
+        block = at.get_by_key(f"concept_{key}")
+        assert [latex.value.strip("$\n") for latex in block.latex] == [CONCEPTS[key].formula]
+        assert len(block.metric) >= 2, key
+    assert [h.value for h in at.header] == ["Sparsity", "Contraction", "VAE: KL per dimension, β and warm-up",
+                                            "Overfitting"]
     charts = figures(at)
-    names = {trace["name"] for trace in charts[0]["data"]}
-    assert names == {"digits-ae-8", "digits-sparse-l1-16", "digits-sparse-kl-16"}
-    assert {trace["name"] for trace in charts[2]["data"]} == {"digits-ae-8", "digits-contractive-8"}
+    assert {trace["name"] for trace in charts[0]["data"]} == {"digits-ae-8", "digits-sparse-l1-16", "digits-sparse-kl-16"}
+    assert "Mean activation ρ̂_j of each unit of digits-sparse-kl-16" in titles(at)
     assert titles(at)[-1] == "Loss per epoch of digits-ae-8"
-    assert len(charts[-1]["data"][0]["y"]) == 100  # the checkpoint's recorded train loss
-    assert "Train both" in [b.label for b in at.button]
 
 
-def test_threshold_slider_changes_the_active_fractions():
+def test_the_live_terms_are_the_models_own_loss_terms():
+    """Recomputed here from the models and the test images, independently of the stored measures."""
     at = open_this()
-    before = [m.value for m in at.metric][:3]
-    widget(at.slider, "Active threshold").set_value(0.3).run()
+    images = aecore.load_dataset("digits").split(0.2, seed=0)[1].images
+    l1_model = aecore.load_pretrained("digits-sparse-l1-16")
+    z = l1_model.infer(images).z  # (N, 16)
+    assert float(live(at, "sparse_l1")["λ Σ|z_j|, mean per test image"]) == pytest.approx(
+        l1_model.config.weight * z.abs().sum(1).mean().item(), abs=1e-3)
+    kl_model = aecore.load_pretrained("digits-sparse-kl-16")
+    term = kl_model.config.weight * aecore.models.sparse.kl_sparsity(kl_model.infer(images).z, kl_model.config.rho)
+    assert float(live(at, "sparse_kl")["λ Σ_j KL(ρ ‖ ρ̂_j)"]) == pytest.approx(term.item(), abs=1e-3)
+    contractive = aecore.load_pretrained("digits-contractive-8")
+    x = images.clone().requires_grad_(True)
+    with torch.enable_grad():
+        penalty = aecore.models.contractive.jacobian_penalty(contractive.encode(x), x, create_graph=False)
+    assert float(live(at, "contractive")["λ ‖∂z/∂x‖²_F, mean per test image"]) == pytest.approx(
+        contractive.config.weight * penalty.item(), rel=1e-3)
+
+
+def test_threshold_moves_the_active_units_but_not_the_l1_term():
+    at = open_this()
+    before_l1, before_kl = live(at, "sparse_l1"), live(at, "sparse_kl")
+    at.slider(key="rg_threshold").set_value(0.3).run()
     assert not at.exception
-    after = [m.value for m in at.metric][:3]
-    assert after != before
+    after_l1, after_kl = live(at, "sparse_l1"), live(at, "sparse_kl")
+    assert after_l1["λ Σ|z_j|, mean per test image"] == before_l1["λ Σ|z_j|, mean per test image"]
+    assert float(after_l1["Units active per image (|z_j| > 30% of its max)"].split()[0]) < float(
+        before_l1["Units active per image (|z_j| > 10% of its max)"].split()[0])
+    assert after_kl["Units active per image (|z_j| > 30% of its max)"] != before_kl[
+        "Units active per image (|z_j| > 10% of its max)"]
 
 
-def test_warmup_button_trains_both_and_draws_kl():
+def test_image_chooser_moves_that_images_term_and_its_code_chart():
+    at = open_this()
+    before = live(at, "sparse_l1")["λ Σ|z_j| of test image 0"]
+    at.number_input(key="rg_image").set_value(5).run()
+    assert not at.exception
+    assert live(at, "sparse_l1")["λ Σ|z_j| of test image 5"] != before
+    assert "Units above ρ in test image 5" in live(at, "sparse_kl")
+    assert "The code of test image 5" in titles(at)
+
+
+def test_perturbation_moves_the_estimate_towards_the_exact_term():
+    at = open_this()
+    small = live(at, "contractive")
+    at.select_slider(key="rg_sigma").set_value(0.3).run()
+    assert not at.exception
+    large = live(at, "contractive")
+    assert large["‖∂z/∂x‖²_F, exact"] == small["‖∂z/∂x‖²_F, exact"]
+    exact = [float(v) for v in small["‖∂z/∂x‖²_F, exact"].split(" vs ")]
+    near = [float(v) for v in small["‖∂z/∂x‖²_F from pushes of σ = 0.01"].split(" vs ")]
+    far = [float(v) for v in large["‖∂z/∂x‖²_F from pushes of σ = 0.3"].split(" vs ")]
+    assert exact[0] < exact[1] / 10  # the contractive model's Jacobian is far smaller than the plain ae's
+    assert np.allclose(near, exact, rtol=0.05)  # a small push reads the Jacobian term
+    assert far != near  # a large one leaves the encoder's linear region
+
+
+def test_collapse_follows_beta_and_its_warmup_experiment():
     at = open_this("digits-vae-8")
     assert any(t.startswith("KL per dimension (test set)") for t in titles(at))
-    widget(at.select_slider, "β of the small VAE").set_value(2.0).run()
-    at.button[0].click().run()
-    assert not at.exception
-    wait_for_job(at.session_state[jobs.JOBS_KEY][view.WARMUP_PURPOSE])
+    wait_for_job(view.warmup_job(3.0))
+    at.run()
+    at3 = live(at, "collapse")
+    assert at3["No warm-up: units in use"] == "0 of 8"  # β = 3 with the full KL weight at once: collapsed
+    assert int(at3["Warm-up: units in use"].split()[0]) > 0  # the warm-up keeps some units in use
+    assert "KL per dimension, β = 3" in titles(at)
+    at.select_slider(key="rg_beta").set_value(1.0).run()
+    assert live(at, "collapse")["No warm-up: units in use"] in ("queued…", "training…")
+    wait_for_job(view.warmup_job(1.0))
     at.run()
     assert not at.exception
-    assert "KL per dimension, β = 2" in titles(at)
-    labels = [m.label for m in at.metric]
-    assert "no warm-up: active units" in labels and "warm-up: active units" in labels
+    assert int(live(at, "collapse")["No warm-up: units in use"].split()[0]) > 0  # β = 1: no collapse
+    assert "KL per dimension, β = 1" in titles(at)
+
+
+def test_a_link_restores_every_control():
+    at = open_link(rg_threshold="0.3", rg_image="7", rg_sigma="0.1", rg_beta="2.0")
+    assert at.slider(key="rg_threshold").value == pytest.approx(0.3)
+    assert at.number_input(key="rg_image").value == 7
+    assert at.select_slider(key="rg_sigma").value == 0.1
+    assert at.select_slider(key="rg_beta").value == 2.0
+    assert "Units active per image (|z_j| > 30% of its max)" in live(at, "sparse_l1")
+    assert "λ Σ|z_j| of test image 7" in live(at, "sparse_l1")
+    assert "‖∂z/∂x‖²_F from pushes of σ = 0.1" in live(at, "contractive")
 
 
 def test_a_users_model_is_measured_in_the_background_and_then_compared():
@@ -74,6 +160,13 @@ def test_a_users_model_is_measured_in_the_background_and_then_compared():
     assert not at.exception, at.exception
     charts = figures(at)
     assert "trained: test 4-D (active)" in {trace["name"] for trace in charts[0]["data"]}
-    assert "trained: test 4-D (active)" in {trace["name"] for trace in charts[2]["data"]}
-    widget(at.select_slider, "Perturbation size").set_value(0.1).run()
+    assert "trained: test 4-D (active)" in {trace["name"] for trace in charts[4]["data"]}
+    assert "vs trained: test 4-D (active)" in at.get_by_key("concept_contractive").metric[1].help  # the plain ae shown
+    at.select_slider(key="rg_sigma").set_value(0.1).run()
     assert not at.exception and at.session_state[jobs.JOBS_KEY][view.PURPOSE] is job
+
+
+def test_presenter_mode_folds_the_image_chooser_away():
+    at = open_link(present="true")
+    assert [e.label for e in at.expander] == ["Pick a test image"]
+    assert at.number_input(key="rg_image").value == 0

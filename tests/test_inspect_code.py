@@ -92,3 +92,43 @@ def test_warmup_keeps_units_that_collapse_without_it():
     train, test = aecore.load_dataset("digits").split(0.2, seed=0)
     runs = inspect_code.warmup_comparison(beta=3.0, data=(train, test))
     assert runs["no warm-up"]["active_units"] < runs["warm-up"]["active_units"]
+
+
+# --- the loss terms the page puts beside each formula -----------------------------------------
+def test_l1_terms_are_the_sparse_models_penalty(test_images):
+    model = aecore.load_pretrained("digits-sparse-l1-16")
+    output = model.infer(test_images)
+    penalty = model.weights()["sparsity"] * model.regularizer(test_images, output)["sparsity"]
+    terms = inspect_code.l1_terms(inspect_code.codes(model, test_images), model.config.weight)
+    assert terms.shape == (len(test_images),) and terms.mean() == pytest.approx(penalty.item(), rel=1e-5)
+
+
+def test_kl_sparsity_terms_are_the_sparse_models_penalty(test_images):
+    model = aecore.load_pretrained("digits-sparse-kl-16")
+    z = model.infer(test_images).z
+    rho_hat, kl = inspect_code.kl_sparsity_terms(z.double().numpy(), model.config.rho)
+    np.testing.assert_allclose(rho_hat, z.mean(0).double().numpy(), rtol=1e-6)
+    reference = aecore.models.sparse.kl_sparsity(z, model.config.rho)
+    assert kl.sum() == pytest.approx(reference.item(), rel=1e-4)
+
+
+def test_contractive_term_and_its_estimate_from_pushes(test_images):
+    model = aecore.load_pretrained("digits-contractive-8")
+    norms = inspect_code.jacobian_norms(model, test_images)
+    x = test_images.clone().requires_grad_(True)
+    with torch.enable_grad():
+        penalty = aecore.models.contractive.jacobian_penalty(model.encode(x), x, create_graph=False)
+    assert inspect_code.contractive_term(norms, 0.01) == pytest.approx(0.01 * penalty.item(), rel=1e-5)
+    pushes = inspect_code.code_sensitivity(model, test_images, noise=1e-3)
+    assert inspect_code.jacobian_from_pushes(pushes, test_images[0].numel()) == pytest.approx(
+        (norms ** 2).mean(), rel=0.1)
+
+
+def test_collapsed_units_count_units_at_most_the_threshold():
+    assert inspect_code.collapsed_units([0.0, 0.005, 0.01, 0.2, 1.5]) == 3
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0])
+def test_kl_sparsity_terms_refuse_a_bad_rate(bad):
+    with pytest.raises(ValueError, match="rho"):
+        inspect_code.kl_sparsity_terms(np.full((2, 2), 0.5), bad)

@@ -1,21 +1,30 @@
 """The app side of the "Inside the code" page: which models each section compares, their
-measurements from `aecore.inspect_code`, and the figures drawn from them.
+measurements from `aecore.inspect_code`, the live numbers beside each regularizer's formula, and
+the figures.
 
 What no control changes (codes, sensitivity at every σ offered, Jacobian norms, KL per unit) is
 measured once: stored with the zoo for a shipped model, by a job in the server's queue for a user's
-own (`ui.core.page_results`). The controls then pick or threshold those arrays in numpy."""
+own (`ui.core.page_results`). The controls then pick or threshold those arrays in numpy, and each
+loss term is computed from them as the model's loss computes it (`inspect_code.l1_terms`, ...).
+
+The warm-up experiment is deterministic (fixed seeds), so its runs are kept per β for the whole
+server: a class opening the same link shares one run instead of queueing thirty.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 import aecore
 from aecore import inspect_code
-from ui.core import jobs, page_results, state
-from ui.core.cache import model_key
+from ui.core import jobs, page_results, presenter, state
+from ui.core.cache import model_key, test_split
+from ui.core.concepts import Live
+from ui.core.gallery import compose_grid
 from ui.core.models import pretrained_entries, pretrained_model
 
 # What each section compares: the zoo's models of these kinds (the plain ae comes first in the zoo).
@@ -23,10 +32,11 @@ SPARSE = ("ae", "sparse")
 CONTRACTIVE = ("ae", "contractive")
 VARIATIONAL = ("vae",)
 WARMUP_DATASET = "digits"  # the warm-up experiment always trains on digits (aecore.recipes.warmup_specs)
-WARMUP_BETA_KEY = "regularizers_warmup_beta"
+BETAS = [1.0, 2.0, 3.0, 4.0]  # the β the warm-up experiment offers
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 NOISES = list(inspect_code.NOISES)  # the σ the select_slider offers: each one is stored
 PURPOSE = "regularizers_measures"  # a user's model's measuring job in ui.core.jobs
+Picked = tuple[str, state.ActiveModel, dict[str, Any]]  # a concept's model: label, model, its measures
 
 
 def compared_models(active: state.ActiveModel, kinds: tuple[str, ...], kind: str | None = None) -> list[state.ActiveModel]:
@@ -54,8 +64,8 @@ def _measures(active: state.ActiveModel) -> tuple[dict[str, Any] | None, jobs.Jo
 
 
 def pending_job(active: state.ActiveModel) -> jobs.Job | None:
-    """The job measuring the active model when it is a user's own whose measures are not ready
-    (the page draws it once; until it is done, the sections compare the zoo's models only)."""
+    """The job measuring a user's own active model while its measures are not ready (until then,
+    the sections compare the zoo's models only)."""
     return _measures(active)[1]
 
 
@@ -72,14 +82,12 @@ def _normalized(key: str, _codes) -> Any:
 
 
 def sparsity(models: list[state.ActiveModel], threshold: float) -> dict[str, dict[str, Any]]:
-    """Per model: active fraction per image at `threshold`, its mean, exact zeros, normalized activations."""
+    """Per model: active fraction per image at `threshold`, its mean, exact zeros, normalized
+    activations, and the codes."""
     keys = {_label(m): model_key(m) for m in models}
-    stats = {}
-    for label, measures in _measured(models).items():
-        summary = inspect_code.sparsity_of_codes(measures["codes"], threshold)
-        summary.pop("codes")
-        stats[label] = {**summary, "normalized": _normalized(keys[label], measures["codes"])}
-    return stats
+    return {label: {**inspect_code.sparsity_of_codes(measures["codes"], threshold),
+                    "normalized": _normalized(keys[label], measures["codes"])}
+            for label, measures in _measured(models).items()}
 
 
 def contraction(models: list[state.ActiveModel], noise: float) -> dict[str, dict[str, Any]]:
@@ -93,49 +101,144 @@ def kl_per_dim(models: list[state.ActiveModel]) -> dict[str, list[float]]:
     return {label: list(m["kl_per_dim"]) for label, m in _measured(models).items() if m["kl_per_dim"] is not None}
 
 
-WARMUP_PURPOSE = "warmup"  # the session's warm-up experiment in ui.core.jobs
-
-
-def start_warmup(beta: float) -> None:
-    """Queue the warm-up experiment: the small VAE trained twice, with and without KL warm-up."""
-    jobs.submit(WARMUP_PURPOSE, aecore.jobs.warmup, float(beta), name=f"warm-up experiment, beta {beta:g}")
-    st.session_state[WARMUP_BETA_KEY] = float(beta)
-
-
-def warmup_result() -> tuple[float, dict[str, dict[str, Any]]] | None:
-    """(beta, runs) of the session's finished experiment, or None."""
-    job = jobs.current(WARMUP_PURPOSE)
-    if job is None or job.state != jobs.DONE:
-        return None
-    return st.session_state.get(WARMUP_BETA_KEY, 0.0), job.result
-
-
-def warmup_progress(job: jobs.Job) -> None:
-    label, fraction = job.progress if job.progress is not None else ("starting", 0.0)
-    st.progress(fraction, text=f"Training the small VAE: {label}")
-
-
 def history(active: state.ActiveModel) -> dict[str, list[float]] | None:
-    """The active model's recorded loss curves (a trained model's come back in its checkpoint);
-    None when nothing was recorded."""
+    """The active model's recorded loss curves; None when nothing was recorded."""
     return inspect_code.loss_history(active.model)
 
 
+def test_count(active: state.ActiveModel) -> int:
+    return len(test_split(active.dataset))  # the image chooser's range
+
+
+def image_picture(active: state.ActiveModel, index: int) -> np.ndarray:
+    return compose_grid(test_split(active.dataset).images[index:index + 1], 1, tile_px=presenter.scale(112))
+
+
+# --- each concept's model and the live numbers beside its formula -------------------------------
+def pick(models: list[state.ActiveModel], active: state.ActiveModel, kind: str, penalty: str | None = None) -> Picked | None:
+    """The model a concept is measured on: the active model when it is of `kind` (with `penalty`)
+    and measured, else the first measured one of `models`; None when there is none."""
+    fits = [m for m in models if m.model.kind == kind and penalty in (None, getattr(m.model.config, "penalty", None))]
+    for model in sorted(fits, key=lambda m: m.name != active.name):  # the active model first
+        measures = _measures(model)[0]
+        if measures is not None:
+            return _label(model), model, measures
+    return None
+
+
+def _active_units(z: np.ndarray, threshold: float, index: int) -> Live:
+    count = inspect_code.active_fraction(z, threshold) * z.shape[1]  # (N,) units on in each image
+    return Live(f"Units active per image (|z_j| > {threshold:.0%} of its max)", f"{count.mean():.1f} of {z.shape[1]}",
+                help=f"Averaged over the {len(z)} test images; test image {index}: {count[index]:.0f}.")
+
+
+def l1_live(picked: Picked, threshold: float, index: int) -> list[Live]:
+    """The L1 term λ Σ|z_j| of the L1 sparse model, over the test set and for test image `index`."""
+    label, model, measures = picked
+    z, weight = measures["codes"], model.model.config.weight
+    terms = inspect_code.l1_terms(z, weight)  # (N,)
+    return [Live("λ Σ|z_j|, mean per test image", f"{terms.mean():.3f}",
+                 help=f"λ = {weight:g} on the {z.shape[1]}-unit ReLU code of {label}, over {len(z)} test images."),
+            Live(f"λ Σ|z_j| of test image {index}", f"{terms[index]:.3f}"),
+            _active_units(z, threshold, index),
+            Live("Code values exactly 0", f"{(z == 0).mean():.0%}", help="The ReLU's zeros: units switched off.")]
+
+
+def kl_live(picked: Picked, threshold: float, index: int) -> tuple[list[Live], np.ndarray]:
+    """(live numbers, ρ̂ (d,)) of the KL sparse model: its KL term and each unit's rate ρ̂_j."""
+    label, model, measures = picked
+    z, weight, rho = measures["codes"], model.model.config.weight, model.model.config.rho
+    rho_hat, kl = inspect_code.kl_sparsity_terms(z, rho)
+    live = [Live("λ Σ_j KL(ρ ‖ ρ̂_j)", f"{weight * kl.sum():.3f}",
+                 help=f"λ = {weight:g}, ρ = {rho:g}, on {label}; ρ̂_j over all {len(z)} test images "
+                      "(in training, over each batch)."),
+            Live("Mean ρ̂_j against ρ", f"{rho_hat.mean():.3f} vs {rho:g}",
+                 help=f"From {rho_hat.min():.3f} to {rho_hat.max():.3f} over the {len(rho_hat)} units."),
+            _active_units(z, threshold, index),
+            Live(f"Units above ρ in test image {index}", f"{int((z[index] > rho).sum())} of {z.shape[1]}")]
+    return live, rho_hat
+
+
+def contractive_live(contractive: Picked, plain: Picked | None, noise: float) -> list[Live]:
+    """The contractive model's Jacobian term, and its ‖J‖² beside the plain ae's, exact and as
+    estimated from pushes of size `noise`."""
+    label, model, measures = contractive
+    weight, pixels = model.model.config.weight, int(np.prod(model.model.config.input_shape))
+    shown = [measures] + ([plain[2]] if plain else [])
+    than = f"{label} vs {plain[0]}" if plain else label
+
+    def each(values: list[float], digits: int) -> str:
+        return " vs ".join(f"{v:.{digits}f}" for v in values)
+
+    exact = [float(np.mean(np.square(m["jacobian"]))) for m in shown]
+    pushed = [inspect_code.jacobian_from_pushes(m["sensitivity"][float(noise)], pixels) for m in shown]
+    moved = [float(m["sensitivity"][float(noise)].mean()) for m in shown]
+    return [Live("λ ‖∂z/∂x‖²_F, mean per test image", f"{inspect_code.contractive_term(measures['jacobian'], weight):.4f}",
+                 help=f"λ = {weight:g}, on {label}: the term its loss adds."),
+            Live("‖∂z/∂x‖²_F, exact", each(exact, 2), help=f"{than}: autograd's Jacobian, mean over the test images."),
+            Live(f"‖∂z/∂x‖²_F from pushes of σ = {noise:g}", each(pushed, 2),
+                 help=f"{than}: {pixels} × mean (‖z(x+ε) − z(x)‖ / ‖ε‖)², ε ~ N(0, σ² I); close to the exact "
+                      "value while σ is small."),
+            Live("Code moved per unit pushed", each(moved, 3), help=than)]
+
+
+# --- posterior collapse: the warm-up experiment, one run per β for the whole server ---------------
+@st.cache_resource(show_spinner=False)
+def _warmup_jobs() -> dict[float, jobs.Job]:
+    return {}  # β -> the server's experiment at that β (its result stays on the job)
+
+
+def warmup_job(beta: float) -> jobs.Job:
+    """The server's warm-up experiment at `beta`, queued now when there is none (or the last one
+    was cancelled because nobody watched it)."""
+    held = _warmup_jobs()
+    job = held.get(float(beta))
+    if job is None or job.state == jobs.CANCELLED:
+        job = held[float(beta)] = jobs.job_queue().submit(aecore.jobs.warmup, float(beta),
+                                                          name=f"warm-up experiment, β {beta:g}")
+    return job
+
+
+def retry_warmup(beta: float) -> None:
+    _warmup_jobs().pop(float(beta), None)  # a failed experiment: the next run queues it again
+
+
+def collapse_live(beta: float, job: jobs.Job) -> list[Live]:
+    """Units in use (KL_j above `inspect_code.KL_ACTIVE`) and β·KL at the end of each run, or
+    where the experiment stands."""
+    if job.state != jobs.DONE:
+        where = {jobs.RUNNING: "training…", jobs.FAILED: "failed"}.get(job.state, "queued…")
+        return [Live("No warm-up: units in use", where), Live("Warm-up: units in use", where)]
+    live = []
+    for label, run in job.result.items():
+        kl = run["kl_per_dim"]
+        live.append(Live(f"{label.capitalize()}: units in use", f"{len(kl) - inspect_code.collapsed_units(kl)} of {len(kl)}",
+                         help=f"Units with KL_j > {inspect_code.KL_ACTIVE} nats (by the variance of μ_j, Burda et al.: "
+                              f"{run['active_units']}). Reconstruction {run['bce']:.1f} nats; trained in {run['seconds']:.1f} s."))
+    live.append(Live("β·KL at the end: no warm-up vs warm-up",
+                     " vs ".join(f"{beta * run['kl']:.2f}" for run in job.result.values()), help="nats per image"))
+    return live
+
+
+def draw_warmup_progress(job: jobs.Job) -> None:
+    """Poll the experiment while it is queued or running; the whole page reruns when it ends."""
+    @st.fragment(run_every=jobs.POLL_SECONDS)
+    def panel() -> None:
+        job.touch()  # someone watches: the queue does not take it for abandoned
+        if job.finished:
+            st.rerun(scope="app")
+        if job.state == jobs.QUEUED:
+            st.info(jobs.queue_text(job), icon=":material/hourglass_top:")
+            return
+        label, fraction = job.progress if job.progress is not None else ("starting", 0.0)
+        st.progress(fraction, text=f"Training the small VAE: {label}")
+
+    panel()
+
+
 # --- figures ------------------------------------------------------------------------------------
-def draw_comparison(stats: dict[str, dict[str, Any]],
-                    metric: Callable[[str, dict[str, Any]], tuple[str, str, str]],
-                    figures: list[go.Figure], chart_options: dict[str, Any]) -> None:
-    """One metric per compared model in a row (`metric(name, stats)` gives label, value and help),
-    then the figures side by side: the layout every regularizer's section shares."""
-    for col, (name, model_stats) in zip(st.columns(len(stats)), stats.items()):
-        label, value, help_text = metric(name, model_stats)
-        col.metric(label, value, help=help_text)
-    for col, figure in zip(st.columns(len(figures)), figures):
-        col.plotly_chart(figure, **chart_options)
-
-
 def _layout(figure: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
-    figure.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=MARGIN,
+    figure.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=presenter.scale(height), margin=MARGIN,
                          legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -157,6 +260,23 @@ def active_fraction_figure(stats: dict[str, dict[str, Any]]) -> go.Figure:
     return _layout(figure, "Fraction of units active per image", "fraction of code units active", "share of images")
 
 
+def image_code_figure(stats: dict[str, dict[str, Any]], index: int) -> go.Figure:
+    """One test image's code, unit by unit, in each model: the sparse ones leave most units at 0."""
+    figure = go.Figure([go.Bar(x=[f"z{j}" for j in range(s["codes"].shape[1])], y=s["codes"][index], name=name)
+                        for name, s in stats.items()])
+    return _layout(figure, f"The code of test image {index}", "code unit", "z_j")
+
+
+def rho_figure(rho_hat: np.ndarray, rho: float, code: np.ndarray, label: str, index: int) -> go.Figure:
+    """ρ̂_j per unit against the target ρ, with one test image's own z_j."""
+    units = [f"z{j}" for j in range(len(rho_hat))]
+    figure = go.Figure([go.Bar(x=units, y=rho_hat, name="ρ̂_j: mean over the test images"),
+                        go.Scatter(x=units, y=code, mode="markers", name=f"z_j of test image {index}",
+                                   marker={"symbol": "diamond", "size": 9})])
+    figure.add_hline(y=rho, line_dash="dash", annotation_text=f"ρ = {rho:g}")
+    return _layout(figure, f"Mean activation ρ̂_j of each unit of {label}", "code unit", "activation")
+
+
 def jacobian_figure(stats: dict[str, dict[str, Any]]) -> go.Figure:
     figure = go.Figure([go.Box(y=s["jacobian"], name=name, boxmean=True) for name, s in stats.items()])
     return _layout(figure, "Encoder Jacobian ||dz/dx||_F per test image", "", "Frobenius norm")
@@ -169,6 +289,7 @@ def sensitivity_figure(stats: dict[str, dict[str, Any]], noise: float) -> go.Fig
 
 def kl_figure(kl: dict[str, list[float]], title: str = "KL per dimension (test set)") -> go.Figure:
     figure = go.Figure([go.Bar(x=[f"z{j}" for j in range(len(v))], y=v, name=name) for name, v in kl.items()])
+    figure.add_hline(y=inspect_code.KL_ACTIVE, line_dash="dot", annotation_text="collapsed below")
     figure.update_layout(barmode="group")
     return _layout(figure, title, "code unit", "KL(q(z_j|x) || N(0,1)), nats")
 
@@ -184,5 +305,5 @@ def history_figure(curves: dict[str, list[float]], name: str) -> go.Figure:
 
 def kl_caption(kl: dict[str, list[float]]) -> str:
     """"name: total KL over its units, k units above 0.01 nats" per model; a collapsed model reads 0."""
-    return "; ".join(f"{name}: {sum(v):.2f} nats in all, {sum(x > 0.01 for x in v)} of {len(v)} units above 0.01"
-                     for name, v in kl.items())
+    return "; ".join(f"{name}: {sum(v):.2f} nats in all, {len(v) - inspect_code.collapsed_units(v)} of {len(v)} units "
+                     f"above {inspect_code.KL_ACTIVE}" for name, v in kl.items())
