@@ -56,15 +56,16 @@ CONCEPTS: dict[str, Concept] = {
         "Sparse code, KL penalty",
         "Each unit's average activation over a batch, ρ̂_j, is pushed towards a small target rate ρ: a unit may "
         "fire strongly, but only for a few images.",
-        r"\mathcal{L} = \mathcal{L}_{\text{rec}} + \lambda \sum_j \rho \log\frac{\rho}{\hat\rho_j} "
-        r"+ (1-\rho)\log\frac{1-\rho}{1-\hat\rho_j},\quad \hat\rho_j = \tfrac{1}{B}\textstyle\sum_i z_j(x_i)"),
+        r"\begin{gathered} \mathcal{L} = \mathcal{L}_{\text{rec}} + \lambda \sum_j \rho \log\frac{\rho}{\hat\rho_j} "
+        r"+ (1-\rho)\log\frac{1-\rho}{1-\hat\rho_j} \\ \hat\rho_j = \tfrac{1}{B}\textstyle\sum_i z_j(x_i) "
+        r"\end{gathered}"),
     "denoising": Concept(
         "Denoising",
         "The model sees a corrupted copy x̃ and is scored on rebuilding the clean x. To do that it must learn "
         "what images of this kind look like, and it removes what does not fit: the noise.",
-        r"\tilde x = \operatorname{clip}(x + \sigma\varepsilon,\,0,\,1),\ \varepsilon \sim \mathcal N(0, I),\qquad "
-        r"\mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2,\qquad "
-        r"\text{PSNR} = 10 \log_{10}\frac{1}{\text{MSE}}"),
+        r"\begin{gathered} \tilde x = \operatorname{clip}(x + \sigma\varepsilon,\,0,\,1),\ \varepsilon \sim "
+        r"\mathcal N(0, I),\qquad \mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2 \\ "
+        r"\text{PSNR} = 10 \log_{10}\frac{1}{\text{MSE}} \end{gathered}"),
     "contractive": Concept(
         "Contractive code",
         "The loss pays for how much the code moves when the input moves: the squared norm of the encoder's "
@@ -83,8 +84,8 @@ CONCEPTS: dict[str, Concept] = {
         "The encoder gives each image a distribution, a mean μ and a spread σ per unit, not one point. A code is "
         "drawn as μ plus σ times fresh noise ε, so gradients can flow through μ and σ. The KL term pulls every "
         "such distribution towards the prior N(0, I).",
-        r"z = \mu + \sigma \odot \varepsilon,\ \varepsilon \sim \mathcal N(0, I),\qquad "
-        r"\mathrm{KL} = \frac{1}{2}\sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right)"),
+        r"\begin{gathered} z = \mu + \sigma \odot \varepsilon,\quad \varepsilon \sim \mathcal N(0, I) \\ "
+        r"\mathrm{KL} = \frac{1}{2}\sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right) \end{gathered}"),
     "prior": Concept(
         "Sampling from the prior",
         "Because the KL term packed every image's code into N(0, I), a code drawn from N(0, I) lands where "
@@ -109,14 +110,15 @@ CONCEPTS: dict[str, Concept] = {
         "A model trained only on normal images rebuilds them well and anything else badly, so the "
         "reconstruction error is an anomaly score. AUROC is the chance that a random anomaly scores above a "
         "random normal image: 0.5 is guessing, 1 is perfect.",
-        r"s(x) = \frac{1}{D}\lVert x - g(f(x)) \rVert^2,\qquad \text{flag } x \text{ if } s(x) > \tau"),
+        r"\begin{gathered} s(x) = \frac{1}{D}\lVert x - g(f(x)) \rVert^2,\qquad \text{flag } x \text{ if } s(x) > \tau "
+        r"\\ \text{AUROC} = P\big(s(x_{\text{anomaly}}) > s(x_{\text{normal}})\big) \end{gathered}"),
     "compression": Concept(
         "Compression",
         "Store the code instead of the image: k numbers, each quantized to b bits, instead of D pixels of 8 "
         "bits. Fewer bits make a smaller file and a blurrier rebuild.",
-        r"\hat z_j = z_{\min,j} + \Delta_j \operatorname{round}\!\frac{z_j - z_{\min,j}}{\Delta_j},\ "
-        r"\Delta_j = \frac{z_{\max,j} - z_{\min,j}}{2^b - 1},\qquad \text{bits} = k\,b,\quad "
-        r"\text{ratio} = \frac{8D}{k\,b}"),
+        r"\begin{gathered} \hat z_j = z_{\min,j} + \Delta_j \operatorname{round}\!\frac{\operatorname{clip}(z_j) - "
+        r"z_{\min,j}}{\Delta_j},\quad \Delta_j = \frac{z_{\max,j} - z_{\min,j}}{2^b - 1} \\ "
+        r"\text{bits per image} = k\,b,\qquad \text{ratio} = \frac{8D}{k\,b} \end{gathered}"),
     "features": Concept(
         "Feature extraction",
         "The encoder, trained without labels, turns an image into a few numbers that make the classes easy to "
@@ -128,8 +130,9 @@ CONCEPTS: dict[str, Concept] = {
         "With a code wider than the input (k > D), nothing forces a summary: a plain autoencoder can learn the "
         "identity and rebuilds anything, noise included. A sparse or denoising penalty at the same width takes "
         "that shortcut away, so the model only rebuilds what looks like its data.",
-        r"k > D:\quad g(f(x)) \approx x \ \text{for every } x,\qquad "
-        r"\text{unless}\ \ \mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2 \ \text{or}\ + \lambda \textstyle\sum_j |z_j|"),
+        r"\begin{gathered} k > D:\quad g(f(x)) \approx x \ \text{for every } x \\ "
+        r"\text{unless}\ \ \mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2 \ \text{or}\ "
+        r"\mathcal{L}_{\text{rec}} + \lambda \textstyle\sum_j |z_j| \end{gathered}"),
 }
 
 
