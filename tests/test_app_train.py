@@ -1,4 +1,6 @@
-"""The Train page under AppTest: its generated form, a training run in the job queue, stop and failure.
+"""The Train page under AppTest: its generated form (only the fields that apply, plain-words help, every
+control in the URL), the formula of the loss beside its live terms, a training run in the job queue,
+stop and failure.
 
 Per STACK.md, after `switch_page("pages/train.py")` each run executes the page alone; the job runs
 in a worker process meanwhile, so a test waits on the job and then reruns the page.
@@ -6,27 +8,30 @@ in a worker process meanwhile, so a test waits on the job and then reruns the pa
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import time
-
 import aecore
 from aecore.run import FitSettings, RunSpec
 from aecore.workers import CANCELLED, DONE, FAILED, Job, JobQueue
+from ui import train_form, training
 from ui.core import jobs, state
-from ui import training
-from ui.train_form import label, option_fields
+from ui.core.concepts import CONCEPTS
+from ui.train_form import applies, has_regularizer, label, option_fields
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 60  # the first run imports torch and loads the dataset
 WAIT_S = 120  # a training run, on a CPU shared with other work
 
 
-def open_train_page() -> AppTest:
+def open_train_page(**params: str) -> AppTest:
+    """The page as a link with `params` in its URL opens it."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for key, value in params.items():
+        at.query_params[key] = value
     at.switch_page("pages/train.py").run()
     assert not at.exception, at.exception
     return at
@@ -38,7 +43,7 @@ def widget_labels(at: AppTest) -> list[str]:
 
 
 def start_training(at: AppTest, epochs: int) -> Job:
-    at.number_input(key="train_epochs_digits").set_value(epochs).run()
+    at.number_input(key=train_form.EPOCHS).set_value(epochs).run()
     at.button(key="train_start").click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -69,58 +74,123 @@ def queue():
     q.shutdown()
 
 
-def test_page_opens_with_the_digits_recipe():
+def shows_concept(at: AppTest, key: str) -> bool:
+    """Whether the concept's formula is drawn (`ui.core.concepts.explain`)."""
+    return any(CONCEPTS[key].formula in latex.value for latex in at.latex)
+
+
+def test_page_opens_with_the_digits_recipe_on_the_sidebars_dataset():
     at = open_train_page()
     assert at.title[0].value == "Train a model"
-    assert at.selectbox(key="train_dataset").value == "digits"
-    assert list(at.selectbox(key="train_kind").options) == aecore.list_models()
-    assert at.selectbox(key="train_kind").value == "ae"
-    assert at.selectbox(key="train_arch_digits").value == "mlp"
-    assert at.number_input(key="train_latent_digits").value == 8
-    assert at.number_input(key="train_epochs_digits").value == 100
-    assert at.number_input(key="train_batch_digits").value == 64
-    assert at.number_input(key="train_lr_digits").value == pytest.approx(0.002)
+    # The sidebar's dataset is the one trained on: the page has no picker of its own, and says which.
+    assert "Dataset" not in widget_labels(at)
+    assert any("Trains on **digits**, the dataset chosen in the sidebar" in c.value for c in at.caption)
+    assert list(at.selectbox(key=train_form.KIND).options) == aecore.list_models()
+    assert at.selectbox(key=train_form.KIND).value == "ae"
+    assert at.selectbox(key=train_form.ARCH).value == "mlp"
+    assert at.number_input(key=train_form.LATENT).value == 8
+    assert at.number_input(key=train_form.EPOCHS).value == 100
+    assert at.number_input(key=train_form.BATCH).value == 64
+    assert at.number_input(key=train_form.LR).value == pytest.approx(0.002)
     assert jobs.JOBS_KEY not in at.session_state or training.PURPOSE not in at.session_state[jobs.JOBS_KEY]
 
 
 @pytest.mark.parametrize("kind", aecore.list_models())
-def test_every_kind_shows_its_own_options(kind):
-    at = open_train_page()
-    at.selectbox(key="train_kind").set_value(kind).run()
-    assert not at.exception, at.exception
+def test_every_kind_shows_the_options_that_apply_with_help_in_plain_words(kind):
+    at = open_train_page(tr_kind=kind)
+    assert at.selectbox(key=train_form.KIND).value == kind
     own, shared = option_fields(kind)
     labels = widget_labels(at)
     for field in own + shared:
-        assert label(field.name) in labels, (field.name, labels)
+        shown = applies(field, {"arch": "mlp"})
+        assert (label(field.name) in labels) == shown, (field.name, labels)
+    assert "Channels" not in labels and "Hidden" in labels  # the MLP has no channels
+    # A warm-up only where there is a penalty to warm up: not for the plain or the denoising AE.
+    assert ("Regularizer warm-up (epochs)" in labels) == (kind in ("contractive", "sparse", "vae"))
+    widgets = [*at.selectbox, *at.number_input, *at.text_input, *at.checkbox]
+    for widget in widgets:
+        assert widget.help and "`" not in widget.help and "config" not in widget.help, (widget.label, widget.help)
+        assert widget.help[0].isupper() or widget.help.startswith("- **"), widget.help
+    for field in own + shared:
+        assert field.metadata.get("help", "").endswith("."), f"{kind}.{field.name} has no sentence of help"
+    # The convolutional network has channels and no MLP widths.
+    at.selectbox(key=train_form.ARCH).set_value("conv").run()
+    labels = widget_labels(at)
+    assert "Channels" in labels and "Hidden" not in labels
 
 
-def test_choosing_vae_shows_beta_and_sparse_its_penalty_choices():
+def test_the_formula_follows_the_kind_and_its_penalty():
     at = open_train_page()
-    assert "Beta" not in widget_labels(at)
-    at.selectbox(key="train_kind").set_value("vae").run()
-    assert at.number_input(key="train_vae_beta").value == 1.0
-    at.selectbox(key="train_kind").set_value("sparse").run()
-    assert list(at.selectbox(key="train_sparse_penalty").options) == ["l1", "kl"]
-    assert "Beta" not in widget_labels(at)
+    assert shows_concept(at, "bottleneck")
+    at.selectbox(key=train_form.KIND).set_value("vae").run()
+    assert at.number_input(key="tr_vae_beta").value == 1.0
+    assert shows_concept(at, "vae") and not shows_concept(at, "bottleneck")
+    at.selectbox(key=train_form.KIND).set_value("sparse").run()
+    assert list(at.selectbox(key="tr_sparse_penalty").options) == ["l1", "kl"]
+    assert "Beta" not in widget_labels(at) and "Rho" not in widget_labels(at)  # rho is the KL penalty's
+    assert shows_concept(at, "sparse_l1")
+    at.selectbox(key="tr_sparse_penalty").set_value("kl").run()
+    assert shows_concept(at, "sparse_kl") and "Rho" in widget_labels(at)
 
 
-def test_shapes_starts_from_its_own_recipe():
-    at = open_train_page()
-    at.selectbox(key="train_dataset").set_value("shapes").run()
+def test_a_link_restores_the_form():
+    at = open_train_page(tr_kind="vae", tr_arch="conv", tr_latent="3", tr_epochs="7", tr_batch="32",
+                         tr_lr="0.01", tr_sched="onecycle", tr_warmup="2", tr_vae_beta="4", tr_channels="16, 32",
+                         tr_lik="gaussian")
     assert not at.exception, at.exception
-    assert at.selectbox(key="train_arch_shapes").value == "conv"
-    assert at.number_input(key="train_epochs_shapes").value == 20
+    assert at.selectbox(key=train_form.KIND).value == "vae"
+    assert at.selectbox(key=train_form.ARCH).value == "conv"
+    assert at.number_input(key=train_form.LATENT).value == 3
+    assert at.number_input(key=train_form.EPOCHS).value == 7
+    assert at.number_input(key=train_form.BATCH).value == 32
+    assert at.number_input(key=train_form.LR).value == pytest.approx(0.01)
+    assert at.selectbox(key=train_form.SCHEDULE).value == "onecycle"
+    assert at.number_input(key=train_form.WARMUP).value == 2
+    assert at.number_input(key="tr_vae_beta").value == 4
+    assert at.text_input(key="tr_channels").value == "16, 32"
+    assert at.selectbox(key="tr_lik").value == "gaussian"
+    assert any("squared error" in c.value for c in at.caption)  # the formula's note follows the likelihood
+
+
+def test_each_dataset_starts_from_its_own_recipe_and_keeps_its_settings():
+    at = open_train_page()
+    at.number_input(key=train_form.EPOCHS).set_value(33).run()
+    at.session_state[state.DATASET_KEY] = "shapes"  # as the sidebar's picker does
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Trains on **shapes**" in c.value for c in at.caption)
+    assert at.selectbox(key=train_form.ARCH).value == "conv"
+    assert at.number_input(key=train_form.EPOCHS).value == 20
+    assert "Channels" in widget_labels(at) and "Hidden" not in widget_labels(at)
+    at.number_input(key=train_form.EPOCHS).set_value(9).run()
+    at.session_state[state.DATASET_KEY] = "digits"
+    at.run()
+    assert at.selectbox(key=train_form.ARCH).value == "mlp"
+    assert at.number_input(key=train_form.EPOCHS).value == 33  # as the user left digits
+    at.session_state[state.DATASET_KEY] = "shapes"
+    at.run()
+    assert at.number_input(key=train_form.EPOCHS).value == 9
+
+
+def test_presenter_mode_folds_the_secondary_controls_away():
+    at = open_train_page()
+    assert [e.label for e in at.expander] == ["Network and likelihood"]
+    at = open_train_page(present="true")
+    assert [e.label for e in at.expander] == ["Network, batch size, learning rate"]
+    assert at.expander[0].number_input(key=train_form.BATCH).value == 64
+    assert at.expander[0].text_input(key="tr_hidden").value == "256, 128"
+    assert at.number_input(key=train_form.EPOCHS).value == 100
 
 
 def test_bad_layer_widths_are_refused_without_starting():
     at = open_train_page()
-    at.text_input(key="train_ae_hidden").set_value("256, lots").run()
+    at.text_input(key="tr_hidden").set_value("256, lots").run()
     at.button(key="train_start").click().run()
     assert "Hidden: give positive whole numbers" in at.error[0].value
     assert jobs.JOBS_KEY not in at.session_state or training.PURPOSE not in at.session_state[jobs.JOBS_KEY]
 
 
-def test_two_epochs_of_digits_become_the_active_model():
+def test_two_epochs_of_digits_become_the_active_model_with_the_loss_terms_beside_the_formula():
     at = open_train_page()
     before = state.DEFAULT_PRETRAINED["digits"]
     job = start_training(at, epochs=2)
@@ -131,8 +201,14 @@ def test_two_epochs_of_digits_become_the_active_model():
     assert active.source == "trained" and active.dataset == "digits"
     assert active.metrics["mse"] == job.result["snapshot"].metrics["mse"] and active.pca["k"] == 8
     assert "is now the active model" in at.success[0].value
+    assert at.progress[0].value == 100 and at.progress[0].text == "Finished: 2 of 2 epochs"
     assert at.get("download_button")[0].label == "Download the model (.zip)"
     assert "this model" in at.table[0].value.columns
+    # The formula of the loss trained, once, with the last epoch's value of its term beside it.
+    assert shows_concept(at, "bottleneck") and len(at.latex) == 1
+    last_epoch = job.result["snapshot"].train_history[-1]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["recon: ℒ_rec"] == f"{last_epoch['recon']:.4g}", metrics
     # The download is a checkpoint the Load page can read back, with its metrics beside PCA's.
     checkpoint = aecore.load(at.session_state[training.RESULT_KEY].zip_bytes)
     assert checkpoint.checkpoint["dataset"] == "digits"
@@ -144,6 +220,24 @@ def test_two_epochs_of_digits_become_the_active_model():
     finish(at, job)
     assert at.session_state[state.MODEL_KEY].name == "trained: ae mlp 8-D #2"
     assert set(at.session_state[state.SESSION_MODELS_KEY]) >= {"trained: ae mlp 8-D #1", "trained: ae mlp 8-D #2"}
+
+
+def test_a_vae_run_shows_each_term_of_its_loss_live():
+    at = open_train_page(tr_kind="vae", tr_vae_beta="2")
+    job = start_training(at, epochs=5000)
+    try:
+        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.losses), "a batch's losses")
+        at.run()
+        metrics = {m.label: m.value for m in at.metric}
+        assert shows_concept(at, "vae") and len(at.latex) == 1  # the run's block stands for the form's
+        assert {"recon: ℒ_rec", "kl: KL", "total: ℒ, the total", "β (beta)"} <= set(metrics)
+        assert metrics["β (beta)"] == "2" and float(metrics["kl: KL"]) >= 0
+        # Another kind in the form: its formula appears too, without numbers, and the run's stays.
+        at.selectbox(key=train_form.KIND).set_value("ae").run()
+        assert shows_concept(at, "bottleneck") and shows_concept(at, "vae")
+    finally:
+        job.cancel()
+    wait_until(lambda: job.finished, "the run to stop")
 
 
 def test_a_queued_run_shows_its_place_and_leaves_the_queue_on_cancel():
@@ -177,12 +271,37 @@ def test_stop_keeps_the_weights_so_far_and_offers_them():
     finally:
         job.cancel()  # never leave a worker training when the test fails
     result = at.session_state[training.RESULT_KEY]
-    assert result.stopped and len(result.snapshot.train_history) < 5000
+    epochs_run = len(result.snapshot.train_history)
+    assert result.stopped and epochs_run < 5000
     # Half-trained weights are offered, not made active without a word.
     assert at.session_state[state.MODEL_KEY].source == "pretrained"
-    assert "Stopped after" in at.warning[0].value
+    assert f"Stopped at epoch {epochs_run} of 5000" in at.warning[0].value
+    # The bar shows how far it got, not a full bar.
+    assert at.progress[0].text == f"Stopped at epoch {epochs_run} of 5000"
+    assert at.progress[0].value < 100 and at.progress[0].value == int(100 * result.snapshot.fraction)
     at.button(key="train_adopt").click().run()
     assert at.session_state[state.MODEL_KEY].name == result.name and "(stopped)" in result.name
+
+
+def test_a_run_stopped_while_the_user_is_elsewhere_is_offered_with_a_word(queue):
+    """The router collects a run that ended while another page was open (app.py's collect_finished):
+    a stopped one stays out of use, and a toast on that page says so."""
+    job = queue.submit(aecore.jobs.train, digits_spec(epochs=5000))
+    try:
+        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.batches_done > 0), "some batches")
+    finally:
+        job.cancel()
+    wait_until(lambda: job.finished, "the run to stop")
+    assert job.state == CANCELLED and job.result["stopped"]
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.session_state[jobs.JOBS_KEY] = {training.PURPOSE: job}
+    at.run()  # app.py around Home
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Autoencoder Explorer"
+    assert at.session_state[state.MODEL_KEY].source == "pretrained"
+    epochs_run = len(job.result["snapshot"].train_history)
+    assert any(f"Stopped at epoch {epochs_run} of 5000" in toast.value and "not in use" in toast.value
+               for toast in at.toast), [toast.value for toast in at.toast]
 
 
 def test_a_diverged_run_shows_its_message(queue):
@@ -213,6 +332,17 @@ def test_chart_has_a_panel_with_train_and_validation_curves_per_named_term():
     assert training.preview_image(snap).shape == (2 * (56 + 2) + 2, 10 * (56 + 2) + 2, 3)
     rows = training.comparison_rows(snap.metrics, snap.pca)
     assert [row["metric"].split()[0] for row in rows] == ["mse", "psnr", "bce"]
+    # Beside the formula: each term's last epoch mean, then the weight the formula multiplies it by.
+    live = training.live_terms(snap, "vae", {"beta": 1.0})
+    assert [number.label for number in live] == ["recon: ℒ_rec", "kl: KL", "total: ℒ, the total", "β (beta)"]
+    assert live[1].value == f"{snap.train_history[-1]['kl']:.4g}" and live[3].value == "1"
+
+
+def test_each_kind_trains_the_loss_of_its_concept():
+    assert {kind: training.concept_key(kind, {}) for kind in aecore.list_models()} == {
+        "ae": "bottleneck", "contractive": "contractive", "denoising": "denoising", "sparse": "sparse_l1", "vae": "vae"}
+    assert training.concept_key("sparse", {"penalty": "kl"}) == "sparse_kl"
+    assert [kind for kind in aecore.list_models() if has_regularizer(kind)] == ["contractive", "sparse", "vae"]
 
 
 def test_the_sidebar_shows_the_sessions_unfinished_job_on_every_page(queue):

@@ -32,12 +32,20 @@ class ModelConfig:
     arch: str = "mlp"  # "mlp" or "conv"
     input_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) of the images
     latent_dim: int = 8  # size of the code z
-    hidden: tuple[int, ...] = (256, 128)  # MLP layer widths, encoder side
-    channels: tuple[int, ...] = (32, 64)  # conv channels, one stride-2 layer each
+    hidden: tuple[int, ...] = field(default=(256, 128), metadata={  # MLP layer widths, encoder side
+        "help": "How many units each hidden layer of the MLP has, from the image towards the code; the "
+                "decoder mirrors them. Wider layers can learn more but train slower."})
+    channels: tuple[int, ...] = field(default=(32, 64), metadata={  # conv channels, one stride-2 layer each
+        "help": "How many filters each convolutional layer has; each layer also halves the image's height "
+                "and width. The decoder mirrors them."})
     # Reconstruction term: "bernoulli" = binary cross-entropy summed over pixels (images in [0, 1]
     # read as pixel probabilities); "gaussian" = squared error summed over pixels, the Gaussian
     # negative log-likelihood with variance 1/2 up to a constant.
-    likelihood: str = field(default="bernoulli", metadata={"choices": LIKELIHOODS})
+    likelihood: str = field(default="bernoulli", metadata={
+        "choices": LIKELIHOODS,
+        "help": "How a reconstruction is scored: bernoulli reads each pixel as a probability of ink "
+                "(binary cross-entropy), gaussian scores the squared difference. Both are summed over "
+                "the pixels."})
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(int(v) for v in self.input_shape)  # type: ignore[assignment]

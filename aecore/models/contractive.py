@@ -11,7 +11,7 @@ bench/bench_models.py for what it costs relative to the plain loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -21,7 +21,9 @@ from aecore.models.registry import register_model
 
 @dataclass
 class ContractiveConfig(ModelConfig):
-    weight: float = 0.01  # multiplier of the Jacobian penalty in the total loss
+    weight: float = field(default=0.01, metadata={  # multiplier of the Jacobian penalty in the total loss
+        "help": "How much the contraction penalty counts against the reconstruction error (lambda). "
+                "Larger: the code moves less when the image changes a little."})
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -17,8 +17,13 @@ from aecore.models.registry import register_model
 
 @dataclass
 class DenoisingConfig(ModelConfig):
-    noise: str = field(default="gaussian", metadata={"choices": tuple(noise.list_noise())})  # aecore.noise kinds
-    noise_level: float = 0.3  # its level (sigma for gaussian, a fraction for the others)
+    noise: str = field(default="gaussian", metadata={  # aecore.noise kinds
+        "choices": tuple(noise.list_noise()),
+        "help": "The kind of damage done to each training image before the model sees it; it is "
+                "always scored on rebuilding the clean image."})
+    noise_level: float = field(default=0.3, metadata={  # its level (sigma for gaussian, a fraction for the others)
+        "help": "How strong the damage is: the noise's standard deviation for gaussian, the share of "
+                "pixels or of the image side hit for the others."})
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -21,9 +21,16 @@ PENALTIES = ("l1", "kl")
 @dataclass
 class SparseConfig(ModelConfig):
     # "l1" on a ReLU code, or "kl" on a sigmoid code
-    penalty: str = field(default="l1", metadata={"choices": PENALTIES})
-    weight: float = 0.1  # multiplier of the sparsity term in the total loss
-    rho: float = 0.05  # target mean activation of each unit, for penalty="kl"
+    penalty: str = field(default="l1", metadata={
+        "choices": PENALTIES,
+        "help": "How few active units are rewarded: l1 charges for the size of every unit of the code, "
+                "kl pushes each unit's average activity towards the target rate."})
+    weight: float = field(default=0.1, metadata={  # multiplier of the sparsity term in the total loss
+        "help": "How much the sparsity penalty counts against the reconstruction error (lambda). "
+                "Larger: fewer active units and blurrier reconstructions."})
+    rho: float = field(default=0.05, metadata={  # target mean activation of each unit, for penalty="kl"
+        "help": "The target average activity of each code unit, between 0 and 1: 0.05 means a unit "
+                "should be on for about 5% of the images."})
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -8,7 +8,7 @@ Higgins et al., "beta-VAE", ICLR 2017: the KL term scaled by beta > 1 for disent
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -18,7 +18,9 @@ from aecore.models.registry import register_model
 
 @dataclass
 class VAEConfig(ModelConfig):
-    beta: float = 1.0  # weight of the KL term: 1 is the plain VAE, > 1 a beta-VAE
+    beta: float = field(default=1.0, metadata={  # weight of the KL term: 1 is the plain VAE, > 1 a beta-VAE
+        "help": "How much the KL term counts against the reconstruction error. 1 is the plain VAE; above "
+                "1 (a beta-VAE) the codes stay closer to the prior, at the cost of blurrier images."})
 
     def __post_init__(self) -> None:
         super().__post_init__()
