@@ -38,9 +38,13 @@ CONCEPTS: dict[str, Concept] = {
         "The undercomplete bottleneck",
         "The encoder f squeezes each image into a code z of k numbers, fewer than its pixels; the decoder g "
         "rebuilds the image from z alone. Trained to rebuild, the code must keep what matters most. PCA is the "
-        "best *linear* code of the same size: a curved (non-linear) code can beat it.",
-        r"z = f(x) \in \mathbb{R}^k,\quad \hat x = g(z),\qquad "
-        r"\mathcal{L}_{\text{rec}} = \frac{1}{D}\lVert x - \hat x \rVert^2"),
+        "best *linear* code of the same size: a curved (non-linear) code can beat it. Training lowers the "
+        "reconstruction loss summed over the D pixels (cross-entropy for the default Bernoulli likelihood); "
+        "the pages compare models by the mean squared error per pixel.",
+        r"\begin{gathered} z = f(x) \in \mathbb{R}^k,\quad \hat x = g(z),\qquad "
+        r"\text{MSE} = \frac{1}{D}\lVert x - \hat x \rVert^2 \\ "
+        r"\mathcal{L}_{\text{rec}} = -\sum_{i=1}^{D} x_i \log \hat x_i + (1 - x_i)\log(1 - \hat x_i) "
+        r"\ \ \text{(Bernoulli; Gaussian: } \textstyle\sum_i (x_i - \hat x_i)^2) \end{gathered}"),
     "bottleneck_size": Concept(
         "The trade-off of bottleneck size",
         "A wider code keeps more detail but compresses less and, past a point, learns to copy rather than to "
@@ -64,7 +68,7 @@ CONCEPTS: dict[str, Concept] = {
         "The model sees a corrupted copy x̃ and is scored on rebuilding the clean x. To do that it must learn "
         "what images of this kind look like, and it removes what does not fit: the noise.",
         r"\begin{gathered} \tilde x = \operatorname{clip}(x + \sigma\varepsilon,\,0,\,1),\ \varepsilon \sim "
-        r"\mathcal N(0, I),\qquad \mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2 \\ "
+        r"\mathcal N(0, I),\qquad \mathcal{L} = \mathcal{L}_{\text{rec}}\big(x,\, g(f(\tilde x))\big) \\ "
         r"\text{PSNR} = 10 \log_{10}\frac{1}{\text{MSE}} \end{gathered}"),
     "contractive": Concept(
         "Contractive code",
@@ -84,7 +88,8 @@ CONCEPTS: dict[str, Concept] = {
         "The encoder gives each image a distribution, a mean μ and a spread σ per unit, not one point. A code is "
         "drawn as μ plus σ times fresh noise ε, so gradients can flow through μ and σ. The KL term pulls every "
         "such distribution towards the prior N(0, I).",
-        r"\begin{gathered} z = \mu + \sigma \odot \varepsilon,\quad \varepsilon \sim \mathcal N(0, I) \\ "
+        r"\begin{gathered} z = \mu + \sigma \odot \varepsilon,\quad \varepsilon \sim \mathcal N(0, I),\qquad "
+        r"\mathcal{L} = \mathcal{L}_{\text{rec}}\big(x, g(z)\big) + \beta\,\mathrm{KL} \\ "
         r"\mathrm{KL} = \frac{1}{2}\sum_j \left(\mu_j^2 + \sigma_j^2 - 1 - \log \sigma_j^2\right) \end{gathered}"),
     "prior": Concept(
         "Sampling from the prior",
@@ -131,7 +136,7 @@ CONCEPTS: dict[str, Concept] = {
         "identity and rebuilds anything, noise included. A sparse or denoising penalty at the same width takes "
         "that shortcut away, so the model only rebuilds what looks like its data.",
         r"\begin{gathered} k > D:\quad g(f(x)) \approx x \ \text{for every } x \\ "
-        r"\text{unless}\ \ \mathcal{L} = \lVert x - g(f(\tilde x)) \rVert^2 \ \text{or}\ "
+        r"\text{unless}\ \ \mathcal{L} = \mathcal{L}_{\text{rec}}\big(x, g(f(\tilde x))\big) \ \text{or}\ "
         r"\mathcal{L}_{\text{rec}} + \lambda \textstyle\sum_j |z_j| \end{gathered}"),
 }
 
