@@ -1,9 +1,10 @@
-"""The denoise lab's app side: which models to offer, the cached ladders and figures, the upload.
+"""The denoise lab's app side: which models to offer, the cached ladders and the figure, the
+concept's live numbers.
 
 Every control change reruns the page, so the expensive part (running the models at every noise
-level and drawing the frames) is cached on the inputs that change it; moving the level alone is a
-cache hit that only picks another frame. Models reach the caches as `_`-prefixed arguments beside
-a key that identifies their weights (STACK.md: tensors and modules cannot be hashed).
+level and drawing the frames) is cached on the inputs that change it; moving the starting level
+alone is a cache hit that only picks another frame. Models reach the caches as `_`-prefixed
+arguments beside a key that identifies their weights (STACK.md: tensors and modules cannot be hashed).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import torch
 import aecore
 from aecore import lab, lab_curves
 from ui.core import state
+from ui.core.concepts import Live
 from ui.core.cache import model_key, test_split
-from ui.ladder_figure import at_level, ladder_figure, psnr_curve_figure
+from ui.ladder_figure import at_level, ladder_figure, psnr_text
 from ui.core.models import pretrained_entries, pretrained_model, zoo_stamp
 
 CURVE_IMAGES = lab_curves.CURVE_IMAGES  # test images behind the PSNR curve
 DEFAULT_LEVEL = 0.3  # the level the zoo's denoising models were trained at
 UPLOAD_COLUMN = "your image"
+NO_MODEL = "none"  # model B's option for no second model
 
 
 @dataclass
@@ -96,7 +99,7 @@ def _ladder(images_key: tuple, x: torch.Tensor, actives: list[state.ActiveModel]
 @st.cache_data(show_spinner="Running the models at every noise level…", max_entries=32)
 def _lab_view(dataset: str, keys: tuple[str, ...], _actives: list[state.ActiveModel], kind: str, seed: int,
               count: int, classes: tuple[int, ...], shuffle: bool, upload_key: str | None,
-              _upload: torch.Tensor | None) -> LabView:
+              _upload: torch.Tensor | None, curves: dict[str, list[float]], zoom: float) -> LabView:
     test = test_split(dataset)
     index = lab.pick_images(test, count, list(classes) if test.labels is not None else None, shuffle, seed)
     grid = _ladder((dataset, kind, seed, count, classes, shuffle), test.images[index], _actives, keys, kind, seed)
@@ -105,7 +108,9 @@ def _lab_view(dataset: str, keys: tuple[str, ...], _actives: list[state.ActiveMo
     if _upload is not None:  # the same seed: the upload's noise is drawn like the test images'
         ladders.insert(0, _ladder((dataset, upload_key, kind, seed), _upload[None], _actives, keys, kind, seed))
         columns.insert(0, UPLOAD_COLUMN)
-    figure = ladder_figure(ladders, columns, "level", summary=grid)
+    figure = ladder_figure(ladders, columns, noise_level_label(kind), summary=grid, curves=curves,
+                           curve_title=f"PSNR against noise level: mean over {CURVE_IMAGES} fixed test images",
+                           zoom=zoom)
     return LabView(figure, grid.levels, grid.mean_psnr())
 
 
@@ -118,10 +123,12 @@ def _figure_at(inputs: tuple, index: int, _view: LabView) -> go.Figure:
 
 def lab_view(dataset: str, actives: list[state.ActiveModel], kind: str, seed: int, count: int,
              classes: tuple[int, ...], shuffle: bool, upload: torch.Tensor | None, upload_key: str | None,
-             level: float) -> tuple[LabView, int, go.Figure]:
-    """The cached view, the index of `level` in its ladder, and the grid figure showing that level."""
-    inputs = (dataset, tuple(model_key(a) for a in actives), kind, seed, count, classes, shuffle, upload_key)
-    view = _lab_view(dataset, inputs[1], actives, kind, seed, count, classes, shuffle, upload_key, upload)
+             level: float, zoom: float = 1.0) -> tuple[LabView, int, go.Figure]:
+    """The cached view, the index of `level` in its ladder, and the figure starting at that level.
+    zoom: grows the pictures and the headline (presenter mode)."""
+    inputs = (dataset, tuple(model_key(a) for a in actives), kind, seed, count, classes, shuffle, upload_key, zoom)
+    view = _lab_view(dataset, inputs[1], actives, kind, seed, count, classes, shuffle, upload_key, upload,
+                     curve_means(dataset, actives, kind), zoom)
     index = min(range(len(view.levels)), key=lambda i: abs(view.levels[i] - level))
     return view, index, _figure_at(inputs, index, view)
 
@@ -148,16 +155,33 @@ def _curve(dataset: str, active: state.ActiveModel | None, kind: str) -> list[fl
     return _computed_curve(dataset, model_key(active), kind, active.model)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _curve_figure(kind: str, level: float, means: dict[str, list[float]]) -> go.Figure:
-    return go.Figure(psnr_curve_figure(lab.noise_levels(kind), means, level, noise_level_label(kind)))
-
-
-def curve_figure(dataset: str, actives: list[state.ActiveModel], kind: str, level: float) -> go.Figure:
-    """PSNR against level over the fixed curve images (`aecore.lab_curves`), whatever images the grid shows."""
+def curve_means(dataset: str, actives: list[state.ActiveModel], kind: str) -> dict[str, list[float]]:
+    """PSNR against level over the fixed curve images (`aecore.lab_curves`), whatever images the grid shows:
+    the noisy input's and each model's."""
     means = {lab.NOISY: _curve(dataset, None, kind)}
     means.update({active.name: _curve(dataset, active, kind) for active in actives})
-    return _curve_figure(kind, level, means)
+    return means
+
+
+def concept_numbers(view: LabView, index: int, actives: list[state.ActiveModel]) -> list[Live]:
+    """The denoising concept's live numbers at level `index`: the noisy input's PSNR, then each
+    model's with its gain over the noisy input."""
+    noisy = view.mean_psnr[lab.NOISY][index]
+    level = view.levels[index]
+    numbers = [Live(f"Noisy input PSNR at {level:.2f}", psnr_text(noisy), help="Mean over the test images shown.")]
+    for active in actives:
+        value = view.mean_psnr[active.name][index]
+        numbers.append(Live(f"{active.name} PSNR at {level:.2f}", psnr_text(value),
+                            delta=None if noisy >= 99.9 else f"{round(value, 1) - round(noisy, 1):+.1f} dB gain"))
+    return numbers
+
+
+def forget_other_classes(key: str, classes: list[str]) -> None:
+    """Let the class picker `key` start afresh (every class) when it holds classes of another dataset:
+    Streamlit would keep only the valid ones, often none, and the page would ask for a class."""
+    chosen = st.session_state.get(key)
+    if chosen is not None and not set(chosen) <= set(classes):
+        del st.session_state[key]
 
 
 def default_level(levels: list[float]) -> float:
@@ -168,8 +192,3 @@ def default_level(levels: list[float]) -> float:
 def noise_level_label(kind: str) -> str:
     meaning, _, _ = aecore.noise.describe_level(kind)
     return f"noise level ({meaning})"
-
-
-def psnr_text(value: float) -> str:
-    """PSNR for a metric; an untouched image has no finite PSNR (aecore caps it at 100 dB)."""
-    return "∞ (no noise)" if value >= 99.9 else f"{value:.1f} dB"
