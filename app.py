@@ -9,6 +9,7 @@ import pandas  # noqa: F401  (see below)
 import streamlit as st
 import torch
 
+from ui.core import lessons, state
 from ui.sidebar import draw_sidebar
 from ui.training import collect_finished
 
@@ -34,11 +35,17 @@ navigation = st.navigation([
     st.Page("pages/compression.py", title="Compression", icon=":material/compress:"),
     st.Page("pages/features.py", title="Feature extraction", icon=":material/category:"),
     st.Page("pages/regularizers.py", title="Inside the code", icon=":material/tune:"),
+    st.Page("pages/conv.py", title="Inside a conv net", icon=":material/grid_on:"),
+    st.Page("pages/capacity.py", title="Capacity: overfitting & overcomplete", icon=":material/stacked_line_chart:"),
 ])
 
 collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the
 # active model should do so in a widget callback (or call st.rerun()) for the card to show it at once.
 draw_sidebar()
+# A lesson link or a lesson's Next/Back may open another page: before anything of this one is drawn.
+lessons.follow_link(navigation.url_path)
+state.publish_link()  # the address bar is always a link to this view
+lessons.draw_panel()
 
 navigation.run()

@@ -21,6 +21,9 @@ PAGE_CARDS = (
     ("pages/compression.py", "Compression", ":material/compress:", "How small can the code get before the images suffer?"),
     ("pages/features.py", "Feature extraction", ":material/category:", "Do codes learned without labels help a classifier?"),
     ("pages/regularizers.py", "Inside the code", ":material/tune:", "What does each regularizer do to the code?"),
+    ("pages/conv.py", "Inside a conv net", ":material/grid_on:", "What do the filters of a convolutional encoder see?"),
+    ("pages/capacity.py", "Capacity: overfitting & overcomplete", ":material/stacked_line_chart:",
+     "What goes wrong with too few images, or too wide a code?"),
 )
 DIAGRAM = """digraph autoencoder {
     rankdir=LR; bgcolor="transparent";

@@ -49,18 +49,19 @@ def panel_says(page, text: str) -> None:
     expect(page.locator(PANEL).get_by_text(text)).to_be_visible(timeout=TIMEOUT_MS)
 
 
-def test_a_lesson_runs_from_its_first_step_to_its_last_and_back(streamlit_app, browser, page) -> None:
-    lesson = lessons.lessons()["sampling"]
+@pytest.mark.parametrize("name", sorted(lessons.lessons()))
+def test_a_lesson_runs_from_its_first_step_to_its_last_and_back(streamlit_app, browser, page, name: str) -> None:
+    lesson = lessons.lessons()[name]
     count = len(lesson.steps)
     open_url(page, streamlit_app)
     expect(page.get_by_text(lesson.title)).to_be_visible(timeout=TIMEOUT_MS)
-    page.locator(".st-key-lesson_start_sampling button").click()
+    page.locator(f".st-key-lesson_start_{name} button").click()
     for index, step in enumerate(lesson.steps):
         panel_says(page, f"step {index + 1} of {count}")
         panel_says(page, step.title)
         wait_ready(page)
         assert_no_exception(page)
-        expect(page).to_have_url(re.compile(rf"lesson=sampling&step={index}\b"), timeout=TIMEOUT_MS)
+        expect(page).to_have_url(re.compile(rf"lesson={name}&step={index}\b"), timeout=TIMEOUT_MS)
         if index < count - 1:
             page.locator(PANEL).get_by_role("button", name="Next").click()
     expect(page.locator(PANEL).get_by_role("button", name="Next")).to_be_disabled()

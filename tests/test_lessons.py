@@ -13,6 +13,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT_S = 90
 WIDGETS = ("slider", "select_slider", "selectbox", "radio", "checkbox", "toggle", "number_input", "multiselect",
            "text_input")
+SOURCES = [*Path(APP).parent.glob("pages/*.py"), *Path(APP).parent.glob("ui/*.py")]
 STEPS = [(name, index) for name, lesson in lessons.lessons().items() for index in range(len(lesson.steps))]
 
 
@@ -70,8 +71,11 @@ def test_a_link_to_each_step_opens_it_with_its_settings(name: str, index: int) -
         assert at.session_state[state.MODEL_KEY].name == model
     values = widget_values(at)
     for key, value in step.settings.items():
-        assert key in values, f"{name} step {index + 1}: the page has no control {key!r} (has {sorted(values)})"
-        assert values[key] == value, (key, values[key], value)
+        if key in values:
+            assert values[key] == value, (key, values[key], value)
+        else:  # a control drawn once the step's job has run (the threshold after Train): waiting for it
+            assert any(f'key="{key}"' in path.read_text() for path in SOURCES), f"{name} step {index + 1}: no control {key!r}"
+            assert at.session_state[key] == value
 
 
 def test_next_moves_to_the_next_step_and_its_settings() -> None:
