@@ -102,7 +102,7 @@ def overfit_live(result: dict[str, Any]) -> list[Live]:
         Live("Gap at the last epoch", f"{result['gap']:.2f} nats",
              help="Validation loss minus training loss, per image (BCE summed over the 64 pixels).",
              delta=(f"{result['gap'] - result['gap_at_best']:+.2f} since epoch {result['best_epoch']}"
-                    if result["best_epoch"] < result["epochs"] else None)),
+                    if result["best_epoch"] < result["epochs"] else None), delta_color="inverse"),
         Live("Validation loss: lowest → last", f"{result['best_val']:.2f} → {result['final_val']:.2f}",
              help=f"The unseen images' loss rose by {result['rise']:.2f} nats after its lowest point."),
         Live("Training loss: then → last", f"{result['train_at_best']:.2f} → {result['final_train']:.2f}",

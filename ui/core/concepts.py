@@ -31,6 +31,7 @@ class Live:
     value: str
     help: str | None = None
     delta: str | None = None
+    delta_color: str = "normal"  # "inverse" where a rise is bad (a growing gap), as st.metric takes it
 
 
 CONCEPTS: dict[str, Concept] = {
@@ -132,10 +133,11 @@ CONCEPTS: dict[str, Concept] = {
         r"z = f(x),\qquad \hat y = \arg\max_c\, (W z + b)_c"),
     "overcomplete": Concept(
         "The overcomplete autoencoder",
-        "With a code wider than the input (k > D), nothing forces a summary: a plain autoencoder can learn the "
-        "identity and rebuilds anything, noise included. A sparse or denoising penalty at the same width takes "
-        "that shortcut away, so the model only rebuilds what looks like its data.",
-        r"\begin{gathered} k > D:\quad g(f(x)) \approx x \ \text{for every } x \\ "
+        "With a code wider than the input (k > D), nothing forces a summary: a plain autoencoder drifts towards "
+        "the identity and rebuilds almost anything built from its data's pixels, noise included. A sparse or "
+        "denoising penalty at the same width takes that shortcut away, so the model only rebuilds what looks "
+        "like its data.",
+        r"\begin{gathered} k > D:\quad g(f(x)) \approx x \ \text{for any } x \text{ made of the data's pixel values} \\ "
         r"\text{unless}\ \ \mathcal{L} = \mathcal{L}_{\text{rec}}\big(x, g(f(\tilde x))\big) \ \text{or}\ "
         r"\mathcal{L}_{\text{rec}} + \lambda \textstyle\sum_j |z_j| \end{gathered}"),
 }
@@ -156,7 +158,7 @@ def explain(key: str, live: Sequence[Live] = (), *, note: str | None = None) -> 
         if live_col is not None:
             for number in live:
                 live_col.metric(number.label, number.value, delta=number.delta, help=number.help,
-                                delta_color="off" if number.delta is None else "normal")
+                                delta_color="off" if number.delta is None else number.delta_color)
 
 
 __all__ = ["CONCEPTS", "Concept", "Live", "explain"]
