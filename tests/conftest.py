@@ -249,6 +249,20 @@ def open_page(page: str, *, model=None, dataset: str | None = None):
     return at
 
 
+def open_link(page: str, params: dict[str, str | list[str]]):
+    """Open `page` as a fresh browser opens a shared link: the query parameters are there from the
+    first run of `app.py`, then the page runs alone (STACK.md). Fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
 def widget(elements, label: str):
     """The widget whose label starts with `label` (found again after every run: AppTest rebuilds them)."""
     return next(element for element in elements if element.label.startswith(label))

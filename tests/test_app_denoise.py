@@ -16,7 +16,7 @@ from PIL import Image
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, widget
+from conftest import open_link, figures, open_page, widget
 
 import aecore
 from aecore import lab
@@ -32,15 +32,6 @@ def open_lab(dataset: str | None = None) -> AppTest:
     return open_page(PAGE, dataset=dataset)
 
 
-def open_link(params: dict[str, str | list[str]]) -> AppTest:
-    """The lab as a shared link opens it: the query parameters are there before the first run."""
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def decibels(text: str) -> float:
@@ -156,7 +147,7 @@ def test_other_noise_images_seed_and_no_second_model():
 def test_a_link_restores_the_view():
     params = {"dn_a": "digits-denoising-16", "dn_b": "none", "dn_kind": "mask", "dn_level": "0.6",
               "dn_count": "4", "dn_seed": "5", "dn_shuffle": "true", "dn_classes": ["3", "7"]}
-    at = open_link(params)
+    at = open_link(PAGE, params)
     assert widget(at.selectbox, "Model A").value == "digits-denoising-16"
     assert widget(at.selectbox, "Model B").value == "none"
     assert widget(at.selectbox, "Noise").value == "mask"
@@ -172,7 +163,7 @@ def test_a_link_restores_the_view():
 
 
 def test_a_link_naming_another_datasets_model_falls_back_to_the_default_pair():
-    at = open_link({"dn_a": "shapes-ae-8"})
+    at = open_link(PAGE, {"dn_a": "shapes-ae-8"})
     assert widget(at.selectbox, "Model A").value == "digits-ae-8"
 
 
@@ -206,7 +197,7 @@ def test_shapes_dataset_opens_with_whatever_the_zoo_lists():
 
 
 def test_presenter_mode_folds_the_secondary_controls_and_grows_the_figure(lab_page):
-    at = open_link({"present": "true"})
+    at = open_link(PAGE, {"present": "true"})
     assert [e.label for e in at.expander] == ["Seed, classes, your own image"]
     assert widget(at.number_input, "Seed").value == 0  # still there, folded away
     (big,) = figures(at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, widget
+from conftest import open_link, figures, open_page, widget
 
 from ui.core import state
 
@@ -21,15 +21,6 @@ def page() -> AppTest:
     return open_page(PAGE)
 
 
-def open_link(params: dict[str, str]) -> AppTest:
-    """The page as a fresh browser opens a shared link: the query parameters are there from the first run."""
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def marker_positions(figure: dict) -> list[tuple[float, float]]:
@@ -107,7 +98,7 @@ def test_a_link_restores_the_view_set_through_the_controls(page):
     widget(at.radio, "Interpolation").set_value("slerp").run()
     shown = figures(at)
 
-    opened = open_link({"ip_how": "index", "ip_a": "4", "ip_steps": "6", "ip_mode": "slerp"})
+    opened = open_link(PAGE, {"ip_how": "index", "ip_a": "4", "ip_steps": "6", "ip_mode": "slerp"})
     assert widget(opened.radio, "Pick two images by").value == "index"
     assert widget(opened.number_input, "Index of the first").value == 4
     assert widget(opened.slider, "Frames").value == 6 and widget(opened.radio, "Interpolation").value == "slerp"
@@ -116,14 +107,14 @@ def test_a_link_restores_the_view_set_through_the_controls(page):
 
 
 def test_a_link_by_class_with_a_seed_picks_the_same_pair():
-    at = open_link({"ip_class_a": "3", "ip_class_b": "8", "ip_seed": "2"})
+    at = open_link(PAGE, {"ip_class_a": "3", "ip_class_b": "8", "ip_seed": "2"})
     assert widget(at.selectbox, "Class of the first").value == "3" and widget(at.number_input, "Seed").value == 2
     assert "(3) to #" in at.caption[0].value and at.caption[0].value.endswith("(8)")
 
 
 def test_presenter_mode_folds_the_path_settings_and_enlarges_the_pictures(page):
     plain_height = figures(page)[1]["layout"]["height"]
-    at = open_link({"present": "true"})
+    at = open_link(PAGE, {"present": "true"})
     assert [e.label for e in at.expander] == ["Path and seed"]
     assert widget(at.radio, "Interpolation").value == "linear"  # still there, folded away
     assert figures(at)[1]["layout"]["height"] > plain_height

@@ -9,10 +9,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job
+from conftest import open_link, figures, open_page, wait_for_job
 
 import aecore
-from aecore import inspect_code
 from ui import regularizers_view as view
 from ui.core import jobs, state
 from ui.core.concepts import CONCEPTS
@@ -25,15 +24,6 @@ def open_this(model: str | None = None) -> AppTest:
     return open_page(PAGE, model=model)
 
 
-def open_link(**params: str) -> AppTest:
-    """The page as a shared link opens it: the query parameters are there from the first run."""
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def live(at: AppTest, key: str) -> dict[str, str]:
@@ -135,7 +125,7 @@ def test_collapse_follows_beta_and_its_warmup_experiment():
 
 
 def test_a_link_restores_every_control():
-    at = open_link(rg_threshold="0.3", rg_image="7", rg_sigma="0.1", rg_beta="2.0")
+    at = open_link(PAGE, {"rg_threshold": "0.3", "rg_image": "7", "rg_sigma": "0.1", "rg_beta": "2.0"})
     assert at.slider(key="rg_threshold").value == pytest.approx(0.3)
     assert at.number_input(key="rg_image").value == 7
     assert at.select_slider(key="rg_sigma").value == 0.1
@@ -167,6 +157,6 @@ def test_a_users_model_is_measured_in_the_background_and_then_compared():
 
 
 def test_presenter_mode_folds_the_image_chooser_away():
-    at = open_link(present="true")
+    at = open_link(PAGE, {"present": "true"})
     assert [e.label for e in at.expander] == ["Pick a test image"]
     assert at.number_input(key="rg_image").value == 0

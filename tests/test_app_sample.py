@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, widget
+from conftest import open_link, figures, open_page, widget
 
 PAGE = "pages/sample.py"
 
@@ -16,15 +16,6 @@ def open_this(model: str | None = None) -> AppTest:
     return open_page(PAGE, model=model)
 
 
-def open_link(params: dict[str, str | list[str]]) -> AppTest:
-    """The page as a fresh browser opens a shared link: the query parameters are there from the first run."""
-    at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -124,7 +115,7 @@ def test_vae_samples_follow_temperature_seed_and_the_button():
 
 
 def test_a_link_restores_the_model_image_noise_samples_and_units():
-    at = open_link({"dataset": "digits", "model": "digits-vae-8", "sm_image": "5", "sm_eps": "3", "sm_temp": "0.5",
+    at = open_link(PAGE, {"dataset": "digits", "model": "digits-vae-8", "sm_image": "5", "sm_eps": "3", "sm_temp": "0.5",
                     "sm_count": "16", "sm_seed": "2", "sm_units": ["z1", "z4"]})
     assert widget(at.number_input, "Test image").value == 5 and widget(at.number_input, "ε seed").value == 3
     assert widget(at.slider, "Temperature").value == 0.5 and widget(at.slider, "Samples").value == 16
@@ -139,7 +130,7 @@ def test_a_link_restores_the_model_image_noise_samples_and_units():
 
 def test_presenter_mode_folds_the_secondary_controls_and_enlarges_the_pictures():
     plain = open_this("digits-vae-8")
-    at = open_link({"dataset": "digits", "model": "digits-vae-8", "present": "true"})
+    at = open_link(PAGE, {"dataset": "digits", "model": "digits-vae-8", "present": "true"})
     assert [e.label for e in at.expander] == ["Noise seed", "Sample count", "Units to drag"]
     assert widget(at.number_input, "ε seed").value == 0  # folded, not gone
     assert figures(at)[0]["layout"]["height"] > figures(plain)[0]["layout"]["height"]

@@ -63,7 +63,8 @@ def test_home_shows_diagram_gallery_card_and_links(streamlit_app, page) -> None:
     page.locator(f"{MAIN} [data-testid='stPageLink'] a", has_text="Load a model").click()
     expect(page.get_by_role("heading", name="Pretrained models for digits")).to_be_visible(timeout=30_000)
     wait_ready(page)
-    assert page.url.rstrip("/").endswith("/load")
+    assert page.url.split("?")[0].rstrip("/").endswith("/load")
+    assert "dataset=digits" in page.url  # the address bar stays a link to the view
     assert sidebar_model(page) == DEFAULT  # the active model survives the move
 
 
