@@ -107,9 +107,13 @@ def test_recomputing_shows_a_progress_bar_then_the_new_sweep(streamlit_app, page
     epochs = form.get_by_label("Epochs per size")
     epochs.fill("10")
     epochs.press("Tab")
+    # The bar may come and go between two polls of a fast machine: a watcher records that it was drawn.
+    page.evaluate("""() => { window.__progressSeen = false;
+        new MutationObserver(() => { if (document.querySelector("[data-testid='stProgress']")) window.__progressSeen = true; })
+            .observe(document.body, {childList: true, subtree: true}); }""")
     form.get_by_role("button", name="Run the sweep").click()
-    expect(page.locator("[data-testid='stProgress']")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("recomputed in this session")).to_be_visible(timeout=240_000)
+    assert page.evaluate("window.__progressSeen"), "no progress bar was drawn while the sweep ran"
     wait_ready(page)
     assert_no_exception(page)
     expect(page.locator("[data-testid='stProgress']")).to_have_count(0)

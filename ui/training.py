@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 import streamlit as st
 import torch
+from streamlit.errors import StreamlitDuplicateElementKey
 
 import aecore
 from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
@@ -264,7 +265,12 @@ def explain_loss(kind: str, options: dict[str, Any], snapshot: RunSnapshot | Non
                  else ".")
     if snapshot is None:
         note += " " + waiting
-    explain(key, live_terms(snapshot, kind, options) if snapshot is not None else (), note=note.strip())
+    try:
+        explain(key, live_terms(snapshot, kind, options) if snapshot is not None else (), note=note.strip())
+    except StreamlitDuplicateElementKey:
+        # The page drew the form's block while the run was still queued, and the run started before
+        # its panel drew: one script run holds both. The form's block already shows this formula.
+        pass
 
 
 def draw_running(job: jobs.Job) -> None:
