@@ -75,19 +75,6 @@ def one_class(spec: RunSpec) -> dict[str, Any]:
     return outcome
 
 
-def sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[str, Any]:
-    """A rate-distortion sweep of `kind` on `dataset` (its default recipe's architecture and
-    settings), in the layout of `aecore.compression.load_sweep`. Progress: SweepProgress."""
-    recipe = {**compression.sweep_recipe(dataset), "kind": kind, "latent_dims": sorted(latent_dims), "epochs": epochs}
-    train, test = split_for(default_spec(dataset), dataset_of(default_spec(dataset)))
-    images = compression.preview_images(test)
-    rows = compression.rate_distortion(kind, train, test, recipe["latent_dims"], arch=recipe["arch"], epochs=epochs,
-                                       batch_size=recipe["batch_size"], lr=recipe["lr"], images=images,
-                                       progress=lambda state: report(replace(state, rows=[])), stop=cancel_flag())
-    return {"dataset": dataset, "rows": rows, "images": images.numpy(),
-            "recipe": {**recipe, "latent_dims": [row["latent_dim"] for row in rows]}}
-
-
 def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[str, Any]:
     """A complete rate-distortion sweep (`aecore.compression.complete_sweep`: quantized codes and the
     PNG/JPEG anchor) of `kind` on `dataset`, with its default recipe's architecture and settings.
@@ -156,4 +143,4 @@ def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     return np.asarray(fit_map(codes, method, seed=seed).embedding_, dtype=np.float32)
 
 
-__all__ = ["dataset_of", "download", "one_class", "project", "sweep", "train", "warmup"]
+__all__ = ["compression_sweep", "dataset_of", "download", "one_class", "project", "train", "warmup"]
