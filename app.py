@@ -37,7 +37,9 @@ navigation = st.navigation([
     st.Page("pages/regularizers.py", title="Inside the code", icon=":material/tune:"),
     st.Page("pages/conv.py", title="Inside a conv net", icon=":material/grid_on:"),
     st.Page("pages/capacity.py", title="Capacity: overfitting & overcomplete", icon=":material/stacked_line_chart:"),
-], expanded=True)  # 13 pages: Streamlit folds a list of more than 12 behind "View more"
+    st.Page("pages/draw.py", title="Draw and see", icon=":material/draw:"),
+    st.Page("pages/compare.py", title="Compare models", icon=":material/compare:"),
+], expanded=True)  # 15 pages: Streamlit folds a list of more than 12 behind "View more"
 
 collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the

@@ -30,8 +30,8 @@ __version__ = "0.1.0"
 # Loaded on first use (PEP 562): these pull in scikit-learn, SciPy and umap-learn, seconds of import
 # that a server's first page, or a worker that only trains, should not pay. `aecore.latent` and
 # `from aecore import latent` work as usual.
-_LAZY_MODULES = {"anomaly", "capacity", "compression", "generate", "inspect_code", "jobs", "lab", "lab_curves", "latent",
-                 "page_jobs", "probe"}
+_LAZY_MODULES = {"anomaly", "capacity", "compare", "compression", "cuda_step", "distributed", "export", "generate",
+                 "inspect_code", "jobs", "lab", "lab_curves", "latent", "page_jobs", "probe", "sketch", "tabular"}
 _LAZY_NAMES = {"anomaly_scores": "anomaly", "pca_scores": "anomaly", "roc": "anomaly",
                "compression_ratio": "compression", "rate_distortion": "compression", "linear_probe": "probe"}
 
@@ -54,6 +54,7 @@ __all__ = [
     "History", "Progress", "SCHEDULES", "TrainingDiverged", "fit",
     "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "jobs", "recipes",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "load_results", "pretrained_entry",
-    "anomaly", "capacity", "compression", "generate", "inspect_code", "lab", "page_jobs", "probe",
+    "anomaly", "capacity", "compare", "compression", "cuda_step", "distributed", "export", "generate",
+    "inspect_code", "lab", "page_jobs", "probe", "sketch", "tabular",
     "anomaly_scores", "pca_scores", "roc", "compression_ratio", "rate_distortion", "linear_probe",
 ]

@@ -95,7 +95,7 @@ def _config_bytes(config: dict[str, Any]) -> bytes:
     return (json.dumps(config, indent=2, allow_nan=False) + "\n").encode("utf-8")
 
 
-def _zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None, folder: str) -> bytes:
+def _zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None, folder: str, export_decoder: bool = False) -> bytes:
     config = checkpoint_config(model, metadata)
     weights = safetensors.torch.save(_state_tensors(model))
     buffer = io.BytesIO()
@@ -103,21 +103,38 @@ def _zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None, folder: str)
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{folder}/{CONFIG_NAME}", _config_bytes(config))
         archive.writestr(f"{folder}/{WEIGHTS_NAME}", weights)
+        if export_decoder:
+            archive.writestr(f"{folder}/{_onnx_name()}", _decoder_onnx(model))
     return buffer.getvalue()
 
 
-def to_zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None = None) -> bytes:
-    """The checkpoint as the bytes of a .zip archive (for a download button); `load` reads them back."""
-    return _zip_bytes(model, metadata, folder=f"aecore-{model.kind}")
+def _onnx_name() -> str:
+    from aecore.export import ONNX_NAME  # lazily: the exporter imports onnxscript, seconds of import
+
+    return ONNX_NAME
+
+
+def _decoder_onnx(model: Autoencoder) -> bytes:
+    from aecore.export import decoder_onnx
+
+    return decoder_onnx(model)
+
+
+def to_zip_bytes(model: Autoencoder, metadata: dict[str, Any] | None = None, export_decoder: bool = False) -> bytes:
+    """The checkpoint as the bytes of a .zip archive (for a download button); `load` reads them back.
+    export_decoder: also hold `decoder.onnx`, as `save` writes it."""
+    return _zip_bytes(model, metadata, folder=f"aecore-{model.kind}", export_decoder=export_decoder)
 
 
 def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = None,
-         dtype: torch.dtype | None = None) -> Path:
+         dtype: torch.dtype | None = None, export_decoder: bool = False) -> Path:
     """Write a checkpoint folder at `path`, or a zip archive if `path` ends in ".zip"; return the path.
 
     metadata: plain JSON; its "dataset" and "metrics" entries get their own keys in config.json.
     dtype: store the floating-point weights as this type (torch.float16 halves a shipped model;
     `load` casts them back to the model's float32), in a folder checkpoint.
+    export_decoder: also write the decoder as ONNX (`decoder.onnx`, see `aecore.export`) beside the
+    weights, for a browser to decode with; `load` ignores it. About 2 s more (8 s the first time).
     An existing checkpoint at `path` is replaced atomically; any other existing file or folder
     there is left alone and ValueError is raised.
     """
@@ -126,7 +143,7 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
     if path.suffix.lower() == ".zip":
         if path.is_dir():
             raise ValueError(f"{path} is a folder; choose another name for the .zip checkpoint")
-        _write_file_atomically(path, _zip_bytes(model, metadata, folder=path.stem))
+        _write_file_atomically(path, _zip_bytes(model, metadata, folder=path.stem, export_decoder=export_decoder))
         return path
     config = checkpoint_config(model, metadata)  # validate before touching the disk
     _check_replaceable(path)
@@ -134,7 +151,11 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
     try:
         (temporary / CONFIG_NAME).write_bytes(_config_bytes(config))
         safetensors.torch.save_file(_state_tensors(model, dtype), str(temporary / WEIGHTS_NAME))
-        for name in (CONFIG_NAME, WEIGHTS_NAME):
+        names = [CONFIG_NAME, WEIGHTS_NAME]
+        if export_decoder:
+            names.append(_onnx_name())
+            (temporary / names[-1]).write_bytes(_decoder_onnx(model))
+        for name in names:
             _fsync(temporary / name)
         _replace_folder(temporary, path)
     except BaseException:

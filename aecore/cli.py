@@ -1,7 +1,9 @@
 """`python -m aecore`: train, evaluate, list, zoo, download.
 
 The `train` options are generated from `fit`'s signature and the chosen kind's config dataclass, so
-a new model kind or fit option appears here without editing this file.
+a new model kind or fit option appears here without editing this file. `train --data PATH` trains
+on images streamed from disk (a .npy or a folder); under torchrun (`python -m torch.distributed.run
+--nproc-per-node N -m aecore train ...`) the ranks train together and rank 0 writes the checkpoint.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Sequence
 
 import torch
 
+from aecore import distributed
 from aecore.checkpoint import load, save
 from aecore.data import default_data_root, load_dataset, list_datasets
 from aecore.data.download import DATASETS as DOWNLOADS, download_dataset, is_downloaded
@@ -24,7 +27,7 @@ from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from aecore.run import FitSettings, RunSnapshot, RunSpec, run
+from aecore.run import FitSettings, RunSnapshot, RunSpec, resident_sample, run
 
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
 
@@ -61,6 +64,10 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
         prog="python -m aecore train",
         description="Train a model on a dataset, evaluate it on the test split beside PCA, save a checkpoint.")
     parser.add_argument("--dataset", default="digits", help=f"one of: {', '.join(list_datasets())}")
+    parser.add_argument("--data", metavar="PATH",
+                        help="train on your own images streamed from disk: a .npy array (memory-mapped) or a "
+                             "folder of image files; the same as --dataset stream --dataset-option path=PATH "
+                             "(more options: num_workers, memory_budget_mb, image_size, mode)")
     parser.add_argument("--dataset-option", action="append", default=[], metavar="KEY=VALUE",
                         help="a dataset option, e.g. size=10000 (repeatable; values are JSON or text)")
     parser.add_argument("--model", default="ae", choices=list_models(), help="the model kind")
@@ -72,6 +79,9 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
                         help="train on these classes only (a one-class model for anomaly detection)")
     parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--no-onnx", dest="onnx", action="store_false",
+                        help="skip decoder.onnx, the decoder exported beside the checkpoint for the app's "
+                             "in-browser decoding (saves about 2 s)")
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for torch (default 1: these small models run fastest on one "
                              "thread when anything else shares the cores)")
@@ -123,6 +133,8 @@ class _ProgressBar:
         postfix = {"loss": f"{snapshot.losses['total']:.4g}"} if snapshot.losses else {}
         if snapshot.val_history:
             postfix["val"] = f"{snapshot.val_history[-1]['total']:.4g}"
+        if snapshot.feed:  # resident or streamed: which path fit chose for the data
+            postfix["data"] = snapshot.feed + (f" x{snapshot.world_size}" if snapshot.world_size > 1 else "")
         self.bar.set_postfix(postfix, refresh=False)
         if snapshot.finished:
             self.bar.close()
@@ -162,25 +174,41 @@ def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     args = vars(_train_parser(kind if kind in list_models() else None).parse_args(argv))
     if args["threads"] < 1:
         raise ValueError(f"--threads must be at least 1, got {args['threads']}")
+    dataset, options = args["dataset"], _dataset_options(args["dataset_option"])
+    if args["data"]:
+        dataset, options = "stream", {"path": args["data"], **options}
     spec = RunSpec(
-        dataset=args["dataset"], dataset_options=_dataset_options(args["dataset_option"]), kind=kind,
+        dataset=dataset, dataset_options=options, kind=kind,
         arch=args["arch"], latent_dim=args["latent_dim"],
         options={f.name: args[f.name] for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS},
         fit=FitSettings(**{f.name: args[f.name] for f in dataclasses.fields(FitSettings)}),
         test_fraction=args["test_fraction"], split_seed=args["split_seed"],
         normal_classes=tuple(args["normal_classes"]) if args["normal_classes"] else None)
-    return spec, {"out": args["out"], "quiet": args["quiet"], "threads": args["threads"]}
+    return spec, {"out": args["out"], "quiet": args["quiet"], "threads": args["threads"], "onnx": args["onnx"]}
 
 
-def train_command(argv: Sequence[str]) -> dict[str, Any]:
-    """Run `train` with these arguments; returns the summary it prints (path, metrics, pca, seconds)."""
+def train_command(argv: Sequence[str]) -> dict[str, Any] | None:
+    """Run `train` with these arguments; returns the summary it prints (path, metrics, pca, seconds,
+    how the data was fed). Launched by torchrun as several ranks, they train together and rank 0
+    alone writes the checkpoint and returns the summary (the others return None)."""
     spec, other = spec_from_args(argv)
     torch.set_num_threads(other["threads"])
-    _ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
-    result = run(spec, progress=None if other["quiet"] else _ProgressBar())
-    path = save(result.model, other["out"], metadata=result.metadata)
+    with distributed.session():
+        main_rank, processes = distributed.is_main(), distributed.world_size()
+        if main_rank:
+            _ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
+        distributed.barrier()  # the others wait for rank 0's download instead of racing it
+        result = run(spec, progress=None if other["quiet"] or not main_rank else _ProgressBar())
+        if main_rank:
+            path = save(result.model, other["out"], metadata=result.metadata, export_decoder=other["onnx"])
+        distributed.barrier()  # every rank returns once the checkpoint is there
+    if not main_rank:
+        return None
+    history = result.history
+    if not other["quiet"]:
+        print(f"data: {history.feed} ({history.feed_reason}); {processes} process(es)", file=sys.stderr)
     return {"checkpoint": str(path), "test": _short(result.metrics), "pca": _short(result.pca),
-            "seconds": round(result.history.wall_time, 2)}
+            "seconds": round(history.wall_time, 2), "data": history.feed, "processes": processes}
 
 
 def _short(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +235,7 @@ def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
     fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", TEST_FRACTION)
     seed = args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED)
     train, test = dataset.split(fraction, seed=seed)
+    train, test = resident_sample(train, seed), resident_sample(test, seed)  # as `run` measured a streamed set
     metrics = evaluate(model, test)
     k = model.config.latent_dim
     return {"checkpoint": args.checkpoint, "dataset": dataset.name, "split": {"test_fraction": fraction, "seed": seed},
@@ -281,6 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:  # every bad input in aecore is a ValueError with a message for people
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if result is None:  # a rank other than 0 of a distributed run: rank 0 prints
+        return 0
     print(result if isinstance(result, str) else json.dumps(result, indent=2))
     if argv[0] == "train":
         print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)

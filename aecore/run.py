@@ -22,7 +22,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from aecore.data import ImageDataset, load_dataset
+from aecore import distributed
+from aecore.data import ImageDataset, StreamedImages, load_dataset
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import Autoencoder, create_model
 from aecore.spec import FitSettings, RunSpec  # noqa: F401  (re-exported: the run layer's vocabulary)
@@ -54,6 +55,8 @@ class RunSnapshot:
     metrics: dict[str, Any] | None = None  # test metrics, once finished
     pca: dict[str, Any] | None = None  # PCA's at the same code size
     error: str | None = None  # why the run failed
+    feed: str = ""  # how the training data reached the model: "resident" or "streamed" (see aecore.fit)
+    world_size: int = 1  # processes training together
 
     @property
     def finished(self) -> bool:
@@ -84,7 +87,10 @@ class RunResult:
         return self.history.stopped
 
 
-def split_for(spec: RunSpec, dataset: ImageDataset | None = None) -> tuple[ImageDataset, ImageDataset]:
+EVALUATION_SAMPLE = 10_000  # test (and PCA's training) images read whole when a dataset streams from disk
+
+
+def split_for(spec: RunSpec, dataset: ImageDataset | StreamedImages | None = None) -> tuple[ImageDataset, ImageDataset]:
     """(train, test) of the spec's data: the dataset's split, narrowed to the normal classes for a
     one-class run."""
     dataset = dataset if dataset is not None else load_dataset(spec.dataset, **spec.dataset_options)
@@ -106,7 +112,7 @@ def build_model(spec: RunSpec, input_shape: tuple[int, ...]) -> Autoencoder:
                             **spec.options)
 
 
-def check(spec: RunSpec, dataset: ImageDataset | None = None) -> None:
+def check(spec: RunSpec, dataset: ImageDataset | StreamedImages | None = None) -> None:
     """Raise ValueError for anything `run` would refuse, before any training (a bad kind, option,
     setting, or a dataset that cannot load)."""
     train, test = split_for(spec, dataset)
@@ -136,26 +142,45 @@ def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, st
     when set, training ends after the current batch and the weights so far are kept.
     data: (train, test) already loaded and split as `split_for(spec)` would (a caller that runs
     many specs on one dataset loads it once); None loads the spec's dataset.
+    Launched by torchrun as one of several ranks, the run joins their process group (aecore.
+    distributed.session) and trains with DistributedDataParallel; only rank 0 reports progress.
+    A dataset that streams from disk is validated, evaluated and compared with PCA on a sample of
+    EVALUATION_SAMPLE images of each split, read whole.
     """
-    train, test = data if data is not None else split_for(spec)
-    model = build_model(spec, train.image_shape)
-    check_arguments(model, train, test, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
-    reporter = _Reporter(spec, model, test, len(train), progress, every)
-    reporter.send(force=True)
-    with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
-        history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
-                      batch_interval=every / 2, **asdict(spec.fit))
+    with distributed.session():
+        train, test = data if data is not None else split_for(spec)
+        test = resident_sample(test, spec.split_seed)
+        model = build_model(spec, train.image_shape)
+        check_arguments(model, train, test, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
+        progress = progress if distributed.is_main() else None
+        reporter = _Reporter(spec, model, test, len(train), progress, every)
+        reporter.send(force=True)
+        with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
+            history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
+                          batch_interval=every / 2, **asdict(spec.fit))
     reporter.update(state=EVALUATING, seconds_left=0.0)
     reporter.send(force=True)
     model.cpu()
     metrics = evaluate(model, test)
-    pca = pca_baseline(train, test, k=min(spec.latent_dim, len(train), train.images[0].numel()))
+    pca_train = resident_sample(train, spec.split_seed)
+    pca = pca_baseline(pca_train, test, k=min(spec.latent_dim, len(pca_train), pca_train.images[0].numel()))
     metadata = _metadata(spec, metrics, pca, history)
     reporter.update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=pca,
                     reconstructions=reporter.reconstruct(), reconstructions_epoch=len(history.train),
                     train_history=list(history.train), val_history=list(history.val))
     reporter.send(force=True)
     return RunResult(spec, model, metrics, pca, history, metadata)
+
+
+def resident_sample(data: ImageDataset | StreamedImages, seed: int = 0) -> ImageDataset:
+    """`data` itself when in memory; else up to EVALUATION_SAMPLE of its images drawn with `seed`,
+    read whole (a random draw: files are often sorted by class)."""
+    if isinstance(data, ImageDataset):
+        return data
+    if len(data) > EVALUATION_SAMPLE:
+        picked = np.random.default_rng(seed).choice(len(data), EVALUATION_SAMPLE, replace=False)
+        data = data.subset(np.sort(picked))
+    return data.to_dataset()
 
 
 def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], history: History) -> dict[str, Any]:
@@ -168,7 +193,8 @@ def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], histo
         "fit": asdict(spec.fit),
         "history": {"train_loss": history.train_loss, "val_loss": history.val_loss, "stopped": history.stopped,
                     "wall_time": history.wall_time, "samples_per_second": history.samples_per_second,
-                    "device": history.device},
+                    "device": history.device, "feed": history.feed, "feed_reason": history.feed_reason,
+                    "world_size": history.world_size},
         "spec": spec.to_dict(),
         "recipe": spec.command(),
     }
@@ -201,7 +227,8 @@ class _Reporter:
     def on_progress(self, state: Progress) -> None:
         changes: dict[str, Any] = {"epoch": state.epoch, "batches_done": state.history.batches_done,
                                    "samples_per_second": state.samples_per_second,
-                                   "seconds_left": state.seconds_left}
+                                   "seconds_left": state.seconds_left, "feed": state.history.feed,
+                                   "world_size": state.history.world_size}
         if state.event == "batch":
             changes["losses"] = state.losses
         elif state.event == "epoch":
@@ -227,4 +254,5 @@ class _Reporter:
 
 
 __all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "FitSettings", "RUNNING", "RunResult",
-           "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "preview_indices", "run", "split_for"]
+           "EVALUATION_SAMPLE", "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "preview_indices", "resident_sample", "run",
+           "split_for"]

@@ -1,74 +1,34 @@
 """Training: one `fit` function for every kind, with plain-function callbacks and a stop event.
 
 The whole dataset is moved to the device once and batched there by indexing, so no batch pays a
-host-to-device copy. Loss values are read back to Python (a device sync) only when a callback
+host-to-device copy; data too large for that streams from disk through DataLoader workers
+(aecore.data.stream), and several processes train together under DistributedDataParallel
+(aecore.distributed). Loss values are read back to Python (a device sync) only when a callback
 wants them and at the end of each epoch, which keeps a GPU busy.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import torch
 
+from aecore import distributed
+from aecore.data.dataset import ImageDataset
+from aecore.data.stream import EpochBatches, StreamedImages, choose_feed
+from aecore.distributed import epoch_plan
+from aecore.history import Callback, Clock, History, Progress
 from aecore.models.base import Autoencoder
 
-if TYPE_CHECKING:
-    from aecore.data import ImageDataset
+log = logging.getLogger(__name__)
 
 
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite; the model holds the weights from before the bad epoch."""
-
-
-@dataclass
-class History:
-    """Per-epoch means of every named loss term ("total", "recon", "kl", ...), and timing."""
-
-    train: list[dict[str, float]] = field(default_factory=list)
-    val: list[dict[str, float]] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
-    wall_time: float = 0.0  # seconds for the whole fit
-    samples_per_second: float = 0.0  # training samples per second, validation excluded
-    batches_done: int = 0
-    stopped: bool = False  # ended by the stop event
-    device: str = "cpu"
-
-    @property
-    def train_loss(self) -> list[float]:
-        return [epoch["total"] for epoch in self.train]
-
-    @property
-    def val_loss(self) -> list[float]:
-        return [epoch["total"] for epoch in self.val]
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Progress:
-    """What a callback receives. event: "batch" after every batch, "epoch" after each epoch's
-    validation, "end" once when training ends (finished or stopped)."""
-
-    event: str
-    epoch: int  # 1-based
-    epochs: int
-    batch: int  # 1-based within the epoch
-    batches: int  # per epoch
-    losses: dict[str, float]  # this batch's ("batch") or this epoch's mean ("epoch", "end")
-    val_losses: dict[str, float] | None
-    samples_per_second: float
-    seconds_left: float  # wall time, from this run's own measured pace; nan until measured
-    history: History
-    model: Autoencoder
-
-
-Callback = Callable[[Progress], None]
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -85,7 +45,7 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 SCHEDULES = ("constant", "onecycle")
 
 
-def check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset | None, epochs: int, batch_size: int, lr: float) -> None:
+def check_arguments(model: Autoencoder, train: ImageDataset | StreamedImages, val: ImageDataset | StreamedImages | None, epochs: int, batch_size: int, lr: float) -> None:
     """Raise ValueError for anything `fit` would refuse, before any work."""
     if len(train) == 0:
         raise ValueError("the training dataset is empty: nothing to learn from")
@@ -106,73 +66,39 @@ def check_arguments(model: Autoencoder, train: ImageDataset, val: ImageDataset |
 
 
 @torch.no_grad()
-def _validate(model: Autoencoder, images: torch.Tensor, names: list[str], batch_size: int) -> dict[str, float]:
+def _validate(model: Autoencoder, val: ImageDataset | StreamedImages, images: torch.Tensor | None, names: list[str],
+              batch_size: int, device: torch.device) -> dict[str, float]:
+    """Mean of each loss term over `val` (resident `images` when given, else streamed); with several
+    ranks each takes a contiguous part and the sums are added up."""
+    part, parts = distributed.rank(), distributed.world_size()
+    mine = torch.tensor_split(torch.arange(len(val)), parts)[part] if parts > 1 else None
+    if images is not None:
+        images = images if mine is None else images[mine.to(device)]
+        xs: Iterable[torch.Tensor] = (images[start : start + batch_size] for start in range(0, len(images), batch_size))
+    else:
+        positions = torch.arange(len(val)) if mine is None else mine
+        chunks = [positions[start : start + batch_size].tolist() for start in range(0, len(positions), batch_size)]
+        xs = (x.to(device) for x in val.loader(chunks, pin_memory=device.type == "cuda"))
     model.eval()
-    sums = torch.zeros(len(names), device=images.device)
+    sums, count = torch.zeros(len(names), device=device), 0
     # The VAE's loss draws samples; forking the generator keeps validation from shifting training's
     # random draws, so a run learns the same weights with or without validation data.
-    with torch.random.fork_rng(devices=[images.device] if images.device.type == "cuda" else []):
-        for start in range(0, len(images), batch_size):
-            x = images[start : start + batch_size]
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        for x in xs:
             _, logs = model.loss(x)
             sums += torch.stack([logs[n] for n in names]) * len(x)
+            count += len(x)
     model.train()
-    return dict(zip(names, (sums / len(images)).tolist()))
-
-
-class _Clock:
-    """Training speed, and the time left, for progress reports.
-
-    `speed` counts training time only (validation and callbacks excluded): the figure to compare
-    with a bare loop. `seconds_left` is wall time, validation and callbacks included, and comes only
-    from this run's own pace once it is measured: after the first epoch or the first WARM_SECONDS,
-    whichever comes first, so the first batches' one-off costs (allocation, caches) do not skew it.
-    Before that it is nan: better no estimate than a wrong one.
-    """
-
-    WARM_SECONDS = 2.0
-
-    def __init__(self, total_samples: int) -> None:
-        self.total_samples, self.samples, self.seconds = total_samples, 0, 0.0
-        self._since: float | None = None  # None while paused
-        self._wall_start = time.perf_counter()
-        self._mark: tuple[float, int] | None = None  # (wall time, samples) when the pace is measured from
-        self._epoch_walls: list[float] = []  # wall seconds of each finished epoch
-
-    def pause(self) -> None:
-        if self._since is not None:
-            self.seconds += time.perf_counter() - self._since
-            self._since = None
-
-    def resume(self) -> None:
-        self._since = time.perf_counter()
-        if self._mark is None and time.perf_counter() - self._wall_start >= self.WARM_SECONDS:
-            self._mark = (time.perf_counter(), self.samples)
-
-    def epoch_done(self) -> None:
-        now = time.perf_counter()
-        self._epoch_walls.append(now - self._wall_start - sum(self._epoch_walls))
-        if self._mark is None:
-            self._mark = (now, self.samples)
-
-    @property
-    def speed(self) -> float:
-        return self.samples / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def seconds_left(self) -> float:
-        left = self.total_samples - self.samples
-        if self._mark is not None and self.samples > self._mark[1]:
-            return left * (time.perf_counter() - self._mark[0]) / (self.samples - self._mark[1])
-        if self._epoch_walls and self.samples:  # just after the first epoch: its own pace
-            return left * sum(self._epoch_walls) / self.samples
-        return float("nan")
+    if parts > 1:
+        totals = distributed.all_reduce_sum(torch.cat([sums, sums.new_tensor([count])]))
+        sums, count = totals[:-1], int(totals[-1].item())
+    return dict(zip(names, (sums / count).tolist()))
 
 
 def fit(
     model: Autoencoder,
-    train: ImageDataset,
-    val: ImageDataset | None = None,
+    train: ImageDataset | StreamedImages,
+    val: ImageDataset | StreamedImages | None = None,
     *,
     epochs: int,
     batch_size: int = 128,
@@ -187,6 +113,8 @@ def fit(
 ) -> History:
     """Train `model` in place with Adam and return its History.
 
+    train, val: ImageDatasets (in memory), or StreamedImages (on disk: read whole when they fit the
+    memory budget, streamed through DataLoader workers otherwise; History.feed says which).
     warmup_epochs: the regularizer weights (the VAE's KL term above all) ramp linearly from 0 over
     this many epochs, the standard cure for posterior collapse (Bowman et al. 2016).
     batch_interval: "batch" events go to the callbacks at most this often (seconds; 0: every
@@ -196,6 +124,9 @@ def fit(
     schedule: "constant" keeps lr; "onecycle" (torch's OneCycleLR, Smith & Topin 2018) warms up to
     lr over the first 30% of the batches and anneals to ~0 by the last: in a short run it reaches a
     lower loss than any constant rate (the 28x28 recipes use it).
+    Inside a torch.distributed process group (see aecore.distributed) every rank trains its part of
+    each global batch of `batch_size` under DistributedDataParallel, and the History's losses are
+    the means over all ranks.
     Raises ValueError for bad arguments before any work, and TrainingDiverged (with the last good
     weights restored) when the loss becomes NaN or infinite.
     """
@@ -203,18 +134,27 @@ def fit(
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}; valid: {', '.join(SCHEDULES)}")
     callbacks = list(callbacks)
-    target = resolve_device(device)
-    torch.manual_seed(seed)  # the model's own randomness: denoising corruption, VAE sampling
-    order = torch.Generator().manual_seed(seed)  # batch order, drawn on the CPU so devices agree
+    target = distributed.local_device(resolve_device(device))
+    part, parts = distributed.rank(), distributed.world_size()
+    torch.manual_seed(seed + part)  # the model's own randomness (noise, VAE sampling): each rank its own
+    order = torch.Generator().manual_seed(seed)  # batch order, drawn on the CPU so devices and ranks agree
     model.to(target).train()
-    images = train.images.to(target, torch.float32)  # once: batches are slices on the device
-    val_images = val.images.to(target, torch.float32) if val is not None else None
-    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = -(-len(images) // batch_size)
-    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=epochs * batches)
+    train, feed, reason = choose_feed(train, target)
+    log.info("fit: %s data (%s)", feed, reason)
+    val = choose_feed(val, target)[0] if val is not None else None
+    images = train.images.to(target, torch.float32) if feed == "resident" else None  # once: batches are slices
+    val_images = val.images.to(target, torch.float32) if isinstance(val, ImageDataset) else None
+    sampler = EpochBatches()
+    loader = train.loader(sampler, pin_memory=target.type == "cuda") if images is None else None
+    step, optimiser, fast = _make_step(model, lr, target, parts, images[:batch_size] if images is not None else None)
+    batches = -(-len(train) // batch_size)
+    # A captured CUDA graph cannot follow OneCycleLR's momentum cycling (it moves Adam's betas, fixed
+    # in the graph; such steps would all run eagerly), so the graph path cycles the rate only.
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=epochs * batches,
+                                                     cycle_momentum=not fast)
                  if schedule == "onecycle" else None)
-    history = History(device=str(target))
-    clock = _Clock(epochs * len(images))
+    history = History(device=str(target), feed=feed, feed_reason=reason, world_size=parts)
+    clock = Clock(epochs * len(train))
     started = time.perf_counter()
     last_batch_report = -math.inf
 
@@ -230,42 +170,51 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             good_weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            permutation = torch.randperm(len(images), generator=order).to(target)
+            permutation = torch.randperm(len(train), generator=order)
+            plan = epoch_plan(permutation.to(target) if images is not None else permutation, batch_size, part, parts)
+            if images is not None:
+                xs: Iterator[torch.Tensor] = (images[mine] for mine, _, _ in plan)
+            else:
+                sampler.batches = [mine.tolist() for mine, _, _ in plan]
+                xs = (x.to(target, non_blocking=True) for x in loader)
             clock.resume()
             sums, seen = None, 0
-            for batch in range(1, batches + 1):
-                if stop is not None and stop.is_set():
+            for batch, ((_, share, n_global), x) in enumerate(zip(plan, xs), 1):
+                asked = stop is not None and stop.is_set()
+                if distributed.any_rank(asked, target) if parts > 1 else asked:
                     history.stopped = True
                     break
                 if warmup_epochs > 0:
                     model.warmup_scale = min(1.0, (epoch - 1 + (batch - 1) / batches) / warmup_epochs)
-                x = images[permutation[(batch - 1) * batch_size : batch * batch_size]]
-                optimiser.zero_grad(set_to_none=True)
-                total, logs = model.loss(x)
-                total.backward()
-                optimiser.step()
+                # With several ranks, weight each rank's mean so DDP's average of the ranks'
+                # gradients is the gradient of the global batch's mean (parts may differ by one).
+                logs = step(x) if parts == 1 else step(x, share * parts / n_global)
                 if scheduler is not None:
                     scheduler.step()
-                values = torch.stack(list(logs.values())) * len(x)  # (terms,) summed over the batch
+                values = torch.stack([v.detach() for v in logs.values()]) * share  # (terms,) summed over the batch
                 sums = values if sums is None else sums + values
-                seen += len(x)
-                clock.samples += len(x)
+                seen += share
+                clock.samples += n_global
                 history.batches_done += 1
                 now = time.perf_counter()
                 # Reading the values syncs the device, and a callback costs more than a small
                 # model's step: only when someone listens, and at most every batch_interval s.
                 if callbacks and now - last_batch_report >= batch_interval:
                     last_batch_report = now
-                    batch_losses = dict(zip(logs, (values / len(x)).tolist()))
-                    _check_finite(batch_losses, model, good_weights, epoch)
+                    batch_losses = dict(zip(logs, (values / max(share, 1)).tolist()))  # this rank's part
+                    if parts == 1:  # with several ranks only the epoch's global means are checked, by all alike
+                        _check_finite(batch_losses, model, good_weights, epoch)
                     report("batch", epoch, batch, batch_losses, None)
-            if seen == 0:
+            if sums is None:
                 break
+            if parts > 1:
+                totals = distributed.all_reduce_sum(torch.cat([sums, sums.new_tensor([seen])]))
+                sums, seen = totals[:-1], int(totals[-1].item())
             epoch_losses = dict(zip(logs, (sums / seen).tolist()))
             clock.pause()
             _check_finite(epoch_losses, model, good_weights, epoch)
             history.train.append(epoch_losses)
-            val_losses = _validate(model, val_images, list(logs), batch_size) if val_images is not None else None
+            val_losses = _validate(model, val, val_images, list(logs), batch_size, target) if val is not None else None
             if val_losses is not None:
                 _check_finite(val_losses, model, good_weights, epoch)
                 history.val.append(val_losses)
@@ -284,6 +233,32 @@ def fit(
     report("end", len(history.train), batches, history.train[-1] if history.train else {},
            history.val[-1] if history.val else None)
     return history
+
+
+def _make_step(model: Autoencoder, lr: float, device: torch.device, parts: int, example: torch.Tensor | None,
+               ) -> tuple[Callable[..., dict[str, torch.Tensor]], torch.optim.Optimizer, bool]:
+    """The training step, built once, its optimiser (for a scheduler) and whether it is the GPU fast
+    path: `step(x)` takes one Adam step on batch x and returns the loss terms as tensors. One process
+    on CUDA with resident data (`example`, a first batch) takes aecore.cuda_step's step: fused Adam
+    and the whole step captured in a CUDA graph. With several ranks the loss runs under
+    DistributedDataParallel and `step(x, weight)` scales it (see fit)."""
+    if parts == 1 and device.type == "cuda" and example is not None:
+        from aecore.cuda_step import make_step  # only a GPU run pays for the import
+
+        fast = make_step(model, example, lr=lr, graph=True)
+        log.info("fit: step %s", fast.mode)
+        return (lambda x, weight=None: fast(x)), fast.optimizer, fast.mode.startswith("cuda graph")
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    loss = distributed.synced_loss(model, device) if parts > 1 else model.loss
+
+    def step(x: torch.Tensor, weight: float | None = None) -> dict[str, torch.Tensor]:
+        optimiser.zero_grad(set_to_none=True)
+        total, logs = loss(x)
+        (total if weight is None else total * weight).backward()
+        optimiser.step()
+        return logs
+
+    return step, optimiser, False
 
 
 def _check_finite(losses: dict[str, float], model: Autoencoder, good_weights: dict[str, torch.Tensor], epoch: int) -> None:

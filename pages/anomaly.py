@@ -1,8 +1,10 @@
-"""Anomaly detection: an autoencoder trained on the normal classes flags the rest by reconstruction error."""
+"""Anomaly detection: an autoencoder trained on the normal classes (of images, or rows of a table) flags the
+rest by reconstruction error."""
 
 import streamlit as st
 
 from aecore.limits import MAX_UPLOAD_MB
+from ui import anomaly_table_view as table_view
 from ui import anomaly_view as view
 from ui.core import page_results, state
 from ui.core.cache import load_dataset, read_upload
@@ -12,6 +14,46 @@ from ui.core.router import require_router
 require_router()
 
 st.title("Anomaly detection")
+# Bound to the URL (?an_tsource=table&an_ttable=wine&an_tnormal=class_0&an_tthreshold=90).
+source = st.radio("Data", list(table_view.SOURCES), horizontal=True, key="an_tsource", bind="query-params",
+                  captions=list(table_view.SOURCES.values()))
+if source == table_view.TABLE:
+    st.markdown("Fraud, network intrusions, defective parts: most anomalies are rows of numbers. An autoencoder "
+                "trained on the normal rows only rebuilds them well and unusual rows badly; PCA and an isolation "
+                "forest, fit on the same rows, are the baselines it has to beat.")
+    table_col, normal_col = st.columns([2, 3])
+    chosen_table = table_col.selectbox("Table", list(table_view.TABLES), key="an_ttable", bind="query-params",
+                                       help=table_view.TABLES_HELP)
+    if chosen_table == table_view.UPLOAD:
+        file = st.file_uploader("A CSV file of numbers", type=["csv", "txt"], key="an_tfile",
+                                help=f"Up to {MAX_UPLOAD_MB} MB: a header row, then one row per record. Every column "
+                                     "holds numbers, except an optional label column (named label, class or "
+                                     "target) that gives each row's class.")
+        table = table_view.read_table(file)
+    else:
+        table = table_view.bundled(chosen_table)
+    if table is None:
+        st.stop()
+    normal_class = None
+    if table.labels is not None:
+        table_view.forget_foreign_normal(table, "an_tnormal")
+        normal_class = normal_col.selectbox("Normal class", table.classes, key="an_tnormal", bind="query-params",
+                                            help="The detectors learn from this class's rows only; every other "
+                                                 "class is an anomaly.")
+    scored = table_view.detector_panel(table, normal_class)
+    if scored is None:
+        st.stop()
+    percentile = st.slider("Threshold τ: percentile of the normal scores", min_value=50.0, max_value=100.0,
+                           value=table_view.DEFAULT_PERCENTILE, step=0.5, format="%.1f", key="an_tthreshold",
+                           bind="query-params", help="τ sits at this percentile of the normal test rows' scores "
+                                                     "(of all test rows in a table without labels).")
+    threshold = table_view.threshold_at(scored, percentile)
+    explain("anomaly", table_view.concept_numbers(scored, threshold),
+            note=f"τ = {threshold:.4f}; D = {len(table.columns)} standardised columns.")
+    table_view.draw_counts(scored, threshold)
+    table_view.draw_results(table, scored, threshold)
+    st.stop()
+
 st.markdown(
     "Call some classes **normal** and everything else an **anomaly**. An autoencoder trained only on "
     "normal images rebuilds them well and the others badly, so its reconstruction error (mean squared "

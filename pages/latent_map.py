@@ -13,7 +13,8 @@ st.markdown(
     "Every dot is one **test image**, placed by its code: the code itself when it is 2-D, else a 2-D "
     "map of the codes (**PCA**, **UMAP** or **t-SNE**). **Select** dots (click, box or lasso) to see "
     "those images and what the model rebuilds from them; **click an empty spot** to see the image "
-    "the decoder makes there. Scroll or use the toolbar to zoom and pan."
+    "the decoder makes there. Scroll or use the toolbar to zoom and pan. **Move the pointer** over the map "
+    "and the image under it is decoded in your browser as you go."
 )
 
 active = state.active_model()
@@ -55,6 +56,7 @@ with map_col:
                     config={"scrollZoom": True, "displaylogo": False})
 
 with side_col:
+    view.hover_panel(active, shown)
     if pick.rows:
         originals, rebuilt, counts = view.selection_view(active, pick.rows)
         more = f" (the first {view.MAX_SHOWN} shown)" if len(pick.rows) > view.MAX_SHOWN else ""

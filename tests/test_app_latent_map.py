@@ -1,7 +1,8 @@
 """The Latent map page under AppTest: it opens from the stored map with one legend entry per class,
 its controls change the figure, a shared link (query parameters) restores them, presenter mode folds
 the secondary controls away, a fresh model's t-SNE runs in the background, and a pick is drawn on
-the map: a cross on a clicked spot, selected dots large with the others dimmed.
+the map: a cross on a clicked spot, selected dots large with the others dimmed. The in-browser hover
+decoder gets the model's decoder and each map's point -> code rule (exact, linear, grid) as data.
 
 After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
 AppTest cannot click a plotly chart: a pick is stored as the chart's `on_select` callback stores it,
@@ -20,6 +21,7 @@ from conftest import APP, APPTEST_TIMEOUT_S, open_page, wait_for_job
 
 import aecore
 from ui import latent_map_view as view
+from ui.latent_map_figure import decoder_onnx
 from ui.core import presenter, state
 from ui.core.models import pretrained_model
 
@@ -225,3 +227,40 @@ def test_presenter_mode_folds_the_secondary_controls_and_enlarges_the_map():
     assert expander.label == "Colour and decoded grid"
     assert expander.selectbox[0].label == "Colour by"
     assert the_map(at)["layout"]["height"] == int(view.HEIGHT_PX * presenter.SCALE)
+
+
+def hover_decoder(at: AppTest) -> dict:
+    """The data the page hands the in-browser hover decoder (an st.components.v2 element)."""
+    found = [e for e in at.main if getattr(e, "type", None) == "bidi_component"
+             and e.proto.component_name == "ae_pointer_decoder"]
+    assert len(found) == 1
+    return json.loads(found[0].proto.json)
+
+
+def open_with_hover_decoder(model: str) -> AppTest:
+    """The page once the model's decoder is exported (a queued job the first time on this machine)."""
+    at = open_map(pretrained_model(model))
+    onnx, job = decoder_onnx(pretrained_model(model))
+    if job is not None:
+        assert any("Preparing the decoder" in c.value for c in at.caption)  # the page did not wait for it
+        wait_for_job(job)
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("model, kinds", [("digits-ae-2", {"raw": "exact", "pca": "linear", "umap": "grid"}),
+                                          ("digits-ae-8", {"pca": "linear", "umap": "grid"})])
+def test_the_hover_decoder_gets_the_decoder_and_the_maps_point_to_code_rule(model, kinds):
+    at = open_with_hover_decoder(model)
+    active = pretrained_model(model)
+    for method, kind in kinds.items():
+        at.radio[0].set_value(method).run()
+        assert not at.exception, at.exception
+        data = hover_decoder(at)
+        assert data["mapping"]["kind"] == kind and data["mapping"]["dim"] == active.model.config.latent_dim
+        assert data["shape"] == [1, 8, 8] and data["onnx"] and data["ort_base"] == "/app/static/ort/"
+        assert data["mapping_id"].endswith(f"/{method}")
+        assert ("Approximate" in data["note"]) == (kind == "grid")  # UMAP's stored map has no inverse
+        if kind == "grid":
+            assert len(data["mapping"]["xs"]) == len(data["mapping"]["ys"]) > 10

@@ -2,7 +2,8 @@
 click on empty space shows the decoded image there and marks the spot with a cross, a box selects
 images (highlighted, the rest dimmed) and the next click on empty space still decodes, the map
 control reruns the page, a background t-SNE swaps itself in, and a link restores the view in a fresh
-browser. How fast the map opens is measured by bench/bench_browser.py, not here."""
+browser. Moving the pointer over the map decodes in the browser (ONNX Runtime Web) with no script run,
+and the browser's images equal PyTorch's for the same codes, for an MLP and a conv decoder. How fast the map opens is measured by bench/bench_browser.py, not here."""
 
 import re
 
@@ -144,3 +145,78 @@ def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> 
         assert_no_exception(page)
     finally:
         second.close()
+
+
+# --- Decode under the pointer (ui/pointer_component.js) ------------------------------------------
+POINTER = ".ae-pointer"
+# Counts the script runs from now on: the attribute turns "running" at the start of each.
+COUNT_RUNS = """() => {
+    window.__runs = 0;
+    const app = document.querySelector("[data-testid='stApp']");
+    new MutationObserver(() => { if (app.dataset.testScriptState === "running") window.__runs += 1; })
+        .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+DECODE_AT = """async ([x, y]) => {
+    const r = await window.__aePointer.decodeAt(x, y);
+    return {code: r.code, image: Array.from(r.image)};
+}"""
+
+
+def browser_decodes_like_pytorch(page, model: str, method: str, points) -> None:
+    """The browser's code for each map point is the mapping's (aecore.latent.mapping, the reference
+    of the JavaScript), and its image is PyTorch's decode of that code, within 1e-4."""
+    import numpy as np
+    import torch
+
+    from aecore.latent.mapping import pointer_mapping
+    from ui import latent_map_view as view
+    from ui.core.models import pretrained_model
+
+    active = pretrained_model(model)
+    mapping = pointer_mapping(view.map_inverse(active, view.projection(active, method)))
+    for point in points:
+        decoded = page.evaluate(DECODE_AT, list(point))
+        code = np.array(decoded["code"], np.float32)
+        np.testing.assert_allclose(code, mapping.to_codes([point])[0], atol=1e-5)
+        with torch.no_grad():
+            expected = active.model.decode(torch.from_numpy(code)[None]).numpy().ravel()
+        np.testing.assert_allclose(np.array(decoded["image"]), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("dataset, model", [("digits", "digits-ae-8"), ("shapes", "shapes-ae-8")])  # MLP, conv
+def test_the_image_under_the_pointer_is_decoded_in_the_browser(streamlit_app, page, dataset, model) -> None:
+    page.goto(f"{streamlit_app}/latent_map?dataset={dataset}&model={model}")
+    wait_ready(page)
+    main = page.locator("[data-testid='stMain']")
+    expect(main.get_by_text(f"Model {model}", exact=False)).to_be_visible(timeout=60_000)
+    # The decoder is exported once per model (a background job the first time), then loads here.
+    expect(page.locator(f"{POINTER}[data-ready='ready']")).to_be_attached(timeout=120_000)
+    wait_ready(page)
+    assert_no_exception(page)
+    expect(page.locator(POINTER).get_by_text("through PCA's inverse")).to_be_visible()
+    browser_decodes_like_pytorch(page, model, "pca", [(0.0, 0.0), (1.5, -2.0), (-3.25, 4.5)])
+
+    # Moving the pointer over the map decodes what is under it, over and over, with no script run.
+    page.evaluate(COUNT_RUNS)
+    chart = page.locator(CHART)
+    plot = chart.locator("rect.nsewdrag").first.bounding_box()
+    before = page.evaluate("() => window.__aePointer.decodes")
+    page.mouse.move(plot["x"] + 0.2 * plot["width"], plot["y"] + 0.3 * plot["height"])
+    page.wait_for_function("n => window.__aePointer.decodes > n", arg=before)
+    first = page.evaluate("() => [window.__aePointer.decodes, Array.from(window.__aePointer.last.image)]")
+    page.mouse.move(plot["x"] + 0.8 * plot["width"], plot["y"] + 0.7 * plot["height"], steps=15)
+    page.wait_for_function("n => window.__aePointer.decodes >= n + 3", arg=first[0])
+    last = page.evaluate("() => Array.from(window.__aePointer.last.image)")
+    assert max(abs(a - b) for a, b in zip(first[1], last)) > 0.05  # another spot, another image
+    expect(page.locator(f"{POINTER} canvas.ae-floater")).to_be_visible()  # the thumbnail by the pointer
+    assert page.evaluate("() => window.__runs") == 0
+    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning")
+    screenshot(page, f"latent_map_pointer_{dataset}")
+
+    # A map with no inverse of its own: a grid of the click's codes, blended, and said to be approximate.
+    main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
+    expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
+    wait_ready(page)
+    expect(page.locator(POINTER).get_by_text("Approximate", exact=False)).to_be_visible(timeout=30_000)
+    browser_decodes_like_pytorch(page, model, "umap", [(0.1, 0.2), (3.3, -1.7)])
+    assert_no_exception(page)

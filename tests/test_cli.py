@@ -37,6 +37,8 @@ def test_train_then_evaluate_end_to_end(tmp_path):
     assert model.checkpoint["dataset"] == "digits"
     assert model.checkpoint["metadata"]["recipe"].startswith("python -m aecore train --dataset digits")
     assert len(model.checkpoint["metadata"]["history"]["val_loss"]) == 2
+    # the decoder is exported beside the weights, for the latent map's in-browser decoding
+    assert (out / "decoder.onnx").stat().st_size > 1000
 
     evaluated = run_cli("evaluate", str(out))
     assert evaluated.returncode == 0, evaluated.stderr

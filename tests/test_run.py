@@ -53,6 +53,7 @@ def test_run_reports_progress_and_evaluates_beside_pca():
     assert seen[-1].reconstructions_epoch == 6 and not np.array_equal(seen[0].reconstructions, seen[-1].reconstructions)
     assert seen[-1].reconstructions.shape == seen[-1].originals.shape == (10, 1, 8, 8)
     assert len(seen[-1].train_history) == len(seen[-1].val_history) == 6
+    assert seen[-1].feed == "resident" and seen[-1].world_size == 1 and result.metadata["history"]["feed"] == "resident"
     assert set(result.metrics) >= {"mse", "psnr"} and result.pca["k"] == 4
     assert not result.model.training
     reloaded = aecore.load(aecore.to_zip_bytes(result.model, metadata=result.metadata))

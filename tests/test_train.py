@@ -70,6 +70,7 @@ def test_callbacks_follow_progress(digits):
     assert math.isnan(events[1].seconds_left) or events[1].seconds_left > 0
     assert events[-2].seconds_left == 0 and events[7].seconds_left > events[-3].seconds_left >= 0
     assert history.samples_per_second > 0 and history.wall_time > 0 and history.device == "cpu"
+    assert history.feed == "resident" and history.world_size == 1  # in memory, one process
 
 
 def test_stop_event_ends_training_within_one_batch(digits):

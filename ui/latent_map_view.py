@@ -7,6 +7,8 @@ computed on opening. Other models are encoded once; PCA is fitted at once, UMAP 
 `aecore.jobs.project` in the server's job queue (one job per model and method for the whole server),
 which a fragment polls. Models reach the caches as `_`-prefixed
 arguments beside `model_key` (STACK.md: modules cannot be hashed).
+
+The hover decoder beside the map is drawn by `latent_map_figure.hover_panel`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.core.cache import load_dataset, model_key, test_split
 from ui.core.gallery import compose_grid
 from ui.latent_map_figure import HEIGHT_PX, Pick, map_figure, pick_from_event, with_marks
+from ui.latent_map_figure import hover_panel as figure_hover_panel
 
 MAX_POINTS = 10_000  # more points than this are subsampled (seeded) for the map
 METHOD_LABELS = {"raw": "2-D code", "pca": "PCA", "umap": "UMAP", "tsne": "t-SNE"}
@@ -285,6 +288,11 @@ def inverse_note(active: state.ActiveModel, shown: MapProjection) -> str:
 
 def is_approximate(active: state.ActiveModel, shown: MapProjection) -> bool:
     return map_inverse(active, shown).kind_ == "approximate"
+
+
+def hover_panel(active: state.ActiveModel, shown: MapProjection) -> None:
+    """The image under the pointer, decoded in the browser (`latent_map_figure.hover_panel`)."""
+    figure_hover_panel(active, shown.method, map_inverse(active, shown))
 
 
 @st.fragment(run_every=1)

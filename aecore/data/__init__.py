@@ -5,11 +5,12 @@
     load_dataset("mnist", download=False)       # torchvision sets, cached under default_data_root()
     download_dataset("mnist", progress=print)   # fetch them first, with progress (aecore.data.download)
     load_dataset("folder", path="my_images.zip", image_size=28, mode="L")
+    load_dataset("stream", path="images.npy")   # StreamedImages: read from disk batch by batch
 
 Importing this package registers every built-in loader; `register_dataset` adds your own.
 """
 
-from aecore.data import builtin, files, torchvision_sets  # noqa: F401  (importing registers the loaders)
+from aecore.data import builtin, files, stream, torchvision_sets  # noqa: F401  (importing registers the loaders)
 from aecore.data.dataset import ImageDataset
 from aecore.data.download import download_dataset, download_size, is_downloaded
 from aecore.data.files import read_idx
@@ -20,9 +21,11 @@ from aecore.data.registry import (
     load_dataset,
     register_dataset,
 )
+from aecore.data.stream import StreamedImages
 from aecore.data.torchvision_sets import default_data_root
 
 __all__ = [
     "DatasetNotAvailableError", "ImageDataset", "dataset_options", "default_data_root", "download_dataset",
     "download_size", "is_downloaded", "list_datasets", "load_dataset", "read_idx", "register_dataset",
+    "StreamedImages",
 ]

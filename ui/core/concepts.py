@@ -113,9 +113,9 @@ CONCEPTS: dict[str, Concept] = {
         r"\text{gap} = \frac{1}{|V|}\sum_{x \in V} \ell(x) - \frac{1}{|T|}\sum_{x \in T} \ell(x)"),
     "anomaly": Concept(
         "Anomaly detection",
-        "A model trained only on normal images rebuilds them well and anything else badly, so the "
-        "reconstruction error is an anomaly score. AUROC is the chance that a random anomaly scores above a "
-        "random normal image: 0.5 is guessing, 1 is perfect.",
+        "A model trained only on normal examples (images or table rows) rebuilds them well and anything "
+        "else badly, so the reconstruction error is an anomaly score. AUROC is the chance that a random "
+        "anomaly scores above a random normal example: 0.5 is guessing, 1 is perfect.",
         r"\begin{gathered} s(x) = \frac{1}{D}\lVert x - g(f(x)) \rVert^2,\qquad \text{flag } x \text{ if } s(x) > \tau "
         r"\\ \text{AUROC} = P\big(s(x_{\text{anomaly}}) > s(x_{\text{normal}})\big) \end{gathered}"),
     "compression": Concept(

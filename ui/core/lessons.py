@@ -28,7 +28,8 @@ LESSON_DIR = Path(__file__).resolve().parents[1] / "lessons"
 PAGES = {"home": "pages/home.py", "train": "pages/train.py", "load": "pages/load.py", "denoise": "pages/denoise.py",
          "latent_map": "pages/latent_map.py", "interpolate": "pages/interpolate.py", "sample": "pages/sample.py",
          "anomaly": "pages/anomaly.py", "compression": "pages/compression.py", "features": "pages/features.py",
-         "regularizers": "pages/regularizers.py", "conv": "pages/conv.py", "capacity": "pages/capacity.py"}
+         "regularizers": "pages/regularizers.py", "conv": "pages/conv.py", "capacity": "pages/capacity.py",
+         "draw": "pages/draw.py", "compare": "pages/compare.py"}
 LESSON_PARAM, STEP_PARAM = "lesson", "step"
 _CURRENT = "lesson_current"  # (lesson name, step index) this session shows
 _SWITCH = "lesson_switch_to"  # the page a Next or Back asked for, opened by the router's next run
