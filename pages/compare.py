@@ -77,6 +77,12 @@ if picked:
     st.markdown(f"**{len(picked)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
     st.image(picture, caption="selected test images, drawn bright on every map above", width="stretch")
 
+trusts = [(model.name, measured.trustworthiness) for model, measured in zip(models, shown)
+          if measured.trustworthiness is not None]
+if trusts:
+    explain("trustworthiness", [Live(name, f"{value:.3f}", help="k = 10 neighbours, against the pixels")
+                                for name, value in trusts],
+            note="A map with false neighbours can still come from a good code: the probe below asks the code itself.")
 probes = [(model.name, measured.probe) for model, measured in zip(models, shown) if measured.probe is not None]
 if probes:
     explain("features", [Live(name, f"{value:.1%}", help="logistic regression on the full code, all training labels")

@@ -63,6 +63,10 @@ def test_opens_on_one_model_per_regularizer_with_both_numbers_under_every_map(de
     assert probe[0] == f"{stored:.1%}" and all(value.endswith("%") for value in probe)
     assert any("Trustworthiness" in c.value and "Linear probe" in c.value for c in at.caption)  # what they mean
     assert not at.get("bidi_component")[0].proto.json.count("NaN")
+    # the trustworthiness formula with each map's number beside it, the same as under the maps
+    live = [m.value for m in at.metric if m.label in chosen]
+    assert trust[0] in live and probe[0] in live
+    assert any("T(k)" in latex.value for latex in at.latex)
 
 
 def test_the_maps_are_turned_onto_the_first(default_page):

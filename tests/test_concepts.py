@@ -1,4 +1,4 @@
-"""The concepts the app teaches (ui.core.concepts): all fifteen are shown somewhere, each with its
+"""The concepts the app teaches (ui.core.concepts): all sixteen are shown somewhere, each with its
 formula, and no page names a concept that does not exist."""
 
 import re
@@ -8,7 +8,8 @@ from ui.core.concepts import CONCEPTS
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE_CONCEPTS = {"bottleneck", "bottleneck_size", "sparse_l1", "sparse_kl", "denoising", "contractive", "conv",
-                  "vae", "prior", "collapse", "overfitting", "anomaly", "compression", "features", "overcomplete"}
+                  "vae", "prior", "collapse", "overfitting", "anomaly", "compression", "features", "overcomplete",
+                  "trustworthiness"}
 # explain("key", ...) or explain(key=...) in a page or a view module
 CALL = re.compile(r"explain\(\s*[\"']([a-z_0-9]+)[\"']")
 

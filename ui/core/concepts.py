@@ -140,6 +140,15 @@ CONCEPTS: dict[str, Concept] = {
         r"\begin{gathered} k > D:\quad g(f(x)) \approx x \ \text{for any } x \text{ made of the data's pixel values} \\ "
         r"\text{unless}\ \ \mathcal{L} = \mathcal{L}_{\text{rec}}\big(x, g(f(\tilde x))\big) \ \text{or}\ "
         r"\mathcal{L}_{\text{rec}} + \lambda \textstyle\sum_j |z_j| \end{gathered}"),
+    "trustworthiness": Concept(
+        "Trustworthiness of a map",
+        "A 2-D map of codes must squeeze many dimensions onto a plane, so some images that look unlike each other "
+        "land side by side. Trustworthiness (Venna & Kaski 2001) counts those false neighbours: for each image, the "
+        "k nearest on the map that are not among its k nearest in pixels, weighted by how far down the pixel "
+        "ranking they are. 1 means every map neighbour is a true one.",
+        r"\begin{gathered} T(k) = 1 - \frac{2}{n k (2n - 3k - 1)} \sum_{i=1}^{n} \sum_{j \in U_k(i)} \big(r(i, j) - k\big) "
+        r"\\ U_k(i):\ \text{the map's } k \text{ nearest to } i \text{ that are not its } k \text{ nearest in pixels;}\ "
+        r"r(i, j):\ j\text{'s rank in pixels} \end{gathered}"),
 }
 
 
