@@ -55,11 +55,15 @@ CONTROLS: dict[str, list[tuple]] = {
     "sample": [("slider", "Temperature"), ("slider", "Samples"), ("number_input", "Seed"),
                ("button", "New samples"), ("number_input", "Base image"), ("multiselect", "Units to drag")],
     "anomaly": [("multiselect", "Normal classes"), ("radio", "Detector", "The active model as it is"),
-                ("slider", "Threshold"), ("multiselect", "Normal classes"), ("radio", "Detector")],
+                ("slider", "Threshold"), ("multiselect", "Normal classes"), ("radio", "Detector"), ("radio", "Data")],
     "compression": [("radio", "Code stored as")],
     "features": [("radio", "Classifier"), ("slider", "Draws per small label count")],
     "regularizers": [("slider", "Active threshold"), ("select_slider", "Perturbation size"),
                      ("select_slider", "β of the small VAE")],
+    "conv": [("number_input", "Test image")],
+    "capacity": [("select_slider", "Training images"), ("select_slider", "Code width k")],
+    "draw": [("select_slider", "Pen")],
+    "compare": [("multiselect", "Models")],
 }
 
 PROFILES: list[cProfile.Profile] = []  # of the last run, filled under --profile
