@@ -17,13 +17,15 @@ PAGE_CARDS = (
     ("pages/latent_map.py", "Latent map", ":material/scatter_plot:", "Where does each image sit in the code space?"),
     ("pages/interpolate.py", "Interpolate", ":material/linear_scale:", "What lies between two images?"),
     ("pages/sample.py", "Sample & traverse", ":material/casino:", "Can it draw new images, and what does each code unit do?"),
-    ("pages/anomaly.py", "Anomaly detection", ":material/troubleshoot:", "Can it spot the image that does not belong?"),
+    ("pages/anomaly.py", "Anomaly detection", ":material/troubleshoot:", "Can it spot the image (or the table row) that does not belong?"),
     ("pages/compression.py", "Compression", ":material/compress:", "How small can the code get before the images suffer?"),
     ("pages/features.py", "Feature extraction", ":material/category:", "Do codes learned without labels help a classifier?"),
     ("pages/regularizers.py", "Inside the code", ":material/tune:", "What does each regularizer do to the code?"),
     ("pages/conv.py", "Inside a conv net", ":material/grid_on:", "What do the filters of a convolutional encoder see?"),
     ("pages/capacity.py", "Capacity: overfitting & overcomplete", ":material/stacked_line_chart:",
      "What goes wrong with too few images, or too wide a code?"),
+    ("pages/draw.py", "Draw and see", ":material/draw:", "What does the model make of a digit I draw?"),
+    ("pages/compare.py", "Compare models", ":material/compare:", "How does each regularizer reshape the code space?"),
 )
 DIAGRAM = """digraph autoencoder {
     rankdir=LR; bgcolor="transparent";

@@ -184,7 +184,8 @@ def test_home_has_the_diagram_and_a_card_per_page() -> None:
                      "Interpolate": "interpolate", "Sample & traverse": "sample",
                      "Anomaly detection": "anomaly", "Compression": "compression",
                      "Feature extraction": "features", "Inside the code": "regularizers",
-                     "Inside a conv net": "conv", "Capacity: overfitting & overcomplete": "capacity"}
+                     "Inside a conv net": "conv", "Capacity: overfitting & overcomplete": "capacity",
+                     "Draw and see": "draw", "Compare models": "compare"}
     captions = [c.value for c in at.caption]
     assert "How does a model learn to compress?" in captions
     assert "Can it clean up noisy images?" in captions
