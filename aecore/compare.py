@@ -145,16 +145,11 @@ def probe_accuracy(model: Autoencoder, train: ImageDataset, test: ImageDataset) 
 
 
 def codes_probe_accuracy(z_train: np.ndarray, y_train: np.ndarray, z_test: np.ndarray, y_test: np.ndarray) -> float:
-    """`probe_accuracy` of any codes (N, d), e.g. PCA's: the logistic regression on standardized codes."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """`probe_accuracy` of any codes (N, d), e.g. PCA's: the Features page's logistic regression on
+    standardized codes, with every training label."""
+    from aecore.probe import all_labels_accuracy
 
-    from aecore.probe import LOGISTIC_MAX_ITER
-
-    classifier = make_pipeline(StandardScaler(), LogisticRegression(max_iter=LOGISTIC_MAX_ITER))
-    classifier.fit(z_train, y_train)
-    return float((classifier.predict(z_test) == y_test).mean())
+    return all_labels_accuracy((z_train, z_test), y_train, y_test, "logistic")
 
 
 def measure(model: Autoencoder, train: ImageDataset, test: ImageDataset, rows: np.ndarray, method: str = "pca",

@@ -109,6 +109,13 @@ def _score(features: tuple[np.ndarray, np.ndarray], y_train: np.ndarray, y_test:
     return scores
 
 
+def all_labels_accuracy(features: tuple[np.ndarray, np.ndarray], y_train: np.ndarray, y_test: np.ndarray,
+                        classifier: str = "logistic") -> float:
+    """Test accuracy of `classifier` fitted on every training image's features and label: the
+    probe's "all" column for one representation, (train, test) features of shape (N, d)."""
+    return _score(features, np.asarray(y_train), np.asarray(y_test), classifier, None, [0])[0]
+
+
 def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
                 labels_per_class: int | None | Sequence[int | None] = LABEL_COUNTS, *, seed: int = 0,
                 draws: int = MAX_DRAWS, known: dict[str, Any] | None = None) -> dict[str, Any]:
