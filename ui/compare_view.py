@@ -27,7 +27,7 @@ from PIL import Image
 import aecore
 from aecore import compare
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from aecore.workers import CANCELLED, DONE, FAILED, Job
+from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from ui.core.cache import load_dataset, model_key, test_split, train_test_split
 from ui.core.gallery import compose_grid
@@ -150,23 +150,14 @@ def _inline(key: str, method: str, dataset: str, _active: state.ActiveModel) -> 
     return compare.measure(_active.model, train, test, rows(dataset), method, _stored(_active, method))
 
 
-@st.cache_resource(show_spinner=False)
-def _jobs() -> dict[tuple[str, str], Job]:
-    return {}  # (model key, method) -> its measuring job, for every session of the server
-
-
 def _job(active: state.ActiveModel, method: str) -> Job:
-    """The server's job measuring a model for a map method: one per model and method, asked again if
-    it was cancelled (nobody looked at it for a minute)."""
-    registry, key = _jobs(), (model_key(active), method)
-    job = registry.get(key)
-    if job is None or job.state == CANCELLED:
+    """The server's job measuring a model for a map method: one per model and method."""
+    def arguments() -> tuple:
         source = active.name if active.source == "pretrained" else aecore.to_zip_bytes(active.model)
-        job = registry[key] = jobs.job_queue().submit(compare.measure_job, source, active.dataset, rows(active.dataset),
-                                                      method, _stored(active, method),
-                                                      name=f"compare: {active.name}")
-    job.touch()
-    return job
+        return source, active.dataset, rows(active.dataset), method, _stored(active, method)
+
+    return jobs.server_job(("compare", model_key(active), method), compare.measure_job, arguments,
+                           name=f"compare: {active.name}")
 
 
 def measured(active: state.ActiveModel, method: str) -> Measured:
@@ -197,7 +188,7 @@ def waiting(shown: list[Measured], models: list[state.ActiveModel], method: str)
     """Jobs still running for what is shown, and for the UMAP maps asked for."""
     pending = [m.job for m in shown if m.pending]
     if method == "umap":
-        pending += [j for j in (_jobs().get((model_key(m), "umap")) for m in models) if j is not None and not j.finished]
+        pending += [j for j in (jobs.peek_server_job(("compare", model_key(m), "umap")) for m in models) if j is not None and not j.finished]
     return list({id(j): j for j in pending}.values())
 
 

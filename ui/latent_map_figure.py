@@ -34,7 +34,7 @@ from PIL import Image
 import aecore.export
 from aecore.latent.decode import MapInverse, grid_points
 from aecore.latent.mapping import pointer_mapping
-from aecore.workers import CANCELLED, DONE, FAILED, Job
+from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from ui.core.cache import model_key
 from ui.core.gallery import tile
@@ -188,11 +188,6 @@ POINTER_NOTES = {"exact": "The point is the code.", "linear": "Point → code th
                          "(this map has no inverse of its own)."}
 
 
-@st.cache_resource(show_spinner=False)
-def _export_jobs() -> dict[str, Job]:
-    return {}  # model key -> the job exporting its decoder, for every session of the server
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _onnx_path(key: str, _active: state.ActiveModel) -> str:
     return str(aecore.export.cached_path(_active.model))
@@ -210,14 +205,13 @@ def decoder_onnx(active: state.ActiveModel) -> tuple[str | None, Job | None]:
     path = _onnx_path(key, active)
     if Path(path).is_file():
         return _onnx_b64(path), None
-    registry = _export_jobs()
-    job = registry.get(key)
-    if job is None or job.state == CANCELLED or (job.state == DONE and not Path(path).is_file()):
-        model = active.model
-        weights = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
-        job = registry[key] = jobs.job_queue().submit(aecore.export.export_job, {**model.config.to_dict(), "kind": model.kind},
-                                                      weights, str(Path(path).parent), name="in-browser decoder")
-    job.touch()
+    model = active.model
+    job = jobs.server_job(("onnx", key), aecore.export.export_job,
+                          lambda: ({**model.config.to_dict(), "kind": model.kind},
+                                   {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()},
+                                   str(Path(path).parent)),
+                          name="in-browser decoder",
+                          stale=lambda done: done.state == DONE and not Path(path).is_file())  # cache emptied since
     return (_onnx_b64(path), None) if job.state == DONE and Path(path).is_file() else (None, job)
 
 

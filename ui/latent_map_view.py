@@ -25,7 +25,7 @@ import torch
 import aecore
 from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
-from aecore.workers import CANCELLED, DONE, FAILED, Job
+from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from ui.core.cache import load_dataset, model_key, test_split
@@ -130,21 +130,10 @@ def projection(active: state.ActiveModel, method: str) -> MapProjection:
     return MapProjection(method, job=job)
 
 
-@st.cache_resource(show_spinner=False)
-def _map_jobs() -> dict[tuple[str, str], Job]:
-    return {}  # (model key, method) -> its job, for every session of the server
-
-
 def map_job(key: str, method: str, codes: np.ndarray) -> Job:
-    """The server's job mapping a model's test codes with `method`: one per model and method, asked
-    again if it was cancelled (nobody looked at it for a minute)."""
-    registry = _map_jobs()
-    job = registry.get((key, method))
-    if job is None or job.state == CANCELLED:
-        job = registry[(key, method)] = jobs.job_queue().submit(aecore.jobs.project, codes, method, 0,
-                                                               name=f"{METHOD_LABELS[method]} map")
-    job.touch()
-    return job
+    """The server's job mapping a model's test codes with `method`: one per model and method."""
+    return jobs.server_job(("map", key, method), aecore.jobs.project, lambda: (codes, method, 0),
+                           name=f"{METHOD_LABELS[method]} map")
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -183,24 +183,14 @@ def contractive_live(contractive: Picked, plain: Picked | None, noise: float) ->
 
 
 # --- posterior collapse: the warm-up experiment, one run per β for the whole server ---------------
-@st.cache_resource(show_spinner=False)
-def _warmup_jobs() -> dict[float, jobs.Job]:
-    return {}  # β -> the server's experiment at that β (its result stays on the job)
-
-
 def warmup_job(beta: float) -> jobs.Job:
-    """The server's warm-up experiment at `beta`, queued now when there is none (or the last one
-    was cancelled because nobody watched it)."""
-    held = _warmup_jobs()
-    job = held.get(float(beta))
-    if job is None or job.state == jobs.CANCELLED:
-        job = held[float(beta)] = jobs.job_queue().submit(aecore.jobs.warmup, float(beta),
-                                                          name=f"warm-up experiment, β {beta:g}")
-    return job
+    """The server's warm-up experiment at `beta`: one per β for every session."""
+    return jobs.server_job(("warmup", float(beta)), aecore.jobs.warmup, lambda: (float(beta),),
+                           name=f"warm-up experiment, β {beta:g}")
 
 
 def retry_warmup(beta: float) -> None:
-    _warmup_jobs().pop(float(beta), None)  # a failed experiment: the next run queues it again
+    jobs.forget_server_job(("warmup", float(beta)))  # a failed experiment: the next run queues it again
 
 
 def collapse_live(beta: float, job: jobs.Job) -> list[Live]:

@@ -57,6 +57,36 @@ def forget(purpose: str) -> None:
     session_jobs().pop(purpose, None)
 
 
+@st.cache_resource(show_spinner=False)
+def _server_jobs() -> dict[tuple, Job]:
+    return {}  # key -> the server's one job for it, whichever session asked first
+
+
+def server_job(key: tuple, function: Callable[..., Any], arguments: Callable[[], tuple], name: str,
+               stale: Callable[[Job], bool] | None = None) -> Job:
+    """The server's one job for `key`, shared by every session: deterministic work (a map, an
+    export, an experiment), so one session's result serves all. Queued now as
+    `function(*arguments())` when there is none, when the last was cancelled (nobody looked at it for
+    a minute) or is `stale`; the arguments (checkpoint bytes, say) are made only then. Touched:
+    someone is looking."""
+    registry = _server_jobs()
+    job = registry.get(key)
+    if job is None or job.state == CANCELLED or (stale is not None and stale(job)):
+        job = registry[key] = job_queue().submit(function, *arguments(), name=name)
+    job.touch()
+    return job
+
+
+def peek_server_job(key: tuple) -> Job | None:
+    """The server's job for `key` if one was asked for, without queueing one."""
+    return _server_jobs().get(key)
+
+
+def forget_server_job(key: tuple) -> None:
+    """Drop the server's job for `key` (a failed one), so that the next `server_job` queues it again."""
+    _server_jobs().pop(key, None)
+
+
 def unfinished() -> list[Job]:
     return [job for job in session_jobs().values() if not job.finished]
 
