@@ -115,7 +115,7 @@ ZOO: tuple[Recipe, ...] = (
            _shapes("vae", 6, 40, 5, beta=4.0)),
     Recipe("shapes-vae-2", "variational autoencoder, 2-D code", _shapes("vae", 2, 15, 3, beta=1.0)),
     # 60 epochs for MNIST's 2-D code. Held-out error against PCA-2's (bar 0.65x): 0.652x from
-    # 16,165 training images at 40 or 60 epochs; 0.627x from 19,195 at 60: data, not epochs.
+    # 16,165 training images at 40 or 60 epochs; 0.626x from 19,195 at 60: data, not epochs.
     *_family("mnist", _mnist, 10, two_d=_mnist_mlp, two_d_epochs=60),
     # 80 epochs for the MLP VAE: its prior samples are then clear (mean top-class probability 0.81,
     # against 0.79 at 40 and 0.77 for the conv VAE), at a test -ELBO of 101.7 nats.

@@ -51,7 +51,7 @@ def model_rows(dataset: str, train, test) -> list[str]:
             least = BARS["beta_vae_active_units"] if beta > 1 else BARS["vae_active_units"]
             rows.append(row(name, "active units", metrics["active_units"], f"test -ELBO {metrics['neg_elbo']:.1f}",
                             f">= {least}", metrics["active_units"] >= least))
-            if beta == 1 and dim > 2:
+            if beta == 1:
                 prior = quality.prior_samples(model, train)
                 rows.append(row(name, "prior samples: mean top-class probability", prior["confidence"],
                                 f"smallest class share {prior['min_share']:.3f}", ">= 0.8, every class >= 0.03",

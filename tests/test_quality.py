@@ -22,10 +22,13 @@ shared_data = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(shared_data)
 
 DATASETS = ("mnist", "fashion-mnist")
-# Bars not met with the images we have (the README's quality section gives the evidence), and the
-# level reached, which the shipped models must keep: MNIST's 2-D code trains on 16,165 images here
-# (0.637x from all 20,206); Fashion's 32-D code on 5,213 (0.594x after three times the epochs).
-REACHED = {("mnist", 2): 0.66, ("fashion-mnist", 32): 0.67}
+# A bar not met with the images we have (the README's quality section gives the evidence), and the
+# level reached, which the shipped model must keep: Fashion's 32-D conv code, trained on 5,213 images,
+# reaches 0.658x; the same net's held-out ratio levels off near 0.55-0.58 as the images grow.
+REACHED = {("fashion-mnist", 32): 0.67}
+# The VAEs held to the sampling bar: MNIST's MLP VAE trained for clear samples (the conv VAE reaches
+# 0.77), and Fashion's 2-D VAE (its 16-D, 8-D and 4-D VAEs reach 0.76-0.80: bench_quality).
+SAMPLERS = {"mnist": ("vae", 16, "mlp"), "fashion-mnist": ("vae", 2, "mlp")}
 
 
 def first(data, n: int):
@@ -91,10 +94,9 @@ def test_every_vae_keeps_active_units(data):
 
 def test_vae_prior_samples_show_every_class_clearly(data):
     dataset, (train, _) = data
-    if dataset != "mnist":
-        pytest.skip("the sampling bar is set for MNIST")
-    # The MLP VAE is the one trained for clear samples (the conv VAE reaches 0.77: bench_quality).
-    for name in shipped(dataset, "vae", 16, "mlp"):
+    names = shipped(dataset, *SAMPLERS[dataset])
+    assert names, dataset
+    for name in names:
         result = quality.prior_samples(aecore.load_pretrained(name), train)
         assert result["min_share"] >= BARS["prior_class_share"], (name, result)
         assert result["confidence"] >= BARS["prior_confidence"], (name, result)
