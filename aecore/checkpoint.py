@@ -14,7 +14,6 @@ import math
 import os
 import shutil
 import tempfile
-import uuid
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -23,6 +22,7 @@ from typing import Any, BinaryIO
 import safetensors.torch
 import torch
 
+from aecore.files import fsync_file, replace_folder, write_atomically
 from aecore.limits import MAX_UPLOAD_BYTES
 from aecore.models import Autoencoder, model_from_config
 
@@ -143,7 +143,7 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
     if path.suffix.lower() == ".zip":
         if path.is_dir():
             raise ValueError(f"{path} is a folder; choose another name for the .zip checkpoint")
-        _write_file_atomically(path, _zip_bytes(model, metadata, folder=path.stem, export_decoder=export_decoder))
+        write_atomically(path, _zip_bytes(model, metadata, folder=path.stem, export_decoder=export_decoder))
         return path
     config = checkpoint_config(model, metadata)  # validate before touching the disk
     _check_replaceable(path)
@@ -156,8 +156,8 @@ def save(model: Autoencoder, path: PathLike, metadata: dict[str, Any] | None = N
             names.append(_onnx_name())
             (temporary / names[-1]).write_bytes(_decoder_onnx(model))
         for name in names:
-            _fsync(temporary / name)
-        _replace_folder(temporary, path)
+            fsync_file(temporary / name)
+        replace_folder(temporary, path)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -180,39 +180,6 @@ def _check_replaceable(path: Path) -> None:
     if path.is_dir() and any(path.iterdir()) and not (path / CONFIG_NAME).is_file():
         raise ValueError(f"{path} is a folder that is not an aecore checkpoint; choose a new path "
                          "(saving would replace the folder and everything in it)")
-
-
-def _replace_folder(new: Path, path: Path) -> None:
-    if not path.exists():
-        os.replace(new, path)
-        return
-    old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-    os.replace(path, old)
-    try:
-        os.replace(new, path)
-    except BaseException:
-        os.replace(old, path)  # put the previous checkpoint back
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_file_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _fsync(path: Path) -> None:
-    # So a power cut after the rename cannot leave renamed-but-empty files.
-    with open(path, "rb") as file:
-        os.fsync(file.fileno())
 
 
 # --- loading ------------------------------------------------------------------------------------

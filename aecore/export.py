@@ -17,13 +17,13 @@ import copy
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from aecore.files import write_atomically
 from aecore.models import Autoencoder, model_from_config
 
 ONNX_NAME = "decoder.onnx"  # the file written beside a checkpoint (`aecore.save(..., export_decoder=True)`)
@@ -63,18 +63,7 @@ def decoder_onnx(model: Autoencoder) -> bytes:
 
 def export_decoder(model: Autoencoder, path: str | os.PathLike) -> Path:
     """Write `decoder_onnx(model)` to `path` atomically (a crash leaves no half file); return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = decoder_onnx(model)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, decoder_onnx(model), mode=0o644)
 
 
 def cache_root() -> Path:

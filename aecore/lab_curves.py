@@ -26,6 +26,7 @@ import torch
 from aecore import noise
 from aecore.data import ImageDataset, load_dataset
 from aecore.lab import DEFAULT_STEPS, _ladder_psnr, noise_levels, noisy_ladder, pick_images, run_ladder
+from aecore.files import write_atomically
 from aecore.models import Autoencoder
 from aecore.pretrained import (SPLIT_SEED, TEST_FRACTION, list_pretrained, load_pretrained, pretrained_entry,
                                pretrained_root)
@@ -76,9 +77,7 @@ def build_curves(dataset: str, root: str | os.PathLike | None = None) -> dict[st
         curves["models"][entry["name"]] = {"weights": weights_digest(entry["name"], root),
                                            "curves": {kind: psnr_curve(images, kind, model) for kind in kinds}}
     path = curves_path(dataset, root)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(curves, separators=(",", ":")), "utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(curves, separators=(",", ":")), mode=0o644)
     return curves
 
 

@@ -25,6 +25,7 @@ import safetensors
 import safetensors.numpy
 
 from aecore.checkpoint import load
+from aecore.files import write_atomically
 from aecore.models import Autoencoder
 
 MANIFEST_NAME = "manifest.json"
@@ -134,11 +135,8 @@ def write_results(path: str | os.PathLike, results: dict[str, Any]) -> None:
     metadata = {"format": RESULTS_FORMAT, "probe": json.dumps(results["probe"], allow_nan=False),
                 "kl_per_dim": json.dumps(None if kl is None else [float(v) for v in kl]),
                 "anomaly_k": str(int(anomaly["k"])), "anomaly_normal": json.dumps(list(anomaly["normal"]))}
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(path).with_name(f".{Path(path).name}.tmp")
-    safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(temporary), metadata)
-    os.chmod(temporary, 0o644)  # shipped in the repository: readable like the checkpoints beside it
-    os.replace(temporary, path)
+    data = safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in tensors.items()}, metadata)
+    write_atomically(path, data, mode=0o644)  # shipped in the repository: readable like the checkpoints
 
 
 def load_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:

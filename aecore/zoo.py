@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -27,6 +26,7 @@ from aecore import noise, page_jobs
 from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, load_dataset
 from aecore.data.download import DATASETS as DOWNLOADED
+from aecore.files import write_atomically
 from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
@@ -194,10 +194,7 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
     # A model whose recipe was removed leaves the manifest with it: the zoo is what the recipes make.
     models = sorted((e for e in entries.values() if e["name"] in order), key=lambda e: order[e["name"]])
     text = json.dumps({"format": MANIFEST_FORMAT, "models": models}, indent=1, allow_nan=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".manifest.tmp-", dir=root)
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, root / MANIFEST_NAME)
+    write_atomically(root / MANIFEST_NAME, text, mode=0o644)
 
 
 def build_local_results(dataset: str, root: str | os.PathLike | None = None,

@@ -10,8 +10,8 @@ machine and kept on disk (`_cached_render`), so a new process loads it in millis
 from __future__ import annotations
 
 import importlib.util
+import io
 import math
-import os
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from aecore.data.dataset import ImageDataset
+from aecore.files import write_atomically
 from aecore.data.registry import register_dataset
 
 SHAPE_NAMES = ["square", "ellipse", "heart", "triangle"]
@@ -168,11 +169,9 @@ def _cached_render(factors: dict[str, torch.Tensor], image_size: int, seed: int)
         pass
     images = _render(factors, image_size)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two processes may render at once
-        with open(temporary, "wb") as file:
-            np.save(file, (images * counts).round().to(torch.uint8).numpy())
-        os.replace(temporary, path)
+        buffer = io.BytesIO()
+        np.save(buffer, (images * counts).round().to(torch.uint8).numpy())
+        write_atomically(path, buffer.getvalue(), mode=0o644)  # two processes may render at once
     except OSError:
         pass
     return images

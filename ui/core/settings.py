@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from aecore.data import default_data_root
+from aecore.files import write_atomically
 
 SETTINGS_ENV = "AECORE_APP_SETTINGS"
 
@@ -52,16 +52,10 @@ def remember_dataset(name: str) -> None:
     renamed into place), so a crash never leaves half a file; a disk that refuses is ignored."""
     path = settings_path()
     settings = {**read_settings(path), "dataset": name}
-    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".app.", suffix=".json", dir=path.parent)
-        with os.fdopen(handle, "w") as file:
-            json.dump(settings, file, indent=2)
-        os.replace(temporary, path)
+        write_atomically(path, json.dumps(settings, indent=2))
     except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        pass
 
 
 def forget_start() -> None:
