@@ -5,7 +5,7 @@ what the code costs once it is really stored.
 PSNR of the autoencoder and of PCA with k components, with the float code and after uniform b-bit
 quantization of each code unit (`aecore.quantize`, b in QUANT_BITS, ranges measured on the training
 codes). `file_anchor` measures the same test images as PNG and JPEG files at every quality, the
-real-world anchor a code's bits are compared with. `complete_sweep` puts it all in one dict; the
+real-world anchor a code's bits are compared with (`aecore.image_files`). `complete_sweep` puts it all in one dict; the
 sweeps of the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json` (`build_sweep`,
 `python bench/rate_distortion.py`); `aecore.jobs.compression_sweep` runs one in a worker process.
 """
@@ -26,7 +26,9 @@ from PIL import Image
 from sklearn.decomposition import PCA
 
 from aecore.data import ImageDataset, load_dataset
+from aecore.files import write_atomically
 from aecore.generate import decode_codes
+from aecore.image_files import JPEG_QUALITIES, encode_image, file_anchor, jpeg_round_trip, matched_jpeg
 from aecore.metrics import reconstruction_metrics
 from aecore.models import Autoencoder
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
@@ -35,7 +37,6 @@ from aecore.recipes import SWEEP_EPOCHS, SWEEP_SIZES, default_spec
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
 
 QUANT_BITS = tuple(range(2, 17))  # the bit widths every sweep row is measured at
-JPEG_QUALITIES = tuple(range(1, 96))  # Pillow's useful range; above 95 it only grows the file
 PREVIEW_IMAGES = 8  # fixed test images reconstructed at every size
 SWEEP_FORMAT = "aecore-rate-distortion-2"
 
@@ -190,56 +191,6 @@ def preview_images(test: ImageDataset, n: int = PREVIEW_IMAGES) -> torch.Tensor:
     return test.images[preview_indices(test, n)]
 
 
-# --- the real-world anchor: the same images as PNG and JPEG files -------------------------------
-def _pil(image: np.ndarray) -> Image.Image:
-    pixels = np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)  # (C, H, W)
-    if pixels.shape[0] not in (1, 3):
-        raise ValueError(f"PNG and JPEG hold 1 or 3 channels, these images have {pixels.shape[0]}")
-    return Image.fromarray(pixels[0]) if pixels.shape[0] == 1 else Image.fromarray(pixels.transpose(1, 2, 0))
-
-
-def _encode(image: Image.Image, **options: Any) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, **options)
-    return buffer.getvalue()
-
-
-def _from_file(data: bytes, channels: int) -> np.ndarray:
-    pixels = np.asarray(Image.open(io.BytesIO(data)), dtype=np.float32) / 255
-    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
-
-
-def jpeg_round_trip(images: torch.Tensor | np.ndarray, quality: int) -> np.ndarray:
-    """Each image (N, C, H, W) saved as a JPEG file of `quality` and read back, float32 in [0, 1]."""
-    arrays = np.asarray(images, dtype=np.float32)
-    return np.stack([_from_file(_encode(_pil(x), format="JPEG", quality=int(quality)), len(x)) for x in arrays])
-
-
-def file_anchor(images: torch.Tensor, qualities: Sequence[int] = JPEG_QUALITIES) -> dict[str, Any]:
-    """The images (N, C, H, W) each stored as its own PNG file and JPEG file: mean bytes per image of
-    the PNG (lossless) and, at each JPEG quality, mean bytes and mean PSNR (as `aecore.metrics`)."""
-    x = images.float()
-    png = np.mean([len(_encode(_pil(image), format="PNG", optimize=True)) for image in x.numpy()])
-    jpeg: dict[str, list] = {"quality": [int(q) for q in qualities], "bytes": [], "psnr": []}
-    for quality in qualities:
-        files = [_encode(_pil(image), format="JPEG", quality=int(quality)) for image in x.numpy()]
-        x_hat = torch.from_numpy(np.stack([_from_file(data, x.shape[1]) for data in files]))
-        jpeg["bytes"].append(float(np.mean([len(data) for data in files])))
-        jpeg["psnr"].append(reconstruction_metrics(x, x_hat)["psnr"])
-    return {"images": len(x), "png_bytes": float(png), "jpeg": jpeg}
-
-
-def matched_jpeg(anchor: dict[str, Any], psnr: float) -> dict[str, Any]:
-    """The lowest JPEG quality whose mean PSNR reaches `psnr`: {"quality", "bytes", "psnr",
-    "reached"}; when none does, the best quality measured with reached False."""
-    jpeg = anchor["jpeg"]
-    index = next((i for i, value in enumerate(jpeg["psnr"]) if value >= psnr), None)
-    reached = index is not None
-    index = int(np.argmax(jpeg["psnr"])) if index is None else index
-    return {"quality": jpeg["quality"][index], "bytes": jpeg["bytes"][index], "psnr": jpeg["psnr"][index],
-            "reached": reached}
-
-
 def format_table(rows: Sequence[dict[str, Any]], bits: int = 8) -> str:
     """The sweep as a Markdown table: float codes, then after `bits`-bit quantization."""
     lines = [f"| k | AE MSE | PCA MSE | AE PSNR (dB) | PCA PSNR (dB) | AE PSNR {bits}-bit | PCA PSNR {bits}-bit |",
@@ -290,7 +241,7 @@ def build_sweep(dataset: str, root: str | os.PathLike | None = None,
         raise ValueError(f"no sweep recipe for {dataset!r}; recipes: {', '.join(SWEEP_RECIPES)}")
     train, test = load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)
     sweep = complete_sweep(dataset, SWEEP_RECIPES[dataset], train, test, progress)
-    sweep_path(dataset, root).write_text(json.dumps(_to_json(sweep), separators=(",", ":")), "utf-8")
+    write_atomically(sweep_path(dataset, root), json.dumps(_to_json(sweep), separators=(",", ":")), mode=0o644)
     return sweep
 
 
@@ -316,7 +267,7 @@ def _to_json(value: Any) -> Any:
     # screen shows, and PNG packs the flat backgrounds of these images to a fraction.
     if isinstance(value, np.ndarray):
         pixels = np.round(value.clip(0, 1) * 255).astype(np.uint8).reshape(-1, value.shape[-1])
-        png = _encode(Image.fromarray(pixels), format="PNG", optimize=True)
+        png = encode_image(Image.fromarray(pixels), format="PNG", optimize=True)
         return {"shape": list(value.shape), "png": base64.b64encode(png).decode("ascii")}
     if isinstance(value, dict):
         return {key: _to_json(item) for key, item in value.items()}
