@@ -19,7 +19,7 @@ import streamlit as st
 
 from aecore import anomaly, tabular
 from aecore.data.table import MIN_ROWS, Table, TableError, bundled_table, read_csv
-from ui.core import page_results, presenter
+from ui.core import jobs, page_results, presenter
 from ui.core.concepts import Live
 
 # The source radio's and the table selectbox's options are their URL values (?an_tsource=table).
@@ -34,7 +34,7 @@ TABLES_HELP = "Bundled with scikit-learn (no download), or yours: " + "; ".join(
 PURPOSE = "anomaly_table"  # the session's detector job in ui.core.jobs
 DEFAULT_PERCENTILE = 95.0  # as on images: 5% of the normal test rows raise a false alarm
 SHOWN_ROWS = 10  # the most anomalous rows drawn with their column shares
-KEEP_SHARED = 16
+KEEP_SHARED = 16  # finished detector runs kept for every session of the server
 AE_COLOR, PCA_COLOR, FOREST_COLOR = "#1f77b4", "#ff7f0e", "#9467bd"
 NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
 SHARE_SCALE = [[0.0, "rgb(255,255,255)"], [1.0, "rgb(178,24,43)"]]  # rgb(): see STACK.md on #000001
@@ -95,13 +95,6 @@ def forget_foreign_normal(table: Table, key: str) -> None:
 
 
 # --- the detectors' job ------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def _shared() -> dict[str, dict[str, Any]]:
-    # Server-wide: a finished run per (table contents, normal class, recipe); deterministic, so one
-    # session's result serves all.
-    return {}
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def _scored(key: str, _result: dict[str, Any]) -> TableScores:
     # The worker scored every row; only the curves are computed here (milliseconds).
@@ -125,16 +118,14 @@ def detector_panel(table: Table, normal: str | None) -> TableScores | None:
                f"{'normal ' if normal is not None else ''}rows standardised by their own means and spreads, "
                f"tested on {len(split.test)} held-out rows. {table.about}")
     key = f"{table.fingerprint}:{normal}:{recipe}"
-    result = _shared().get(key)
+    result = jobs.shared_result("table anomaly", key)  # per table contents, normal class and recipe
     if result is None:
         result, job = page_results.background(PURPOSE, key, tabular.detect, lambda: (table, normal, recipe),
                                               name=f"anomaly detectors of {table.name}")
         if result is None:
             page_results.draw_pending(PURPOSE, job, "training the autoencoder on the normal rows")
             return None
-        while len(_shared()) >= KEEP_SHARED:
-            _shared().pop(next(iter(_shared())))
-        _shared()[key] = result
+        jobs.share_result("table anomaly", key, result, KEEP_SHARED)
     return _scored(key, result)
 
 

@@ -61,20 +61,6 @@ def split(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.ImageDataset, a
     return anomaly.one_class_split(load_dataset(dataset), normal, TEST_FRACTION, SPLIT_SEED)
 
 
-@st.cache_resource(show_spinner=False)
-def _shared() -> dict[Any, Any]:
-    # Server-wide: (dataset, normal) -> a finished one-class job's result; (dataset, k) -> PCA's
-    # scores fit on every class. Deterministic work, so one session's result serves all.
-    return {}
-
-
-def _share(key: Any, value: Any) -> None:
-    shared = _shared()
-    while len(shared) >= KEEP_SHARED:
-        shared.pop(next(iter(shared)))
-    shared[key] = value
-
-
 def opening_normal(dataset: aecore.ImageDataset) -> str:
     """The class the page opens on (`aecore.anomaly.OPENING_NORMAL`: where the two methods differ)."""
     return dataset.classes[anomaly.opening_normal(dataset.name, len(dataset.classes))]
@@ -95,7 +81,7 @@ def current_job(dataset: str, normal: tuple[int, ...]) -> Job | None:
 
 def shared_one_class(dataset: str, normal: tuple[int, ...]) -> dict[str, Any] | None:
     """A one-class result for these classes that any session of this server trained, or None."""
-    return _shared().get(("one-class", dataset, normal))
+    return jobs.shared_result("one-class", (dataset, normal))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -114,7 +100,7 @@ def _one_class_scores(key: str, _result: dict[str, Any]) -> Scored:
 
 def one_class_result(dataset: str, normal: tuple[int, ...], result: dict[str, Any]) -> tuple[aecore.Autoencoder, Scored, str]:
     """(model, scores, cache key) of a finished one-class job's result, kept for every session."""
-    _share(("one-class", dataset, normal), result)
+    jobs.share_result("one-class", (dataset, normal), result, KEEP_SHARED)
     key = f"one-class:{dataset}:{normal}"
     return job_model(key, result["checkpoint"]), _one_class_scores(key, result), key
 
@@ -134,7 +120,7 @@ def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> 
     classes are normal, so changing them only recounts."""
     is_anomaly = split(dataset, normal)[2]
     k, key = active.model.config.latent_dim, model_key(active)
-    pca = _shared().get(("pca-all", dataset, k))
+    pca = jobs.shared_result("pca-all", (dataset, k))
     if page_results.has_stored(active):
         scores = page_results.stored(active.name)["anomaly"]["scores"]
         if pca is None:
@@ -151,7 +137,7 @@ def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> 
         if result is None:
             return None, job
         scores, pca = result["scores"], result["pca_scores"] if pca is None else pca
-    _share(("pca-all", dataset, k), pca)
+    jobs.share_result("pca-all", (dataset, k), pca, KEEP_SHARED)
     return _scored(f"{key}:pca-all", normal, k, scores, pca, is_anomaly), None
 
 

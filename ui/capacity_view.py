@@ -24,12 +24,7 @@ MODEL_NAMES = {"plain": "plain AE", "sparse": "sparse (L1)", "denoising": "denoi
 COLORS = {"train": "rgb(31,119,180)", "val": "rgb(214,39,40)", "plain": "rgb(31,119,180)",
           "sparse": "rgb(44,160,44)", "denoising": "rgb(255,127,14)"}
 MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
-
-
-@st.cache_resource(show_spinner=False)
-def _kept() -> dict[tuple, dict[str, Any]]:
-    """(experiment, its settings...) -> result, for the whole server."""
-    return {}
+KEEP_RUNS = 64  # finished runs kept for every session of the server (curves: kilobytes each)
 
 
 def _overfit_key(images: int, width: int, updates: int) -> tuple:
@@ -44,7 +39,8 @@ def _collect() -> None:
             continue
         result = job.result
         key = (_overfit_key(**result["settings"]) if purpose == OVERFIT_PURPOSE else ("overcomplete", result["code"]))
-        _kept().setdefault(key, result)
+        if jobs.shared_result("capacity", key) is None:
+            jobs.share_result("capacity", key, result, KEEP_RUNS)
 
 
 def start_overfit(images: int, width: int, updates: int) -> None:
@@ -59,12 +55,12 @@ def start_overcomplete(code: int) -> None:
 def overfit_result(images: int, width: int, updates: int) -> dict[str, Any] | None:
     """The server's run at these settings, or None."""
     _collect()
-    return _kept().get(_overfit_key(images, width, updates))
+    return jobs.shared_result("capacity", _overfit_key(images, width, updates))
 
 
 def overcomplete_result(code: int) -> dict[str, Any] | None:
     _collect()
-    return _kept().get(("overcomplete", int(code)))
+    return jobs.shared_result("capacity", ("overcomplete", int(code)))
 
 
 def idle(purpose: str) -> bool:

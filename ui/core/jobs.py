@@ -11,6 +11,7 @@ page, so a job whose browser has gone (no touch for a minute) is cancelled by th
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Callable
 
 import streamlit as st
@@ -85,6 +86,32 @@ def peek_server_job(key: tuple) -> Job | None:
 def forget_server_job(key: tuple) -> None:
     """Drop the server's job for `key` (a failed one), so that the next `server_job` queues it again."""
     _server_jobs().pop(key, None)
+
+
+@st.cache_resource(show_spinner=False)
+def _shared_results() -> tuple[threading.Lock, dict[str, dict[Any, Any]]]:
+    return threading.Lock(), {}  # space -> key -> a finished session job's result, oldest first
+
+
+def shared_result(space: str, key: Any) -> Any | None:
+    """What some session of this server shared under `key` in `space` ("one-class", ...), or None."""
+    lock, spaces = _shared_results()
+    with lock:
+        return spaces.get(space, {}).get(key)
+
+
+def share_result(space: str, key: Any, value: Any, keep: int = 16) -> None:
+    """Keep a session job's finished result for every session of the server: the work is
+    deterministic (a one-class model, a capacity experiment), so one session's result serves all.
+    Unlike `server_job`, the job stays the session's own (its progress, its Stop button) until it
+    ends. Only the `keep` newest per space stay: one-class results hold a checkpoint each."""
+    lock, spaces = _shared_results()
+    with lock:  # sessions run in threads of one process; the eviction must not interleave
+        results = spaces.setdefault(space, {})
+        results.pop(key, None)
+        results[key] = value
+        while len(results) > keep:
+            results.pop(next(iter(results)))
 
 
 def unfinished() -> list[Job]:
