@@ -241,7 +241,10 @@ class JobQueue:
         if job.finished:
             return
         self._flags[job.id % _SLOTS] = 1
-        if job.future is not None and job.future.cancel():
+        # A queued job ends now, for the user who pressed Cancel. The pool may already hold it in its
+        # own small queue, where future.cancel() cannot reach it; the flag makes the worker skip it
+        # when it gets there. Waiting for that would keep it "queued" until the job ahead ended.
+        if (job.future is not None and job.future.cancel()) or job.state == QUEUED:
             self._end(job, CANCELLED)
 
     def shutdown(self, wait: bool = False) -> None:

@@ -250,7 +250,7 @@ def test_a_queued_run_shows_its_place_and_leaves_the_queue_on_cancel():
         assert job.state == "queued" and job.position == 1
         assert "next in line" in at.info[0].value
         at.button(key="train_cancel").click().run()
-        wait_until(lambda: job.finished, "the cancel")
+        assert job.finished  # at once: the run ahead of it still trains
         at.run()
         assert job.state == CANCELLED and job.result is None
         assert "cancelled" in at.warning[0].value

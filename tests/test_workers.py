@@ -66,9 +66,15 @@ def test_a_queued_job_cancelled_never_runs(queue):
     waiting = queue.submit(count_until_cancelled, 5)
     wait_until(lambda: blocker.state == RUNNING, "the blocker to start")
     waiting.cancel()
+    # It leaves the queue at once, while the job ahead of it still runs (the pool had already taken
+    # it into its own queue, where the executor's cancel cannot reach).
+    assert waiting.state == CANCELLED and waiting.position == 0 and not blocker.finished
+    after = queue.submit(count_until_cancelled, 3)
+    assert after.position == 1  # the cancelled job no longer holds a place in line
     blocker.cancel()
-    wait_until(lambda: blocker.finished and waiting.finished, "both to end")
+    wait_until(lambda: after.finished, "the queue to drain")
     assert waiting.state == CANCELLED and waiting.result is None and waiting.progress is None
+    assert after.state == DONE and after.result == 3
 
 
 def test_a_failure_comes_back_with_its_message(queue):
