@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from aecore.data.dataset import ImageDataset
-from aecore.files import write_atomically
 from aecore.data.registry import register_dataset
+from aecore.files import write_atomically
 
 SHAPE_NAMES = ["square", "ellipse", "heart", "triangle"]
 SCALE_RANGE = (0.5, 1.0)  # fraction of the largest radius, as in dSprites' six scales 0.5..1
