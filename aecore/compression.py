@@ -4,10 +4,11 @@ what the code costs once it is really stored.
 `rate_distortion` trains one model per latent size and returns one row per size: test MSE and
 PSNR of the autoencoder and of PCA with k components, with the float code and after uniform b-bit
 quantization of each code unit (`aecore.quantize`, b in QUANT_BITS, ranges measured on the training
-codes). `file_anchor` measures the same test images as PNG and JPEG files at every quality, the
-real-world anchor a code's bits are compared with (`aecore.image_files`). `complete_sweep` puts it all in one dict; the
-sweeps of the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json` (`build_sweep`,
-`python bench/rate_distortion.py`); `aecore.jobs.compression_sweep` runs one in a worker process.
+codes). `aecore.image_files.file_anchor` measures the same test images as PNG and JPEG files at
+every quality, the real-world anchor a code's bits are compared with. `complete_sweep` puts it all
+in one dict; the sweeps of the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json`
+(`build_sweep`, `python bench/rate_distortion.py`); `aecore.jobs.compression_sweep` runs one in a
+worker process.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sklearn.decomposition import PCA
 from aecore.data import ImageDataset, load_dataset
 from aecore.files import write_atomically
 from aecore.generate import decode_codes
-from aecore.image_files import JPEG_QUALITIES, encode_image, file_anchor, jpeg_round_trip, matched_jpeg
+from aecore.image_files import encode_image, file_anchor
 from aecore.metrics import reconstruction_metrics
 from aecore.models import Autoencoder
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
@@ -281,6 +282,6 @@ def _from_png(stored: dict[str, Any]) -> np.ndarray:
     return (pixels / 255).reshape(stored["shape"])
 
 
-__all__ = ["JPEG_QUALITIES", "QUANT_BITS", "SWEEP_RECIPES", "SweepProgress", "at_bits", "build_sweep",
-           "complete_sweep", "compression_ratio", "file_anchor", "shipped_anchor", "format_table", "jpeg_round_trip", "load_sweep",
-           "matched_jpeg", "pca_reconstruct", "preview_images", "rate_distortion", "reconstruct", "sweep_path"]
+__all__ = ["QUANT_BITS", "SWEEP_RECIPES", "SweepProgress", "at_bits", "build_sweep", "complete_sweep",
+           "compression_ratio", "shipped_anchor", "format_table", "load_sweep", "pca_reconstruct", "preview_images",
+           "rate_distortion", "reconstruct", "sweep_path"]

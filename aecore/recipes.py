@@ -74,7 +74,7 @@ def _family(prefix: str, make: Any, epochs: int, two_d: Any = None, two_d_epochs
     ]
     if two_d is not None:
         # A 2-D code still gains from every image (MNIST: 0.652x PCA-2's error from 80% of the
-        # training images, 0.627x from 95%), so it holds out 5% to test on: 3,000 of MNIST's 60,000,
+        # training images, 0.626x from 95%), so it holds out 5% to test on: 3,000 of MNIST's 60,000,
         # still more than the map draws.
         def map_code(*args: Any, **options: Any) -> RunSpec:
             return replace(two_d(*args, **options), test_fraction=TWO_D_TEST_FRACTION)

@@ -11,7 +11,7 @@ import torch
 from sklearn.decomposition import PCA
 
 import aecore
-from aecore import compression
+from aecore import compression, image_files
 from aecore.compression import compression_ratio, rate_distortion
 
 torch.set_num_threads(1)
@@ -152,7 +152,7 @@ def test_the_sweep_job_returns_a_sweep_in_the_shipped_layout() -> None:
     assert sweep["recipe"]["kind"] == "vae" and sweep["recipe"]["epochs"] == 2
     assert sweep["images"].shape[0] == len(sweep["rows"][0]["ae_images"]) == compression.PREVIEW_IMAGES
     assert sweep["anchor"]["images"] == sweep["test_images"] == 360
-    assert sweep["anchor"]["jpeg"]["quality"] == list(compression.JPEG_QUALITIES)
+    assert sweep["anchor"]["jpeg"]["quality"] == list(image_files.JPEG_QUALITIES)
 
 
 @pytest.mark.parametrize("dataset", list(compression.SWEEP_RECIPES))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aecore
-from aecore import compression
+from aecore import image_files
 from aecore.quantize import SIDE_BITS_PER_UNIT, UniformQuantizer, bits_per_image
 
 
@@ -84,7 +84,7 @@ def test_refuses_codes_of_another_width() -> None:
 @pytest.fixture(scope="module")
 def anchor() -> dict:
     images = aecore.load_dataset("digits").images[:40]
-    return compression.file_anchor(images, qualities=(1, 10, 30, 60, 95))
+    return image_files.file_anchor(images, qualities=(1, 10, 30, 60, 95))
 
 
 def test_jpeg_gets_better_and_bigger_with_quality(anchor) -> None:
@@ -96,15 +96,15 @@ def test_jpeg_gets_better_and_bigger_with_quality(anchor) -> None:
 
 def test_matched_jpeg_is_the_lowest_quality_that_reaches_the_psnr(anchor) -> None:
     psnr = anchor["jpeg"]["psnr"]
-    match = compression.matched_jpeg(anchor, (psnr[1] + psnr[2]) / 2)
+    match = image_files.matched_jpeg(anchor, (psnr[1] + psnr[2]) / 2)
     assert match["quality"] == 30 and match["reached"] and match["psnr"] == psnr[2]
-    assert compression.matched_jpeg(anchor, 0.0)["quality"] == 1
-    too_high = compression.matched_jpeg(anchor, 200.0)
+    assert image_files.matched_jpeg(anchor, 0.0)["quality"] == 1
+    too_high = image_files.matched_jpeg(anchor, 200.0)
     assert too_high["quality"] == 95 and not too_high["reached"]
 
 
 def test_jpeg_round_trip_keeps_shape_and_is_close_at_high_quality() -> None:
     images = aecore.load_dataset("digits").images[:4].numpy()
-    back = compression.jpeg_round_trip(images, 95)
+    back = image_files.jpeg_round_trip(images, 95)
     assert back.shape == images.shape and back.dtype == np.float32
     assert np.abs(back - images).mean() < 0.05

@@ -39,8 +39,7 @@ def _collect() -> None:
             continue
         result = job.result
         key = (_overfit_key(**result["settings"]) if purpose == OVERFIT_PURPOSE else ("overcomplete", result["code"]))
-        if jobs.shared_result("capacity", key) is None:
-            jobs.share_result("capacity", key, result, KEEP_RUNS)
+        jobs.share_result("capacity", key, result, KEEP_RUNS)
 
 
 def start_overfit(images: int, width: int, updates: int) -> None:

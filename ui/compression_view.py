@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 import aecore
-from aecore import compression
+from aecore import compression, image_files
 from aecore.quantize import bits_per_image
 from ui.core import jobs
 from ui.core.concepts import Live
@@ -247,7 +247,7 @@ def anchor_rows(sweep: dict[str, Any], bits: int) -> list[dict[str, Any]]:
     anchor, rows = sweep["anchor"], []
     for row in sweep["rows"]:
         k, quantized = row["latent_dim"], compression.at_bits(row, bits)
-        jpeg = compression.matched_jpeg(anchor, quantized["ae_psnr"])
+        jpeg = image_files.matched_jpeg(anchor, quantized["ae_psnr"])
         rows.append({
             "k": k, "code bits": k * bits, "code bytes": round(k * bits / 8, 1),
             "ratio": f"{compression.compression_ratio(sweep['images'].shape[1:], k, bits):.1f}:1",
@@ -263,13 +263,13 @@ def anchor_rows(sweep: dict[str, Any], bits: int) -> list[dict[str, Any]]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _jpeg_previews(_images: Any, dataset: str, source: str, quality: int) -> Any:
     # Eight tiny images through Pillow: milliseconds, cached per sweep and quality all the same.
-    return compression.jpeg_round_trip(_images, quality)
+    return image_files.jpeg_round_trip(_images, quality)
 
 
 def quantized_picture(sweep: dict[str, Any], source: str, k: int, bits: int, tile_px: int) -> dict:
     """The preview images: originals, AE and PCA at k after `bits`-bit quantization, JPEG matched."""
     row = row_at(sweep, k)
-    jpeg = compression.matched_jpeg(sweep["anchor"], compression.at_bits(row, bits)["ae_psnr"])
+    jpeg = image_files.matched_jpeg(sweep["anchor"], compression.at_bits(row, bits)["ae_psnr"])
     previews = _jpeg_previews(sweep["images"], sweep["dataset"], source, jpeg["quality"])
     return quantized_figure(sweep, row, bits, jpeg, previews, tile_px)
 
