@@ -114,10 +114,11 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
 
 
 def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
-                pretrained: str | None = None) -> list[str]:
+                pretrained: str | None = None, onnx_cache: str | None = None) -> list[str]:
     """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` on
-    this machine's images (`aecore.zoo.build_local_results`). Progress: (models done, models in all,
-    the model being measured). The server passes the folders: a worker may predate their setting."""
+    this machine's images (`aecore.zoo.build_local_results`), and export their decoders into
+    `onnx_cache` when given. Progress: (models done, models in all, the model being measured). The
+    server passes the folders: a worker may predate their setting."""
     import os
 
     from aecore.zoo import build_local_results
@@ -132,7 +133,7 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
             raise RuntimeError("cancelled")
         report((done, total, name))
 
-    return build_local_results(dataset, root=pretrained, progress=progress)
+    return build_local_results(dataset, root=pretrained, progress=progress, decoders=onnx_cache)
 
 
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:

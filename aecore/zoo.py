@@ -198,10 +198,13 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
 
 
 def build_local_results(dataset: str, root: str | os.PathLike | None = None,
-                        progress: Callable[[int, int, str], None] | None = None) -> list[str]:
+                        progress: Callable[[int, int, str], None] | None = None,
+                        decoders: str | os.PathLike | None = None) -> list[str]:
     """Measure the latent maps and page results of the shipped models of a downloaded `dataset`
     that lack them, on this machine's copy of its images. progress(done, total, next model's name)
-    before each model and once at the end. Returns the names measured."""
+    before each model and once at the end. Returns the names measured. `decoders`: also export each
+    one's decoder into that ONNX cache (`aecore.export.cached_decoder`), so that the latent map's
+    hover decoder is ready on the first visit instead of queueing a 2 to 10 s export then."""
     root = Path(root or pretrained_root())
     names = missing_results(dataset, root)
     datasets: dict[str, ImageDataset] = {}
@@ -211,6 +214,10 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
             progress(done, len(names), name)
         _store_latent(root, name, datasets)
         _store_results(root, name, shared)
+        if decoders is not None:
+            from aecore.export import cached_decoder  # torch.onnx loads only where it is asked for
+
+            cached_decoder(load(root / name), decoders)
     if progress:
         progress(len(names), len(names), "")
     return names

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import aecore
+import aecore.export
 from aecore import jobs, zoo
 from aecore.pretrained import LATENT_NAME, RESULTS_NAME
 from fake_mirror import write_unpacked_mnist
@@ -62,6 +63,9 @@ def test_the_worker_job_reports_progress_and_reads_its_folders(local_zoo, monkey
     monkeypatch.setattr(jobs, "report", reports.append)
     monkeypatch.setenv("AECORE_PRETRAINED", str(root))
     monkeypatch.setenv("AECORE_ZOO_CACHE", str(cache))  # restored afterwards: the job sets it in os.environ
-    fresh = cache.parent / "job_cache"
-    assert jobs.zoo_results("mnist", None, str(fresh)) == [NAME]
+    fresh, onnx = cache.parent / "job_cache", cache.parent / "onnx"
+    assert jobs.zoo_results("mnist", None, str(fresh), None, str(onnx)) == [NAME]
     assert reports[-1] == (1, 1, "") and (fresh / NAME / RESULTS_NAME).is_file()
+    # The latent map's hover decoder is ready too: the file the page looks for, for the model it loads.
+    exported = aecore.export.cached_path(aecore.load_pretrained(NAME, root=root), onnx)
+    assert exported.is_file() and [p.name for p in onnx.iterdir()] == [exported.name]

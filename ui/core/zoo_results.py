@@ -14,6 +14,7 @@ import os
 
 import streamlit as st
 
+import aecore.export
 import aecore.jobs
 import aecore.pretrained
 from aecore.data import default_data_root
@@ -51,7 +52,8 @@ def job_for(dataset: str, start: bool = True) -> Job | None:
     if job is None and start:
         job = jobs.job_queue().submit(aecore.jobs.zoo_results, dataset, str(default_data_root()),
                                       str(aecore.pretrained.local_results_root()),
-                                      str(aecore.pretrained.pretrained_root()), name=f"zoo maps of {dataset}")
+                                      str(aecore.pretrained.pretrained_root()), str(aecore.export.cache_root()),
+                                      name=f"zoo maps of {dataset}")
         held[dataset] = job
     return job
 
