@@ -51,6 +51,18 @@ def _apptests_open_on_digits():
     from ui.core import settings
 
     settings.forget_start()
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No network (a socket that connects raises) and the dataset cache in a temporary folder."""
+    def refuse(*args, **kwargs):
+        raise OSError("network disabled in tests")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setenv("AECORE_DATA", str(tmp_path / "cache"))
+
+
 # The zoo's maps of a (fake) downloaded MNIST are measured on a click, not behind every test's back:
 # a test that wants the background measuring sets "auto".
 os.environ["AECORE_ZOO_MEASURE"] = "manual"
