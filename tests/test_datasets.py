@@ -7,7 +7,6 @@ Nothing here touches the network (conftest's `offline` fixture).
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 import torch
