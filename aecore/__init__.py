@@ -19,7 +19,7 @@ from aecore.models import (
 
 from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
 from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
-from aecore.train import SCHEDULES, History, Progress, TrainingDiverged, fit
+from aecore.train import AUGMENTS, SCHEDULES, History, Progress, TrainingDiverged, fit
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, run
 from aecore.workers import Job, JobQueue
 from aecore import recipes
@@ -51,7 +51,7 @@ __all__ = [
     "register_dataset", "register_model", "__version__",
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
-    "History", "Progress", "SCHEDULES", "TrainingDiverged", "fit",
+    "AUGMENTS", "History", "Progress", "SCHEDULES", "TrainingDiverged", "fit",
     "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "jobs", "recipes",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "load_results", "pretrained_entry",
     "anomaly", "capacity", "compare", "compression", "cuda_step", "distributed", "export", "generate",

@@ -26,6 +26,7 @@ class FitSettings:
     seed: int = 0  # initial weights, batch order, the model's own noise
     device: str = "auto"
     schedule: str = "constant"  # learning rate over the run: "constant" or "onecycle" (see aecore.fit)
+    augment: str = "none"  # "hflip": mirror a random half of each training batch (see aecore.fit)
 
 
 @dataclass

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -214,6 +216,7 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
             progress(done, len(names), name)
         _store_latent(root, name, datasets)
         _store_results(root, name, shared)
+        _drop_older_results(name, results_folder(name, root))
         if decoders is not None:
             from aecore.export import cached_decoder  # torch.onnx loads only where it is asked for
 
@@ -221,3 +224,11 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
     if progress:
         progress(len(names), len(names), "")
     return names
+
+
+def _drop_older_results(name: str, current: Path) -> None:
+    """Remove what was measured here for earlier weights of a shipped model (see `results_folder`)."""
+    older = re.compile(rf"{re.escape(name)}(-[0-9a-f]{{12}})?")  # the bare name: before results were per weights
+    for folder in current.parent.iterdir():
+        if folder != current and folder.is_dir() and older.fullmatch(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)

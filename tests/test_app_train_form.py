@@ -25,6 +25,7 @@ def test_page_opens_with_the_digits_recipe_on_the_sidebars_dataset():
     assert at.number_input(key=train_form.EPOCHS).value == 100
     assert at.number_input(key=train_form.BATCH).value == 64
     assert at.number_input(key=train_form.LR).value == pytest.approx(0.002)
+    assert at.selectbox(key=train_form.AUGMENT).value == "none"  # a mirrored digit is no digit
     assert jobs.JOBS_KEY not in at.session_state or training.PURPOSE not in at.session_state[jobs.JOBS_KEY]
 
 
@@ -69,7 +70,7 @@ def test_the_formula_follows_the_kind_and_its_penalty():
 def test_a_link_restores_the_form():
     at = open_train_page(tr_kind="vae", tr_arch="conv", tr_latent="3", tr_epochs="7", tr_batch="32",
                          tr_lr="0.01", tr_sched="onecycle", tr_warmup="2", tr_vae_beta="4", tr_channels="16, 32",
-                         tr_lik="gaussian")
+                         tr_lik="gaussian", tr_augment="hflip")
     assert not at.exception, at.exception
     assert at.selectbox(key=train_form.KIND).value == "vae"
     assert at.selectbox(key=train_form.ARCH).value == "conv"
@@ -78,6 +79,7 @@ def test_a_link_restores_the_form():
     assert at.number_input(key=train_form.BATCH).value == 32
     assert at.number_input(key=train_form.LR).value == pytest.approx(0.01)
     assert at.selectbox(key=train_form.SCHEDULE).value == "onecycle"
+    assert at.selectbox(key=train_form.AUGMENT).value == "hflip"
     assert at.number_input(key=train_form.WARMUP).value == 2
     assert at.number_input(key="tr_vae_beta").value == 4
     assert at.text_input(key="tr_channels").value == "16, 32"

@@ -23,9 +23,10 @@ _spec.loader.exec_module(shared_data)
 
 DATASETS = ("mnist", "fashion-mnist")
 # A bar not met with the images we have (the README's quality section gives the evidence), and the
-# level reached, which the shipped model must keep: Fashion's 32-D conv code, trained on 5,213 images,
-# reaches 0.658x; the same net's held-out ratio levels off near 0.55-0.58 as the images grow.
-REACHED = {("fashion-mnist", 32): 0.67}
+# level reached, which the shipped model must keep: Fashion's 32-D conv code, trained on 5,213 images
+# (60 epochs, mirrored), reaches 0.593x; the same net's held-out ratio levels off near 0.55-0.58 as the
+# images grow.
+REACHED = {("fashion-mnist", 32): 0.61}
 # The VAEs held to the sampling bar: MNIST's MLP VAE trained for clear samples (the conv VAE reaches
 # 0.77), and Fashion's 2-D VAE (its 16-D, 8-D and 4-D VAEs reach 0.76-0.80: bench_quality).
 SAMPLERS = {"mnist": ("vae", 16, "mlp"), "fashion-mnist": ("vae", 2, "mlp")}

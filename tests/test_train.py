@@ -156,3 +156,37 @@ def test_onecycle_schedule_trains_and_unknown_schedules_are_refused(digits):
     assert val_loss(model, test) < before
     with pytest.raises(ValueError, match="valid: constant, onecycle"):
         fit(model, train, epochs=1, device="cpu", schedule="cosine")
+
+
+def _rows_seen(model, train, augment: str) -> list[torch.Tensor]:
+    seen = []
+    loss = model.loss
+    model.loss = lambda x: (seen.append(x.detach().clone()), loss(x))[1]  # the step reads model.loss once
+    fit(model, train, epochs=1, batch_size=64, device="cpu", augment=augment)
+    return list(torch.cat(seen))
+
+
+def test_hflip_mirrors_about_half_of_each_epoch_and_unknown_augments_are_refused(digits):
+    train, _ = digits
+    originals = {img.numpy().tobytes() for img in train.images}
+    mirrored = {img.flip(-1).numpy().tobytes() for img in train.images}
+    model = aecore.create_model("ae", input_shape=train.image_shape)
+    plain = _rows_seen(model, train, "none")
+    assert all(row.numpy().tobytes() in originals for row in plain)
+    flipped = _rows_seen(model, train, "hflip")
+    assert len(flipped) == len(train) and all(r.numpy().tobytes() in originals | mirrored for r in flipped)
+    share = sum(r.numpy().tobytes() not in originals for r in flipped) / len(flipped)
+    assert 0.35 < share < 0.65  # a fair coin per image (symmetric images count as unflipped)
+    with pytest.raises(ValueError, match="valid: none, hflip"):
+        fit(model, train, epochs=1, device="cpu", augment="rotate")
+
+
+def test_augmented_runs_repeat_from_the_same_seed(digits):
+    train, _ = digits
+    weights = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        model = aecore.create_model("ae", input_shape=train.image_shape)
+        fit(model, train, epochs=2, device="cpu", augment="hflip", seed=3)
+        weights.append(torch.cat([p.flatten() for p in model.parameters()]))
+    assert torch.equal(*weights)

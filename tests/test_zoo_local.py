@@ -6,13 +6,17 @@ A small fake MNIST (random images the test writes, never the real ones) stands i
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
+import safetensors.torch
 
 import aecore
 import aecore.export
 from aecore import jobs, zoo
-from aecore.pretrained import LATENT_NAME, RESULTS_NAME
+from aecore.checkpoint import WEIGHTS_NAME
+from aecore.pretrained import LATENT_NAME, RESULTS_NAME, results_folder
 from fake_mirror import write_unpacked_mnist
 
 NAME = "mnist-mlp-ae-32"  # the cheapest recipe of a downloaded dataset
@@ -36,7 +40,7 @@ def test_weights_ship_without_anything_measured_on_the_images(local_zoo):
     assert entry["local_results"] is True
     shipped = {f.name for f in (root / NAME).iterdir()}
     assert LATENT_NAME not in shipped and RESULTS_NAME not in shipped
-    assert not (cache / NAME).exists()  # nor measured by the build: the machine with the download does that
+    assert not cache.exists()  # nor measured by the build: the machine with the download does that
 
 
 def test_missing_results_are_measured_once_with_progress(local_zoo, monkeypatch):
@@ -65,7 +69,26 @@ def test_the_worker_job_reports_progress_and_reads_its_folders(local_zoo, monkey
     monkeypatch.setenv("AECORE_ZOO_CACHE", str(cache))  # restored afterwards: the job sets it in os.environ
     fresh, onnx = cache.parent / "job_cache", cache.parent / "onnx"
     assert jobs.zoo_results("mnist", None, str(fresh), None, str(onnx)) == [NAME]
-    assert reports[-1] == (1, 1, "") and (fresh / NAME / RESULTS_NAME).is_file()
+    assert reports[-1] == (1, 1, "") and (fresh / results_folder(NAME, root).name / RESULTS_NAME).is_file()
     # The latent map's hover decoder is ready too: the file the page looks for, for the model it loads.
     exported = aecore.export.cached_path(aecore.load_pretrained(NAME, root=root), onnx)
     assert exported.is_file() and [p.name for p in onnx.iterdir()] == [exported.name]
+
+
+def test_new_weights_are_measured_again_and_the_old_results_removed(local_zoo, tmp_path, monkeypatch):
+    """After a `git pull` that ships retrained weights, the map must not show the old weights' codes."""
+    root, _ = local_zoo
+    shutil.copytree(root, tmp_path / "zoo")
+    root = tmp_path / "zoo"
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
+    assert zoo.build_local_results("mnist", root) == [NAME]
+    old = results_folder(NAME, root)
+    old_codes = aecore.load_latent(NAME, root)["codes"]
+    weights = root / NAME / WEIGHTS_NAME
+    state = safetensors.torch.load_file(weights)
+    state = {name: tensor * 1.5 if tensor.is_floating_point() else tensor for name, tensor in state.items()}
+    safetensors.torch.save_file(state, weights)  # the "retrained" model
+    assert not aecore.pretrained.has_results(NAME, root) and results_folder(NAME, root) != old
+    assert zoo.build_local_results("mnist", root) == [NAME]
+    assert not old.exists() and [p.name for p in (tmp_path / "cache").iterdir()] == [results_folder(NAME, root).name]
+    assert not np.allclose(aecore.load_latent(NAME, root)["codes"], old_codes)

@@ -29,11 +29,12 @@ from ui.core import presenter
 BIND = "query-params"
 KIND, ARCH, LATENT = "tr_kind", "tr_arch", "tr_latent"
 EPOCHS, BATCH, LR, SCHEDULE, WARMUP = "tr_epochs", "tr_batch", "tr_lr", "tr_sched", "tr_warmup"
+AUGMENT = "tr_augment"
 # The network options every kind shares keep one key across kinds; a kind's own options are
 # `tr_<kind>_<field>`, so switching kinds and back keeps what was typed for each.
 NETWORK_KEYS = {"hidden": "tr_hidden", "channels": "tr_channels", "likelihood": "tr_lik"}
 # Settings whose starting value is the dataset's recipe. They are kept per dataset: see follow_dataset.
-PER_DATASET = (ARCH, LATENT, EPOCHS, BATCH, LR, SCHEDULE, WARMUP)
+PER_DATASET = (ARCH, LATENT, EPOCHS, BATCH, LR, SCHEDULE, WARMUP, AUGMENT)
 FORM_DATASET_KEY = "tr_form_dataset"  # the dataset whose values the form holds now
 SAVED_KEY = "tr_saved"  # dataset -> the PER_DATASET values the user left it with
 
@@ -155,7 +156,7 @@ def recipe_values(recipe: RunSpec) -> dict[str, Any]:
     """The PER_DATASET settings of `recipe`, by widget key."""
     fit = recipe.fit
     return {ARCH: recipe.arch, LATENT: recipe.latent_dim, EPOCHS: fit.epochs, BATCH: fit.batch_size,
-            LR: float(fit.lr), SCHEDULE: fit.schedule, WARMUP: float(fit.warmup_epochs)}
+            LR: float(fit.lr), SCHEDULE: fit.schedule, WARMUP: float(fit.warmup_epochs), AUGMENT: fit.augment}
 
 
 def follow_dataset(dataset: str, recipe: RunSpec) -> None:
@@ -204,7 +205,7 @@ def draw(dataset: str, recipe: RunSpec, preview: int) -> tuple[RunSpec, list[str
         st.markdown(f"**Options of the {kind} model**")
     options, errors = option_widgets(kind, own_fields, {"arch": arch})
     with presenter.secondary("Network, batch size, learning rate"):
-        batch_col, lr_col, schedule_col = st.columns(3)
+        batch_col, lr_col, schedule_col, augment_col = st.columns(4)
         batch_size = batch_col.number_input(
             "Batch size", min_value=1, max_value=4096, value=recipe.fit.batch_size, key=BATCH, bind=BIND,
             help="How many images each step of training averages its loss over.")
@@ -217,11 +218,17 @@ def draw(dataset: str, recipe: RunSpec, preview: int) -> tuple[RunSpec, list[str
             help="How the learning rate changes over the run:\n- **constant**: the same throughout\n"
                  "- **onecycle**: up to it over the first 30% of the run, then down to almost 0, which reaches a "
                  "lower loss in a short run")
+        augment = augment_col.selectbox(
+            "Augmentation", aecore.AUGMENTS, index=aecore.AUGMENTS.index(recipe.fit.augment), key=AUGMENT, bind=BIND,
+            help="Changes to each training batch that keep what the images show:\n- **none**: the images as they "
+                 "are\n- **hflip**: a random half mirrored left to right, so the model sees more images than the "
+                 "set holds; right for clothing, wrong for digits (a mirrored 3 is no digit)")
         # An expander cannot hold another: in presenter mode this group is already folded away.
         with st.container() if presenter.presenting() else st.expander("Network and likelihood"):
             network, network_errors = option_widgets(kind, shared_fields, {"arch": arch, **options})
     spec = RunSpec(dataset=dataset, kind=kind, arch=arch, latent_dim=int(latent_dim), options={**options, **network},
                    fit=FitSettings(epochs=int(epochs), batch_size=int(batch_size), lr=float(lr),
-                                   warmup_epochs=float(warmup), seed=recipe.fit.seed, schedule=schedule),
+                                   warmup_epochs=float(warmup), seed=recipe.fit.seed, schedule=schedule,
+                                   augment=augment),
                    preview=preview)
     return spec, errors + network_errors
