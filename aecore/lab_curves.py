@@ -14,7 +14,6 @@ weights no longer match is scored afresh instead of shown with a stale curve.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -28,13 +27,12 @@ from aecore.data import ImageDataset, load_dataset
 from aecore.lab import DEFAULT_STEPS, _ladder_psnr, noise_levels, noisy_ladder, pick_images, run_ladder
 from aecore.files import write_atomically
 from aecore.models import Autoencoder
-from aecore.pretrained import (SPLIT_SEED, TEST_FRACTION, list_pretrained, load_pretrained, pretrained_entry,
-                               pretrained_root)
+from aecore.pretrained import (SPLIT_SEED, TEST_FRACTION, list_pretrained, load_pretrained, pretrained_root,
+                               weights_digest)
 
 CURVE_IMAGES = 200  # test images behind a curve: a steady mean, still one quick batched pass
 CURVE_SEED = 0  # the noise draw behind every curve
 CURVES_FORMAT = "aecore-denoise-curves"
-WEIGHTS_NAME = "model.safetensors"
 
 
 def curve_images(test: ImageDataset) -> torch.Tensor:
@@ -55,12 +53,6 @@ def psnr_curve(images: torch.Tensor, kind: str, model: Autoencoder | None = None
 
 def curves_path(dataset: str, root: str | os.PathLike | None = None) -> Path:
     return Path(root or pretrained_root()) / f"denoise_curves-{dataset}.json"
-
-
-def weights_digest(name: str, root: str | os.PathLike | None = None) -> str:
-    """A digest of a pretrained model's weights file: a stored curve is only valid for these weights."""
-    path = Path(root or pretrained_root()) / pretrained_entry(name, root)["path"] / WEIGHTS_NAME
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
 
 
 def build_curves(dataset: str, root: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -60,25 +60,25 @@ def local_results_root() -> Path:
 def results_folder(name: str, root: str | os.PathLike | None = None) -> Path:
     """The folder that holds (or will hold) a shipped model's latent map and page results."""
     entry = pretrained_entry(name, root)
-    folder = Path(root or pretrained_root()) / entry["path"]
     if entry.get("local_results"):
         # Kept per weights: a shipped model retrained since (a `git pull`) is measured again, never
         # shown with the codes of the weights it replaced.
-        return local_results_root() / f"{name}-{weights_tag(folder)}"
-    return folder
+        return local_results_root() / f"{name}-{weights_digest(name, root)[:12]}"
+    return Path(root or pretrained_root()) / entry["path"]
 
 
-def weights_tag(folder: str | os.PathLike) -> str:
-    """A short hash of a checkpoint folder's weights file (hashed once per version of the file)."""
-    path = Path(folder) / WEIGHTS_NAME
+def weights_digest(name: str, root: str | os.PathLike | None = None) -> str:
+    """A digest of a shipped model's weights file: what was measured of it is valid for these
+    weights only (its local results, its stored denoise curves). Hashed once per version of the file."""
+    path = Path(root or pretrained_root()) / pretrained_entry(name, root)["path"] / WEIGHTS_NAME
     stat = path.stat()
-    return _file_tag(str(path), stat.st_mtime_ns, stat.st_size)
+    return _file_digest(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=256)
-def _file_tag(path: str, mtime_ns: int, size: int) -> str:
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
     with open(path, "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()[:12]
+        return hashlib.file_digest(file, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def has_results(name: str, root: str | os.PathLike | None = None) -> bool:
