@@ -225,3 +225,12 @@ def test_stored_curves_match_a_fresh_score_and_ignore_changed_weights(tmp_path, 
     assert lab_curves.load_curves("digits", root=tmp_path) == {"levels": {}, "noisy": {}, "models": {}}
     monkeypatch.setattr(lab_curves, "weights_digest", lambda *args: "retrained")
     assert lab_curves.load_curves("digits")["models"] == {}
+
+
+@pytest.mark.parametrize("dataset", ["digits", "shapes"])
+def test_every_shipped_model_has_curves_stored_for_its_weights(dataset):
+    """A model retrained without its curves rebuilt makes the denoise lab score it on every visit."""
+    from aecore import lab_curves
+
+    stale = {e["name"] for e in aecore.list_pretrained(dataset)} - set(lab_curves.load_curves(dataset)["models"])
+    assert not stale, f"rebuild them with `python -m aecore.lab_curves {dataset}`: {sorted(stale)}"
