@@ -27,7 +27,7 @@ import torch.nn.functional as F
 
 from aecore.data import ImageDataset, load_dataset
 from aecore.run import FitSettings, RunSnapshot, RunSpec, run, split_for
-from aecore.workers import cancel_flag, report
+from aecore.in_worker import cancel_flag, report, stage
 
 DATASET = "digits"
 
@@ -80,13 +80,14 @@ def summarize(train_loss: list[float], val_loss: list[float]) -> dict[str, Any]:
 def overfit(images: int = 200, width: int = 512, updates: int = 1200) -> dict[str, Any]:
     """Train the recipe (`overfit_spec`) on `images` training images, validating on the whole
     test split after every epoch. Returns {"settings", "epochs", "train_loss", "val_loss",
-    "seconds", "stopped", **summarize(...)}. Progress: {"fraction", "epoch", "epochs", "train_loss",
+    "seconds", "stopped", **summarize(...)}. Progress detail: {"fraction", "epoch", "epochs", "train_loss",
     "val_loss"} after each epoch's validation (at most twice a second)."""
     spec = overfit_spec(images, width, updates)
     train, test = training_subset(images), digits_split()[1]
 
     def progress(snapshot: RunSnapshot) -> None:
-        report({"fraction": snapshot.fraction, "epoch": snapshot.epoch, "epochs": snapshot.epochs,
+        report(snapshot.text, snapshot.fraction,
+               {"fraction": snapshot.fraction, "epoch": snapshot.epoch, "epochs": snapshot.epochs,
                 "train_loss": [e["total"] for e in snapshot.train_history],
                 "val_loss": [e["total"] for e in snapshot.val_history]})
 
@@ -139,14 +140,15 @@ def probe_sets(seed: int = 1) -> dict[str, torch.Tensor]:
 def overcomplete(code: int = OVERCOMPLETE_DEFAULT) -> dict[str, Any]:
     """Train the three models of `overcomplete_specs(code)` on digits and score them on every probe
     set. Returns {"code", "mse": {model: {probe: mean MSE}}, "inputs": {probe: (SHOWN, 1, 8, 8)},
-    "outputs": {model: {probe: (SHOWN, 1, 8, 8)}}, "seconds"}. Progress: (model, index, fraction)."""
+    "outputs": {model: {probe: (SHOWN, 1, 8, 8)}}, "seconds"}. Progress: "model i of n: name: epoch ..."."""
     probes = probe_sets()
     stop = cancel_flag()
     result: dict[str, Any] = {"code": int(code), "mse": {}, "outputs": {}, "seconds": 0.0,
                               "inputs": {name: images[:SHOWN].numpy() for name, images in probes.items()}}
-    for index, (name, spec) in enumerate(overcomplete_specs(code).items()):
-        trained = run(spec, progress=lambda s, name=name, index=index: report((name, index, s.fraction)),
-                      stop=stop, data=digits_split())
+    specs = overcomplete_specs(code)
+    for index, (name, spec) in enumerate(specs.items()):
+        with stage(index, len(specs), f"model {index + 1} of {len(specs)}: {name}"):
+            trained = run(spec, progress=lambda s: report(s.text, s.fraction, s), stop=stop, data=digits_split())
         model = trained.model
         rebuilt = {probe: model.infer(images).x_hat for probe, images in probes.items()}
         result["mse"][name] = {probe: float(((rebuilt[probe] - probes[probe]) ** 2).mean()) for probe in probes}

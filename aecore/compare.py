@@ -185,7 +185,7 @@ def measure_job(source: str | bytes, dataset: str, rows: np.ndarray, method: str
                 known: dict[str, Any] | None = None) -> dict[str, Any]:
     """`measure` as a job: source is a zoo model's name or a checkpoint's bytes, dataset is loaded
     with its defaults and split as the zoo split it (the images the app shows)."""
-    from aecore.workers import report
+    from aecore.in_worker import report
 
     model = load_pretrained(source) if isinstance(source, str) else load(source)
     train, test = _split(dataset)

@@ -67,6 +67,11 @@ class SweepProgress:
     rows: list[dict[str, Any]] = field(default_factory=list)  # finished rows so far
 
     @property
+    def text(self) -> str:
+        """What is being trained, in words."""
+        return f"code size {self.latent_dim}: epoch {self.epoch} of {self.epochs} ({self.done} of {self.total} models done)"
+
+    @property
     def fraction(self) -> float:
         """Share of all epochs of all models done, in [0, 1]."""
         epochs_done = self.done * self.epochs + (self.epoch if self.event == "epoch" else 0)

@@ -2,7 +2,7 @@
 
 Each job is a module-level function of plain, picklable arguments that returns plain data: a model
 travels back as checkpoint bytes, never as a pickled module. Inside a worker, progress goes out
-through `aecore.workers.report` and a cancel arrives through `aecore.workers.cancel_flag`; called
+through `aecore.in_worker.report` and a cancel arrives through `aecore.in_worker.cancel_flag`; called
 directly (in a notebook, a test), the same functions simply run.
 
     job = queue.submit(aecore.jobs.train, RunSpec(dataset="digits", kind="vae"))
@@ -22,10 +22,10 @@ import numpy as np
 from aecore import anomaly, compression, inspect_code
 from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_dataset
-from aecore.data.download import DownloadCancelled, download_dataset
+from aecore.data.download import DownloadCancelled, download_dataset, format_size
 from aecore.recipes import default_spec, warmup_specs
 from aecore.run import RunSnapshot, RunSpec, run, split_for
-from aecore.workers import cancel_flag, report
+from aecore.in_worker import cancel_flag, report, stage
 
 
 @lru_cache(maxsize=4)
@@ -48,7 +48,7 @@ class _Last:
 
     def __call__(self, snapshot: RunSnapshot) -> None:
         self.snapshot = snapshot
-        report(snapshot)
+        report(snapshot.text, snapshot.fraction, snapshot)
 
 
 def train(spec: RunSpec) -> dict[str, Any]:
@@ -78,33 +78,33 @@ def one_class(spec: RunSpec) -> dict[str, Any]:
 def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[str, Any]:
     """A complete rate-distortion sweep (`aecore.compression.complete_sweep`: quantized codes and the
     PNG/JPEG anchor) of `kind` on `dataset`, with its default recipe's architecture and settings.
-    Progress: SweepProgress; a cancel returns the sizes finished so far."""
+    Progress detail: a SweepProgress (without its rows); a cancel returns the sizes finished so far."""
     recipe = {**compression.sweep_recipe(dataset), "kind": kind, "latent_dims": sorted(latent_dims), "epochs": epochs}
     train, test = split_for(default_spec(dataset), dataset_of(default_spec(dataset)))
     return compression.complete_sweep(dataset, recipe, train, test, stop=cancel_flag(),
-                                      progress=lambda state: report(replace(state, rows=[])),
+                                      progress=lambda state: report(state.text, state.fraction, replace(state, rows=[])),
                                       anchor=compression.shipped_anchor(dataset, len(test)))
 
 
 def warmup(beta: float) -> dict[str, dict[str, Any]]:
-    """The KL warm-up experiment (`aecore.inspect_code.warmup_comparison`). Progress: (run, fraction)."""
+    """The KL warm-up experiment (`aecore.inspect_code.warmup_comparison`). Progress: the run's label and its share done."""
     specs = warmup_specs(beta)
     first = next(iter(specs.values()))
     return inspect_code.warmup_comparison(beta, data=split_for(first, dataset_of(first)),
-                                          progress=lambda label, fraction: report((label, fraction)),
+                                          progress=lambda label, fraction: report(label, fraction),
                                           stop=cancel_flag())
 
 
 def download(name: str, root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
     """Download dataset `name` (`aecore.data.download.download_dataset`) into `root`, from `mirror`
-    if given. Progress: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no
+    if given. Progress detail: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no
     partial file. The server passes root and mirror: a worker may have started before they were set."""
     stop = cancel_flag()
 
     def progress(done: int, total: int) -> None:
         if stop.is_set():
             raise DownloadCancelled
-        report((done, total))
+        report(f"{format_size(done)} of {format_size(total)}", done / total if total else None, (done, total))
 
     try:
         path = download_dataset(name, root, progress=progress, mirror=mirror)
@@ -114,26 +114,30 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
 
 
 def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
-                pretrained: str | None = None, onnx_cache: str | None = None) -> list[str]:
-    """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` on
-    this machine's images (`aecore.zoo.build_local_results`), and export their decoders into
-    `onnx_cache` when given. Progress: (models done, models in all, the model being measured). The
-    server passes the folders: a worker may predate their setting."""
+                pretrained: str | None = None, onnx_cache: str | None = None,
+                names: list[str] | None = None) -> list[str]:
+    """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` (or
+    only `names`) that lack them, on this machine's images (`aecore.zoo.build_local_results`), and
+    export their decoders into `onnx_cache` when given. Progress: "name: what it measures now", with
+    the share of all of them. A cancel stops before the next model. The server passes the folders: a
+    worker may predate their setting."""
     import os
 
+    from aecore.pretrained import missing_results
     from aecore.zoo import build_local_results
 
     for variable, value in (("AECORE_DATA", data_root), ("AECORE_ZOO_CACHE", zoo_cache)):
         if value:
             os.environ[variable] = value
     stop = cancel_flag()
-
-    def progress(done: int, total: int, name: str) -> None:
+    chosen = [n for n in missing_results(dataset, pretrained) if names is None or n in names]
+    done = []
+    for index, name in enumerate(chosen):
         if stop.is_set():
-            raise RuntimeError("cancelled")
-        report((done, total, name))
-
-    return build_local_results(dataset, root=pretrained, progress=progress, decoders=onnx_cache)
+            break
+        with stage(index, len(chosen), name):
+            done += build_local_results(dataset, root=pretrained, decoders=onnx_cache, only=[name])
+    return done
 
 
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:

@@ -22,7 +22,7 @@ from aecore.data import ImageDataset, load_dataset
 from aecore.models import Autoencoder
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.probe import LABEL_COUNTS, MAX_DRAWS, probe_draws
-from aecore.workers import report
+from aecore.in_worker import report
 
 
 @lru_cache(maxsize=4)

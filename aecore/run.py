@@ -70,6 +70,13 @@ class RunSnapshot:
             return 1.0
         return min(1.0, self.batches_done / total) if total else 0.0
 
+    @property
+    def text(self) -> str:
+        """Where the run stands, in words, for any progress bar."""
+        if self.state == "evaluating":
+            return f"measuring the test images after {self.epochs} epochs"
+        return f"{self.state}: epoch {self.epoch} of {self.epochs}" if self.finished else f"epoch {self.epoch} of {self.epochs}"
+
 
 @dataclass
 class RunResult:

@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from aecore.anomaly import roc
 from aecore.data.table import Table, TableError
 from aecore.models import Autoencoder, create_model
-from aecore.workers import cancel_flag, report
+from aecore.in_worker import cancel_flag, report
 
 TEST_FRACTION = 0.3  # of the normal rows, held out to test on beside every anomaly
 SPLIT_SEED = 0

@@ -1,4 +1,4 @@
-"""Long work in worker processes: one first-in-first-out queue for a whole server.
+"""Long work in worker processes: one queue for a whole server, users' jobs first, then in order.
 
 A training step of these small models is many tiny torch calls, and each hands the GIL away: run in
 a thread of a web server, it crawls while every page's script competes with it, and it makes every
@@ -7,13 +7,17 @@ spawn start method, one torch thread each), fed from one queue in submission ord
 
     queue = JobQueue(workers=1)
     job = queue.submit(aecore.jobs.train, spec, name="train vae")   # a top-level, importable function
-    job.state, job.position, job.progress        # "queued" 3 / "running" 0 RunSnapshot / "done"
+    job.state, job.position, job.progress        # "queued" 3 / "running" 0 JobProgress / "done"
     job.result                                   # what the function returned, once done
     job.cancel()                                 # queued: never starts; running: asked to stop
+    queue.submit(aecore.jobs.zoo_model, ..., background=True)   # runs only when no user's job waits
 
-Inside a job, `report(payload)` sends progress back (any picklable value; the latest one wins) and
-`cancel_flag()` is an object with `is_set()` for `fit(stop=...)`. A job nobody has `touch`ed for
-`abandon_after` seconds (its browser session has gone) is cancelled. Nothing here knows about any
+Inside a job, `aecore.in_worker` has `report(text, fraction, detail)`, which sends progress back
+(an `aecore.job_progress.JobProgress`; the latest one wins), `stage(done, total, text)`, which nests
+the reports of work it calls, and `cancel_flag()`, an object with `is_set()` for `fit(stop=...)`. A job nobody has `touch`ed for
+`abandon_after` seconds (its browser session has gone) is cancelled. Background jobs (measuring
+the zoo on a new download) wait while any user's job is queued: a student's Train never waits
+behind them for longer than the one background job already running. Nothing here knows about any
 user interface.
 """
 
@@ -32,10 +36,12 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from aecore.in_worker import SLOTS, CancelledBeforeStart, init_worker, run_in_worker
+from aecore.job_progress import JobProgress, as_progress
+
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
 ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
-_SLOTS = 4096  # cancel flags live in a shared array, one slot per job id modulo this
 
 
 def default_workers() -> int:
@@ -46,83 +52,6 @@ def default_workers() -> int:
             raise ValueError(f"AECORE_WORKERS must be a whole number of at least 1, got {configured!r}")
         return int(configured)
     return max(1, (os.cpu_count() or 1) - 1)
-
-
-# --- inside a worker process --------------------------------------------------------------------
-_messages: Any = None  # the queue back to the server, set by _init_worker
-_cancel_flags: Any = None
-_job_id: int | None = None
-
-
-WORKER_NICENESS = 10  # workers yield the CPU to the server process: a page answers while a run trains
-
-
-def _init_worker(messages: Any, cancel_flags: Any) -> None:
-    global _messages, _cancel_flags
-    _messages, _cancel_flags = messages, cancel_flags
-    if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
-    # A server that is killed (or stopped by a signal) leaves its pool's processes behind, still
-    # training: each worker ends itself once its parent has gone.
-    parent = os.getppid()
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="aecore-parent-watch", daemon=True).start()
-    # Many workers (and the server) share the cores: one thread each is far faster for these small
-    # models than threads contending for cores (measured: 4 s against 165 s on 2 busy cores).
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-    import torch
-
-    torch.set_num_threads(1)
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-class _CancelFlag:
-    """`is_set()` is True once the running job has been cancelled: pass it as fit's `stop`."""
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-
-    def is_set(self) -> bool:
-        return _cancel_flags is not None and bool(_cancel_flags[self.job_id % _SLOTS])
-
-
-class _NeverSet:
-    def is_set(self) -> bool:
-        return False
-
-
-def cancel_flag() -> Any:
-    """The running job's cancel flag (never set outside a worker), for `fit(stop=...)`."""
-    return _CancelFlag(_job_id) if _job_id is not None else _NeverSet()
-
-
-def report(payload: Any) -> None:
-    """Send `payload` as the running job's latest progress; does nothing outside a worker."""
-    if _messages is not None and _job_id is not None:
-        _messages.put((_job_id, "progress", payload))
-
-
-def _run_in_worker(job_id: int, function: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
-    global _job_id
-    if _cancel_flags[job_id % _SLOTS]:  # cancelled while it waited in the pool's own small queue
-        return _Cancelled()
-    _job_id = job_id
-    _messages.put((job_id, "started", os.getpid()))
-    try:
-        import torch
-
-        torch.set_num_threads(1)  # a job's library (numba, say) may have changed it
-        return function(*args, **kwargs)
-    finally:
-        _job_id = None
-
-
-class _Cancelled:
-    """Returned by a job that was cancelled before it began."""
 
 
 # --- in the server process ----------------------------------------------------------------------
@@ -151,10 +80,10 @@ def _main_hidden(unless: bool = False):
 class Job:
     """One submitted piece of work, as its submitter sees it. Read it from any thread."""
 
-    def __init__(self, job_id: int, name: str, owner: JobQueue) -> None:
-        self.id, self.name, self._owner = job_id, name, owner
+    def __init__(self, job_id: int, name: str, owner: JobQueue, background: bool = False) -> None:
+        self.id, self.name, self._owner, self.background = job_id, name, owner, background
         self.state = QUEUED
-        self.progress: Any = None  # the latest payload the job reported
+        self.progress: JobProgress | None = None  # the latest report, once the job has made one
         self.result: Any = None  # what the function returned, once done
         self.error: str | None = None  # why it failed
         self.submitted = time.monotonic()
@@ -169,7 +98,7 @@ class Job:
 
     @property
     def position(self) -> int:
-        """0 while running or finished; n when n - 1 queued jobs are ahead of it."""
+        """0 while running or finished; n when n - 1 queued jobs go before it."""
         return self._owner.position(self)
 
     @property
@@ -203,9 +132,11 @@ class JobQueue:
         self.abandon_after = abandon_after
         self._context = multiprocessing.get_context("spawn")
         self._messages = self._context.Queue()
-        self._flags = self._context.Array("b", _SLOTS, lock=False)
+        self._flags = self._context.Array("b", SLOTS, lock=False)
         self._executor: ProcessPoolExecutor | None = None
         self._jobs: dict[int, Job] = {}
+        self._waiting: dict[int, tuple[Job, Callable[..., Any], tuple, dict[str, Any]]] = {}  # not yet in the pool
+        self._in_pool = 0  # jobs handed to the pool and not yet ended
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._closed = False
@@ -213,24 +144,29 @@ class JobQueue:
         self._listener.start()
 
     # --- submitting and asking ---
-    def submit(self, function: Callable[..., Any], *args: Any, name: str = "", **kwargs: Any) -> Job:
-        """Queue `function(*args, **kwargs)` (a module-level function and picklable arguments)."""
+    def submit(self, function: Callable[..., Any], *args: Any, name: str = "", background: bool = False,
+               **kwargs: Any) -> Job:
+        """Queue `function(*args, **kwargs)` (a module-level function and picklable arguments). A
+        `background` job starts only when no other job is waiting: users' jobs go first."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("this job queue has been shut down")
-            job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self)
-            self._flags[job.id % _SLOTS] = 0
+            job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self, background)
+            self._flags[job.id % SLOTS] = 0
             self._jobs[job.id] = job
-            with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
-                job.future = self._pool().submit(_run_in_worker, job.id, function, args, kwargs)
-        job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
+            self._waiting[job.id] = (job, function, args, kwargs)
+        self._dispatch()
         return job
+
+    def _order(self, job: Job) -> tuple[bool, int]:
+        return job.background, job.id
 
     def position(self, job: Job) -> int:
         if job.state != QUEUED:
             return 0
         with self._lock:
-            return 1 + sum(1 for other in self._jobs.values() if other.state == QUEUED and other.id < job.id)
+            mine = self._order(job)
+            return 1 + sum(1 for other, *_ in self._waiting.values() if self._order(other) < mine)
 
     def jobs(self) -> list[Job]:
         """Every job not yet forgotten, oldest first."""
@@ -240,11 +176,10 @@ class JobQueue:
     def cancel(self, job: Job) -> None:
         if job.finished:
             return
-        self._flags[job.id % _SLOTS] = 1
-        # A queued job ends now, for the user who pressed Cancel. The pool may already hold it in its
-        # own small queue, where future.cancel() cannot reach it; the flag makes the worker skip it
-        # when it gets there. Waiting for that would keep it "queued" until the job ahead ended.
-        if (job.future is not None and job.future.cancel()) or job.state == QUEUED:
+        self._flags[job.id % SLOTS] = 1
+        with self._lock:
+            waiting = self._waiting.pop(job.id, None) is not None
+        if waiting:  # it never reached a worker: it ends now, for the user who pressed Cancel
             self._end(job, CANCELLED)
 
     def shutdown(self, wait: bool = False) -> None:
@@ -257,10 +192,24 @@ class JobQueue:
         if self._executor is not None:
             self._executor.shutdown(wait=wait, cancel_futures=True)
 
+    def _dispatch(self) -> None:
+        """Hand waiting jobs to the pool while a worker is free, users' jobs first, oldest first. The
+        pool never holds more than it can run, so a job submitted later can still go before a
+        background one that waits (the pool's own queue is first in, first out)."""
+        while True:
+            with self._lock:
+                if self._closed or not self._waiting or self._in_pool >= self.workers:
+                    return
+                job, function, args, kwargs = self._waiting.pop(min(self._waiting, key=lambda i: self._order(self._jobs[i])))
+                self._in_pool += 1
+                with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
+                    job.future = self._pool().submit(run_in_worker, job.id, function, args, kwargs)
+            job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
+
     # --- the listener thread: progress in, abandoned jobs out ---
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None or getattr(self._executor, "_broken", False):
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=_init_worker,
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
                                                  initargs=(self._messages, self._flags))
         return self._executor
 
@@ -278,7 +227,7 @@ class JobQueue:
                 if kind == "started":
                     job.state, job.started = RUNNING, time.monotonic()
                 elif kind == "progress":
-                    job.progress = payload
+                    job.progress = as_progress(payload)
             if time.monotonic() - last_sweep >= 1.0:
                 last_sweep = time.monotonic()
                 self._sweep()
@@ -296,6 +245,14 @@ class JobQueue:
                     self._jobs.pop(job.id, None)
 
     def _finish(self, job: Job, future: Future) -> None:
+        with self._lock:
+            self._in_pool -= 1
+        try:
+            self._settle(job, future)
+        finally:
+            self._dispatch()
+
+    def _settle(self, job: Job, future: Future) -> None:
         try:
             result = future.result()
         except CancelledError:
@@ -305,8 +262,8 @@ class JobQueue:
         except Exception as error:  # noqa: BLE001 - the job's own error, reported to its submitter
             self._end(job, FAILED, str(error) or type(error).__name__)
         else:
-            if isinstance(result, _Cancelled) or self._flags[job.id % _SLOTS]:
-                job.result = None if isinstance(result, _Cancelled) else result
+            if isinstance(result, CancelledBeforeStart) or self._flags[job.id % SLOTS]:
+                job.result = None if isinstance(result, CancelledBeforeStart) else result
                 self._end(job, CANCELLED)
             else:
                 job.result = result
@@ -323,4 +280,4 @@ class JobQueue:
 
 
 __all__ = ["ABANDON_AFTER", "CANCELLED", "DONE", "FAILED", "FINISHED", "Job", "JobQueue", "QUEUED", "RUNNING",
-           "cancel_flag", "default_workers", "report"]
+           "default_workers"]

@@ -201,14 +201,15 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
 
 def build_local_results(dataset: str, root: str | os.PathLike | None = None,
                         progress: Callable[[int, int, str], None] | None = None,
-                        decoders: str | os.PathLike | None = None) -> list[str]:
+                        decoders: str | os.PathLike | None = None, only: Sequence[str] | None = None) -> list[str]:
     """Measure the latent maps and page results of the shipped models of a downloaded `dataset`
     that lack them, on this machine's copy of its images. progress(done, total, next model's name)
     before each model and once at the end. Returns the names measured. `decoders`: also export each
     one's decoder into that ONNX cache (`aecore.export.cached_decoder`), so that the latent map's
-    hover decoder is ready on the first visit instead of queueing a 2 to 10 s export then."""
+    hover decoder is ready on the first visit instead of queueing a 2 to 10 s export then. `only`:
+    measure only these of the missing ones."""
     root = Path(root or pretrained_root())
-    names = missing_results(dataset, root)
+    names = [n for n in missing_results(dataset, root) if only is None or n in only]
     datasets: dict[str, ImageDataset] = {}
     shared: dict[Any, Any] = {}
     for done, name in enumerate(names):

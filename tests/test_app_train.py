@@ -89,7 +89,7 @@ def test_a_vae_run_shows_each_term_of_its_loss_live():
     at = open_train_page(tr_kind="vae", tr_vae_beta="2")
     job = start_training(at, epochs=5000)
     try:
-        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.losses), "a batch's losses")
+        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.detail.losses), "a batch's losses")
         at.run()
         metrics = {m.label: m.value for m in at.metric}
         assert shows_concept(at, "vae") and len(at.latex) == 1  # the run's block stands for the form's
@@ -128,7 +128,7 @@ def test_stop_keeps_the_weights_so_far_and_offers_them():
     job = start_training(at, epochs=5000)
     try:
         assert at.button(key="train_start").disabled  # one run at a time
-        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.batches_done > 0), "some batches")
+        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.detail.batches_done > 0), "some batches")
         at.button(key="train_cancel").click().run()
         finish(at, job)
     finally:
@@ -151,7 +151,7 @@ def test_a_run_stopped_while_the_user_is_elsewhere_is_offered_with_a_word(queue)
     a stopped one stays out of use, and a toast on that page says so."""
     job = queue.submit(aecore.jobs.train, digits_spec(epochs=5000))
     try:
-        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.batches_done > 0), "some batches")
+        wait_until(lambda: job.touch() or (job.progress is not None and job.progress.detail.batches_done > 0), "some batches")
     finally:
         job.cancel()
     wait_until(lambda: job.finished, "the run to stop")

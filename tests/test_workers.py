@@ -9,7 +9,9 @@ import pytest
 import aecore
 from aecore import jobs
 from aecore.run import FitSettings, RunSpec
-from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, cancel_flag, default_workers, report
+from aecore.in_worker import cancel_flag, report, stage
+from aecore.job_progress import JobProgress, as_progress
+from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, default_workers
 
 WAIT_S = 180  # generous: a busy machine starts worker processes slowly
 
@@ -77,6 +79,56 @@ def test_a_queued_job_cancelled_never_runs(queue):
     assert after.state == DONE and after.result == 3
 
 
+def test_users_jobs_go_before_background_jobs_that_wait(queue):
+    running = queue.submit(count_until_cancelled, 100_000, name="running", background=True)
+    wait_until(lambda: running.state == RUNNING, "the first background job to start")
+    later_background = queue.submit(count_until_cancelled, 3, background=True)
+    users = queue.submit(count_until_cancelled, 3, name="a student's Train")
+    # The one running is not interrupted, but the student's job is next, before the older background job.
+    assert (users.position, later_background.position) == (1, 2)
+    running.cancel()
+    wait_until(lambda: later_background.finished, "the queue to drain")
+    assert users.state == later_background.state == DONE
+    assert users.started <= later_background.started
+
+
+def nested_stages(models: int) -> str:
+    for index in range(models):
+        with stage(index, models, f"model {index + 1} of {models}"):
+            report("fitting the classifiers", 0.5, {"any": "detail"})
+            time.sleep(0.3)
+    return "done"
+
+
+def report_anything() -> None:
+    report(("a", "tuple", "from", "old", "code"))
+    time.sleep(0.5)
+
+
+def test_nested_reports_keep_the_outer_place_and_every_report_is_typed(queue):
+    job = queue.submit(nested_stages, 4)
+    seen: list[JobProgress] = []
+    wait_until(lambda: job.finished or seen.append(job.progress), "the staged job")
+    assert job.state == DONE, job.error
+    reports = [p for p in seen if p is not None]
+    assert reports and all(isinstance(p, JobProgress) for p in reports)
+    inner = [p for p in reports if "fitting" in p.text]
+    assert inner and all(p.text.startswith("model ") and p.text.endswith(": fitting the classifiers") for p in inner)
+    assert all(p.detail == {"any": "detail"} for p in inner)
+    assert all(0 <= p.fraction <= 1 for p in reports)
+    assert max(p.fraction for p in inner) > min(p.fraction for p in inner)  # the outer place moved on
+    odd = queue.submit(report_anything)
+    wait_until(lambda: odd.finished or odd.progress is not None, "the odd report")
+    assert odd.progress is None or isinstance(odd.progress, JobProgress)
+
+
+def test_job_progress_clips_and_reads_any_payload():
+    assert JobProgress("x", 1.7).fraction == 1.0 and JobProgress("x", float("nan")).fraction is None
+    assert as_progress("measuring").text == "measuring" and as_progress("measuring").share == 0.0
+    assert as_progress((1, 2, "name")).detail == (1, 2, "name")
+    assert JobProgress("fitting", 0.5).within(1, 4, "model 2 of 4") == JobProgress("model 2 of 4: fitting", 0.375)
+
+
 def test_a_failure_comes_back_with_its_message(queue):
     job = queue.submit(fail, "no such thing")
     wait_until(lambda: job.finished, "the failure")
@@ -99,7 +151,7 @@ def test_training_streams_snapshots_and_returns_a_checkpoint(queue):
     seen = []
     wait_until(lambda: job.finished or seen.append(job.progress), "training to end")
     assert job.state == DONE, job.error
-    snapshots = [s for s in seen if s is not None]
+    snapshots = [p.detail for p in seen if p is not None]
     assert snapshots and len({s.batches_done for s in snapshots}) >= 2  # it streamed, not only the end
     model = aecore.load(job.result["checkpoint"])
     final = job.result["snapshot"]
@@ -109,7 +161,7 @@ def test_training_streams_snapshots_and_returns_a_checkpoint(queue):
 
 def test_stopping_a_training_run_keeps_its_weights(queue):
     job = queue.submit(jobs.train, digits_spec(epochs=10_000))
-    wait_until(lambda: job.progress is not None and job.progress.batches_done > 0, "the first batches")
+    wait_until(lambda: job.progress is not None and job.progress.detail.batches_done > 0, "the first batches")
     job.cancel()
     wait_until(lambda: job.finished, "the stopped run")
     assert job.state == CANCELLED and job.result["stopped"]

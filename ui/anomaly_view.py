@@ -22,6 +22,7 @@ import torch
 import aecore
 from aecore import anomaly
 from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.run import RunSnapshot
 from aecore.workers import Job
 from ui.core import jobs, page_results, presenter
 from ui.core.cache import load_dataset, model_key
@@ -276,8 +277,8 @@ def one_class_panel(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.Autoe
 
 
 def _draw_running(running: Job) -> None:
-    snapshot = running.progress
-    if snapshot is None:
+    snapshot = running.progress.detail if running.progress is not None else None
+    if not isinstance(snapshot, RunSnapshot):
         st.progress(0.0, text="Starting: loading the data in a worker…")
     else:
         st.progress(snapshot.fraction, text=f"Training: epoch {snapshot.epoch} of {snapshot.epochs}, "

@@ -83,9 +83,8 @@ def stopped_note(purpose: str) -> str | None:
 # --- overfitting --------------------------------------------------------------------------------
 def overfit_progress(job: jobs.Job) -> None:
     """The running overfitting job: a progress bar and the curves so far."""
-    progress = job.progress or {}
-    fraction = float(progress.get("fraction", 0.0))
-    st.progress(fraction, text=f"Training: epoch {progress.get('epoch', 0)} of {progress.get('epochs', '…')}")
+    progress = job.progress.detail if job.progress is not None and isinstance(job.progress.detail, dict) else {}
+    st.progress(jobs.share(job), text=f"Training: {jobs.progress_text(job)}")
     if progress.get("val_loss"):
         st.plotly_chart(loss_figure(progress["train_loss"], progress["val_loss"]), width="stretch",
                         config={"displayModeBar": False}, key="cap_live_curves")
@@ -132,9 +131,7 @@ def loss_figure(train_loss: list[float], val_loss: list[float], best_epoch: int 
 
 # --- the overcomplete autoencoder ---------------------------------------------------------------
 def overcomplete_progress(job: jobs.Job) -> None:
-    name, index, fraction = job.progress if job.progress is not None else ("plain", 0, 0.0)
-    models = len(capacity.MODELS)
-    st.progress((index + fraction) / models, text=f"Training model {index + 1} of {models}: {MODEL_NAMES[name]}")
+    st.progress(jobs.share(job), text=f"Training {jobs.progress_text(job)}")
 
 
 def overcomplete_live(result: dict[str, Any]) -> list[Live]:

@@ -98,11 +98,9 @@ def collect_job() -> str | None:
 
 def progress_text(job: jobs.Job) -> tuple[float, str]:
     """(fraction done, what is being trained) of a running sweep."""
-    state = job.progress
-    if state is None:
+    if job.progress is None:
         return 0.0, "starting in a worker…"
-    return state.fraction, (f"latent size {state.latent_dim}: epoch {state.epoch}/{state.epochs} "
-                            f"({state.done} of {state.total} models done)")
+    return job.progress.share, job.progress.text
 
 
 # --- figures ---------------------------------------------------------------------------------------

@@ -220,8 +220,7 @@ def draw_warmup_progress(job: jobs.Job) -> None:
         if job.state == jobs.QUEUED:
             st.info(jobs.queue_text(job), icon=":material/hourglass_top:")
             return
-        label, fraction = job.progress if job.progress is not None else ("starting", 0.0)
-        st.progress(fraction, text=f"Training the small VAE: {label}")
+        st.progress(jobs.share(job), text=f"Training the small VAE: {jobs.progress_text(job)}")
 
     panel()
 

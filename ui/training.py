@@ -275,8 +275,11 @@ def explain_loss(kind: str, options: dict[str, Any], snapshot: RunSnapshot | Non
 
 def draw_running(job: jobs.Job) -> None:
     """The running job's progress, drawn every second by the job panel."""
-    if job.progress is not None:
-        draw_progress(job.progress, job.seconds, run_loss(job))
+    if job.progress is not None and isinstance(job.progress.detail, RunSnapshot):
+        draw_progress(job.progress.detail, job.seconds, run_loss(job))
+        return
+    if job.progress is not None:  # a job of another shape under this purpose: its words, at least
+        st.progress(job.progress.share, text=jobs.progress_text(job))
         return
     st.progress(0.0, text="Starting: loading the data in a worker…")
     loss = run_loss(job)

@@ -171,6 +171,16 @@ def draw_heartbeat() -> None:
     heartbeat()
 
 
+def progress_text(job: Job) -> str:
+    """What a job last said it was doing, in words ("starting" before its first report)."""
+    return (job.progress.text if job.progress is not None else "") or "starting"
+
+
+def share(job: Job) -> float:
+    """The share of a job done, for a progress bar (0 before its first report, or while unknown)."""
+    return job.progress.share if job.progress is not None else 0.0
+
+
 def format_seconds(seconds: float) -> str:
     """"12 s", "3m 05s"; "measuring…" until the run has measured its own pace."""
     if not math.isfinite(seconds):
@@ -180,4 +190,4 @@ def format_seconds(seconds: float) -> str:
 
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "current", "draw_heartbeat", "forget", "format_seconds", "job_panel",
-           "job_queue", "queue_text", "session_jobs", "submit", "unfinished"]
+           "job_queue", "progress_text", "queue_text", "session_jobs", "share", "submit", "unfinished"]

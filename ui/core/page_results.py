@@ -78,7 +78,8 @@ def draw_pending(purpose: str, job: Job, what: str) -> None:
                 "shows here when it is ready.", icon=":material/pending:")
 
         def draw_running(running: Job) -> None:
-            st.caption(f":material/progress_activity: {str(running.progress or 'starting').capitalize()}…")
+            text = jobs.progress_text(running)
+            st.caption(f":material/progress_activity: {text[:1].upper()}{text[1:]}…")
 
         jobs.job_panel(purpose, draw_running)
         return

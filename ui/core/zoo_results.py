@@ -2,10 +2,12 @@
 
 The zoo ships only the weights of its MNIST and Fashion-MNIST models (the images are not ours to
 ship). The first time the app finds such a dataset here with models whose latent maps and results
-are missing, it queues one server-wide job (`aecore.jobs.zoo_results`) that measures them into the
-local cache; every session shows its progress in the sidebar, and pages measure what they need for
-themselves meanwhile (as for a user's own model). From then on those pages open at once.
-`AECORE_ZOO_MEASURE=manual` makes it a button instead (a laptop that should stay quiet; the tests).
+are missing, it queues one background job per model (`aecore.jobs.zoo_results`), the active model
+first. Background jobs yield to every user's job (a student's Train goes next, whatever waits), and
+each is one model, so nobody waits behind the whole zoo. Every session shows the progress in the
+sidebar, and pages measure what they need for themselves meanwhile (as for a user's own model). From
+then on those pages open at once. `AECORE_ZOO_MEASURE=manual` makes it a button instead (a laptop
+that should stay quiet; the tests).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import aecore.jobs
 import aecore.pretrained
 from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS
-from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, Job
-from ui.core import jobs
+from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job
+from ui.core import jobs, state
 from ui.core.cache import is_available
 
 
@@ -32,61 +34,75 @@ def automatic() -> bool:
 
 
 @st.cache_resource(show_spinner=False)
-def _server_jobs() -> dict[str, Job]:
-    return {}  # dataset -> the server's job measuring its zoo models
+def _server_jobs() -> dict[tuple[str, str], Job]:
+    return {}  # (dataset, model) -> the server's job measuring it
 
 
 def _missing(dataset: str) -> list[str]:
     return aecore.pretrained.missing_results(dataset) if dataset in DOWNLOADS and is_available(dataset) else []
 
 
-def job_for(dataset: str, start: bool = True) -> Job | None:
-    """The server's job measuring `dataset`'s zoo models, queued now (when `start`) if some lack
-    results and no job is on it (one cancelled because nobody watched it starts again where it stopped)."""
-    if not _missing(dataset):
-        return None
+def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list[Job]:
+    """The server's jobs measuring `dataset`'s zoo models that lack results, one per model, queued now
+    (when `start`) for those with none (one cancelled because nobody watched starts again; one that
+    ended yet whose results are missing was deleted since). `first`: the model to queue first."""
+    missing = _missing(dataset)
+    missing.sort(key=lambda name: name != first)
     held = _server_jobs()
-    job = held.get(dataset)
-    if job is not None and job.state in (CANCELLED, DONE):  # done, yet results missing: deleted since
-        job = None
-    if job is None and start:
-        job = jobs.job_queue().submit(aecore.jobs.zoo_results, dataset, str(default_data_root()),
-                                      str(aecore.pretrained.local_results_root()),
-                                      str(aecore.pretrained.pretrained_root()), str(aecore.export.cache_root()),
-                                      name=f"zoo maps of {dataset}")
-        held[dataset] = job
-    return job
+    found = []
+    for name in missing:
+        job = held.get((dataset, name))
+        if job is not None and job.state in (CANCELLED, DONE):
+            job = None
+        if job is None and start:
+            job = held[(dataset, name)] = jobs.job_queue().submit(
+                aecore.jobs.zoo_results, dataset, str(default_data_root()),
+                str(aecore.pretrained.local_results_root()), str(aecore.pretrained.pretrained_root()),
+                str(aecore.export.cache_root()), [name], name=f"zoo maps of {name}", background=True)
+        if job is not None:
+            found.append(job)
+    return found
 
 
 def draw_panel(dataset: str) -> None:
-    """In the sidebar: the measuring job's progress (polled; the app reruns when it ends), or why it failed."""
-    job = job_for(dataset, start=automatic())
-    if job is None and _missing(dataset):  # measuring is left to a click (AECORE_ZOO_MEASURE=manual)
-        st.caption(f"The zoo's {len(_missing(dataset))} models of {dataset} have no maps or results measured "
+    """In the sidebar: the measuring's progress (polled; the app reruns when it ends), or why a model
+    failed. Any report a job makes is drawn from its words and share: none can break the sidebar."""
+    missing = _missing(dataset)
+    if not missing:
+        return
+    active = st.session_state.get(state.MODEL_KEY)  # the model the user looks at is measured first
+    held = jobs_for(dataset, start=automatic(), first=getattr(active, "name", None))
+    if not held:  # measuring is left to a click (AECORE_ZOO_MEASURE=manual)
+        st.caption(f"The zoo's {len(missing)} models of {dataset} have no maps or results measured "
                    "here yet; pages measure what they show meanwhile.")
-        st.button("Measure them now", key=f"zoo_measure_{dataset}", on_click=job_for, args=(dataset,),
+        st.button("Measure them now", key=f"zoo_measure_{dataset}", on_click=jobs_for, args=(dataset,),
                   help="Runs once, in the background; from then on their pages open at once.")
         return
-    if job is None:
+    failed = [job for job in held if job.state == FAILED]
+    for job in failed:
+        st.warning(f"Measuring {job.name} failed: {job.error}. Its pages measure what they show instead.")
+    if len(failed) == len(held):
         return
-    if job.state == FAILED:
-        st.warning(f"Measuring the zoo's maps of {dataset} failed: {job.error}. Pages measure what they show "
-                   "for each model instead.")
-        return
+    total = len(aecore.pretrained.list_pretrained(dataset))
 
     @st.fragment(run_every=jobs.POLL_SECONDS)
     def panel() -> None:
-        job.touch()
-        if job.finished:
+        for job in held:
+            job.touch()
+        if all(job.finished for job in held):
             st.rerun(scope="app")
-        if job.state == QUEUED:
-            st.caption(f"Zoo maps of {dataset}: {jobs.queue_text(job)}")
+        running = next((job for job in held if job.state == RUNNING), None)
+        left = sum(1 for job in held if not job.finished)
+        done = total - left
+        if running is None:
+            waiting = next(job for job in held if job.state == QUEUED)
+            st.caption(f"Zoo maps of {dataset}, {done} of {total} measured: {jobs.queue_text(waiting)}")
             return
-        done, total, name = job.progress or (0, 1, "")
-        st.progress(done / max(total, 1), text=f"Measuring the zoo's maps and results of {dataset} on your copy "
-                                                 f"(once): {done} of {total} models{f', now {name}' if name else ''}")
+        share = (done + jobs.share(running)) / max(total, 1)
+        st.progress(min(1.0, share), text=f"Measuring the zoo's maps and results of {dataset} on your copy (once): "
+                                          f"{done} of {total} models done, now {jobs.progress_text(running)}")
 
     panel()
 
 
-__all__ = ["draw_panel", "job_for"]
+__all__ = ["draw_panel", "jobs_for"]
