@@ -4,7 +4,7 @@ Runs anywhere torch does (a notebook, a GPU server): it never imports streamlit 
 """
 
 from aecore import noise
-from aecore.data import ImageDataset, list_datasets, load_dataset, register_dataset
+from aecore.data import ImageDataset, list_datasets, load_dataset, load_split, register_dataset
 from aecore.models import (
     Autoencoder,
     AutoencoderOutput,
@@ -47,7 +47,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "Autoencoder", "AutoencoderOutput", "ImageDataset", "ModelConfig", "config_fields", "create_model",
-    "list_archs", "list_datasets", "list_models", "load_dataset", "model_from_config", "noise",
+    "list_archs", "list_datasets", "list_models", "load_dataset", "load_split", "model_from_config", "noise",
     "register_dataset", "register_model", "__version__",
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",

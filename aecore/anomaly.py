@@ -111,15 +111,16 @@ def normal_mask(dataset: ImageDataset, normal_classes: Sequence[int]) -> np.ndar
     return np.isin(dataset.labels.numpy(), chosen)
 
 
-def one_class_split(dataset: ImageDataset, normal_classes: Sequence[int], test_fraction: float = 0.2,
-                    seed: int = 0) -> tuple[ImageDataset, ImageDataset, np.ndarray]:
+def one_class_split(data: ImageDataset | tuple[ImageDataset, ImageDataset], normal_classes: Sequence[int],
+                    test_fraction: float = 0.2, seed: int = 0) -> tuple[ImageDataset, ImageDataset, np.ndarray]:
     """(normal training images, every test image, is_anomaly of each test image).
 
-    The train/test split is the whole dataset's (`dataset.split(test_fraction, seed)`), so the test
-    images are the ones the zoo's models never saw either; only the training part is filtered.
+    data: a (train, test) pair already split (`aecore.load_split`: what the app shows), or one
+    dataset, split here by `dataset.split(test_fraction, seed)`. The test images are the whole
+    split's, the ones the zoo's models never saw either; only the training part is filtered.
     """
-    train, test = dataset.split(test_fraction, seed=seed)
-    normal_train = train.subset(normal_mask(train, normal_classes), f"{dataset.name} (normal train)")
+    train, test = data if isinstance(data, tuple) else data.split(test_fraction, seed=seed)
+    normal_train = train.subset(normal_mask(train, normal_classes), f"{train.name} (normal)")
     return normal_train, test, ~normal_mask(test, normal_classes)
 
 

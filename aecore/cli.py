@@ -21,12 +21,13 @@ import torch
 
 from aecore import distributed
 from aecore.checkpoint import load, save
-from aecore.data import default_data_root, load_dataset, list_datasets
+from aecore.data import default_data_root, list_datasets, load_split
+from aecore.data.splits import split_record
 from aecore.data.download import DATASETS as DOWNLOADS, download_dataset, is_downloaded
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 from aecore.run import FitSettings, RunSnapshot, RunSpec, resident_sample, run
 
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
@@ -230,15 +231,15 @@ def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
     if not name:
         raise ValueError("the checkpoint does not record its dataset: pass --dataset NAME")
     same = name == recorded.get("dataset")
-    dataset = load_dataset(name, **(saved.get("dataset_options", {}) if same else {}))
+    options = saved.get("dataset_options", {}) if same else {}
     split = saved.get("split", {}) if same else {}
     fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", TEST_FRACTION)
     seed = args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED)
-    train, test = dataset.split(fraction, seed=seed)
+    train, test = load_split(name, test_fraction=fraction, seed=seed, **options)  # a test file where it has one
     train, test = resident_sample(train, seed), resident_sample(test, seed)  # as `run` measured a streamed set
     metrics = evaluate(model, test)
     k = model.config.latent_dim
-    return {"checkpoint": args.checkpoint, "dataset": dataset.name, "split": {"test_fraction": fraction, "seed": seed},
+    return {"checkpoint": args.checkpoint, "dataset": name, "split": split_record(name, fraction, seed, **options),
             "kind": model.kind, "latent_dim": k, "metrics": metrics, "pca": pca_baseline(train, test, k=k)}
 
 
@@ -295,14 +296,43 @@ def download_command(argv: Sequence[str]) -> str:
     return f"{args.name} is in {download_dataset(args.name, args.root, progress=_DownloadBar(args.name))}"
 
 
+def measure_command(argv: Sequence[str]) -> str:
+    from tqdm import tqdm
+
+    from aecore.pretrained import missing_results
+    from aecore.zoo import build_local_results
+
+    parser = argparse.ArgumentParser(prog="python -m aecore measure", description=(
+        "Measure the latent maps and page results of the shipped models of a downloaded dataset on this "
+        "machine's copy, ahead of class (the app does the same in the background after a download)."))
+    parser.add_argument("dataset", choices=list(DOWNLOADS))
+    parser.add_argument("--no-onnx", action="store_true", help="skip exporting the latent map's hover decoders")
+    args = parser.parse_args(argv)
+    if not is_downloaded(args.dataset):
+        raise ValueError(f"{args.dataset} is not downloaded here: run `python -m aecore download {args.dataset}` first")
+    names = missing_results(args.dataset)
+    decoders = None
+    if not args.no_onnx:
+        from aecore.export import cache_root
+
+        decoders = cache_root()
+    started = time.process_time()
+    with tqdm(names, unit="model", desc=f"measuring {args.dataset}", dynamic_ncols=True) as bar:
+        for name in bar:
+            bar.set_postfix_str(name)
+            build_local_results(args.dataset, decoders=decoders, only=[name])
+    return (f"measured {len(names)} model(s) of {args.dataset} in {time.process_time() - started:.0f} s of CPU"
+            if names else f"every shipped model of {args.dataset} is already measured here")
+
+
 COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command,
-            "download": download_command}
+            "download": download_command, "measure": measure_command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print("usage: python -m aecore {train,evaluate,list,zoo,download} ...  (each takes --help)")
+        print("usage: python -m aecore {train,evaluate,list,zoo,download,measure} ...  (each takes --help)")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     started = time.perf_counter()
     try:

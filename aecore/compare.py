@@ -20,10 +20,10 @@ import numpy as np
 import torch
 
 from aecore.checkpoint import load
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split
 from aecore.latent import encode_dataset, project
 from aecore.models import Autoencoder
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, load_pretrained
+from aecore.pretrained import load_pretrained
 
 MIN_MODELS, MAX_MODELS = 2, 4  # fewer is no comparison; more maps than 4 get too small to read side by side
 SUBSET_SIZE = 2_000  # test images on every map: enough to see the shape, few enough for trustworthiness (O(N^2))
@@ -178,7 +178,7 @@ def measure(model: Autoencoder, train: ImageDataset, test: ImageDataset, rows: n
 @lru_cache(maxsize=2)
 def _split(dataset: str) -> tuple[ImageDataset, ImageDataset]:
     # A worker serves many jobs: shapes renders 10,000 images, MNIST reads 50 MB; once per worker.
-    return load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)
+    return load_split(dataset)
 
 
 def measure_job(source: str | bytes, dataset: str, rows: np.ndarray, method: str = "pca",

@@ -26,13 +26,14 @@ import torch
 from PIL import Image
 from sklearn.decomposition import PCA
 
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split
 from aecore.files import write_atomically
 from aecore.generate import decode_codes
 from aecore.image_files import encode_image, file_anchor
 from aecore.metrics import reconstruction_metrics
 from aecore.models import Autoencoder
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION, pretrained_root
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
+from aecore.pretrained import pretrained_root
 from aecore.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
 from aecore.recipes import SWEEP_EPOCHS, SWEEP_SIZES, default_spec
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
@@ -245,7 +246,7 @@ def build_sweep(dataset: str, root: str | os.PathLike | None = None,
     """Run the shipped sweep of `dataset` (SWEEP_RECIPES) and write it beside the zoo."""
     if dataset not in SWEEP_RECIPES:
         raise ValueError(f"no sweep recipe for {dataset!r}; recipes: {', '.join(SWEEP_RECIPES)}")
-    train, test = load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)
+    train, test = load_split(dataset)
     sweep = complete_sweep(dataset, SWEEP_RECIPES[dataset], train, test, progress)
     write_atomically(sweep_path(dataset, root), json.dumps(_to_json(sweep), separators=(",", ":")), mode=0o644)
     return sweep

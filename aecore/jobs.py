@@ -21,22 +21,35 @@ import numpy as np
 
 from aecore import anomaly, compression, inspect_code
 from aecore.checkpoint import load, to_zip_bytes
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
 from aecore.recipes import default_spec, warmup_specs
-from aecore.run import RunSnapshot, RunSpec, run, split_for
+from aecore.run import RunSnapshot, RunSpec, run
 from aecore.in_worker import cancel_flag, report, stage
 
 
 @lru_cache(maxsize=4)
-def _cached_dataset(name: str, options: str) -> ImageDataset:
+def _cached_split(name: str, options: str, test_fraction: float, seed: int) -> tuple[ImageDataset, ImageDataset]:
     # A worker serves many jobs: `shapes` renders 10,000 images, MNIST reads 50 MB; do it once.
-    return load_dataset(name, **json.loads(options))
+    return load_split(name, test_fraction=test_fraction, seed=seed, **json.loads(options))
 
 
-def dataset_of(spec: RunSpec) -> ImageDataset:
-    """The spec's dataset, loaded once per process."""
-    return _cached_dataset(spec.dataset, json.dumps(spec.dataset_options, sort_keys=True))
+def split_of(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
+    """The spec's (train, test) before any narrowing to normal classes (`aecore.load_split`), loaded
+    once per process."""
+    return _cached_split(spec.dataset, json.dumps(spec.dataset_options, sort_keys=True), spec.test_fraction,
+                         spec.split_seed)
+
+
+def data_for(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
+    """`aecore.run.split_for(spec)`, from the split loaded once per process."""
+    train, test = split_of(spec)
+    if spec.normal_classes is None:
+        return train, test
+    from aecore.anomaly import normal_mask
+
+    return (train.subset(normal_mask(train, spec.normal_classes), f"{spec.dataset} (normal train)"),
+            test.subset(normal_mask(test, spec.normal_classes), f"{spec.dataset} (normal test)"))
 
 
 class _Last:
@@ -55,7 +68,7 @@ def train(spec: RunSpec) -> dict[str, Any]:
     """Run `spec`; returns {"checkpoint": zip bytes, "snapshot": the final RunSnapshot, "stopped"}.
     A cancel ends training after the current batch and still returns the weights learned so far."""
     last = _Last()
-    result = run(spec, progress=last, stop=cancel_flag(), data=split_for(spec, dataset_of(spec)))
+    result = run(spec, progress=last, stop=cancel_flag(), data=data_for(spec))
     return {"checkpoint": to_zip_bytes(result.model, metadata=result.metadata), "snapshot": last.snapshot,
             "stopped": result.stopped}
 
@@ -67,7 +80,7 @@ def one_class(spec: RunSpec) -> dict[str, Any]:
         raise ValueError("a one-class run needs normal_classes")
     outcome = train(spec)
     model = load(outcome["checkpoint"])
-    normal_train, test, is_anomaly = anomaly.one_class_split(dataset_of(spec), spec.normal_classes,
+    normal_train, test, is_anomaly = anomaly.one_class_split(split_of(spec), spec.normal_classes,
                                                              spec.test_fraction, spec.split_seed)
     k = min(spec.latent_dim, len(normal_train))
     outcome.update(scores=anomaly.anomaly_scores(model, test), pca_scores=anomaly.pca_scores(normal_train, test, k),
@@ -80,7 +93,7 @@ def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: i
     PNG/JPEG anchor) of `kind` on `dataset`, with its default recipe's architecture and settings.
     Progress detail: a SweepProgress (without its rows); a cancel returns the sizes finished so far."""
     recipe = {**compression.sweep_recipe(dataset), "kind": kind, "latent_dims": sorted(latent_dims), "epochs": epochs}
-    train, test = split_for(default_spec(dataset), dataset_of(default_spec(dataset)))
+    train, test = data_for(default_spec(dataset))
     return compression.complete_sweep(dataset, recipe, train, test, stop=cancel_flag(),
                                       progress=lambda state: report(state.text, state.fraction, replace(state, rows=[])),
                                       anchor=compression.shipped_anchor(dataset, len(test)))
@@ -90,7 +103,7 @@ def warmup(beta: float) -> dict[str, dict[str, Any]]:
     """The KL warm-up experiment (`aecore.inspect_code.warmup_comparison`). Progress: the run's label and its share done."""
     specs = warmup_specs(beta)
     first = next(iter(specs.values()))
-    return inspect_code.warmup_comparison(beta, data=split_for(first, dataset_of(first)),
+    return inspect_code.warmup_comparison(beta, data=data_for(first),
                                           progress=lambda label, fraction: report(label, fraction),
                                           stop=cancel_flag())
 
@@ -148,4 +161,4 @@ def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     return np.asarray(fit_map(codes, method, seed=seed).embedding_, dtype=np.float32)
 
 
-__all__ = ["compression_sweep", "dataset_of", "download", "one_class", "project", "train", "warmup"]
+__all__ = ["compression_sweep", "data_for", "split_of", "download", "one_class", "project", "train", "warmup"]

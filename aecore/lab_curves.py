@@ -23,11 +23,11 @@ from typing import Any
 import torch
 
 from aecore import noise
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split
 from aecore.lab import DEFAULT_STEPS, _ladder_psnr, noise_levels, noisy_ladder, pick_images, run_ladder
 from aecore.files import write_atomically
 from aecore.models import Autoencoder
-from aecore.pretrained import (SPLIT_SEED, TEST_FRACTION, list_pretrained, load_pretrained, pretrained_root,
+from aecore.pretrained import (list_pretrained, load_pretrained, pretrained_root,
                                weights_digest)
 
 CURVE_IMAGES = 200  # test images behind a curve: a steady mean, still one quick batched pass
@@ -57,7 +57,7 @@ def curves_path(dataset: str, root: str | os.PathLike | None = None) -> Path:
 
 def build_curves(dataset: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
     """Score every pretrained model of `dataset` at every noise kind and write the curves beside the zoo."""
-    test = load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)[1]  # the split the app shows
+    test = load_split(dataset)[1]  # the split the app shows
     images = curve_images(test)
     kinds = noise.list_noise()
     curves: dict[str, Any] = {

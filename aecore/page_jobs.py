@@ -4,7 +4,7 @@ A shipped model's measurements are stored with the zoo (`aecore.pretrained.load_
 a user trained or uploaded has none, so its page submits these. Each is a module-level function of
 plain, picklable arguments: the model travels as checkpoint bytes (`aecore.to_zip_bytes`) and is
 loaded in the worker. Called directly (a test, the zoo build), they simply run. Every measurement is
-on the zoo's split of the dataset (`TEST_FRACTION`, `SPLIT_SEED`), the one the stored results use.
+on the split the app shows (`aecore.load_split`), the one the stored results use.
 
     job = queue.submit(aecore.page_jobs.probe, aecore.to_zip_bytes(model), "digits")
 """
@@ -18,17 +18,17 @@ import numpy as np
 
 from aecore import anomaly, inspect_code
 from aecore.checkpoint import load
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split
 from aecore.models import Autoencoder
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.probe import LABEL_COUNTS, MAX_DRAWS, probe_draws
 from aecore.in_worker import report
 
 
 @lru_cache(maxsize=4)
 def dataset_split(name: str) -> tuple[ImageDataset, ImageDataset]:
-    """(train, test) of `name` as the zoo split it; loaded once per worker (shapes renders 10,000 images)."""
-    return load_dataset(name).split(TEST_FRACTION, seed=SPLIT_SEED)
+    """(train, test) of `name` as the app shows it (`aecore.load_split`); loaded once per worker
+    (shapes renders 10,000 images)."""
+    return load_split(name)
 
 
 def _model(checkpoint: bytes | Autoencoder) -> Autoencoder:
@@ -55,7 +55,7 @@ def anomaly_scores(checkpoint: bytes | Autoencoder | None, dataset: str, normal:
     """{"scores": the model's reconstruction MSE per test image (None without a model: a shipped
     model's are stored), "pca_scores": PCA with k components fit on the `normal` classes' training
     images, per test image}. The model's scores do not depend on which classes are normal."""
-    normal_train, test, _ = anomaly.one_class_split(load_dataset(dataset), list(normal), TEST_FRACTION, SPLIT_SEED)
+    normal_train, test, _ = anomaly.one_class_split(dataset_split(dataset), list(normal))
     report("scoring the test images")
     scores = None if checkpoint is None else anomaly.anomaly_scores(_model(checkpoint), test)
     return {"scores": scores, "pca_scores": anomaly.pca_scores(normal_train, test, int(k)),
@@ -78,7 +78,7 @@ def stored_probe_parts(results: Sequence[dict[str, Any]], latent_dim: int) -> di
 
 def single_class_pca(dataset: str, k: int) -> dict[int, np.ndarray]:
     """PCA's anomaly scores of every test image with each single class taken as the normal one."""
-    classes = len(load_dataset(dataset).classes)
+    classes = len(dataset_split(dataset)[1].classes)
     return {c: anomaly_scores(None, dataset, (c,), k)["pca_scores"] for c in range(classes)}
 
 

@@ -27,6 +27,7 @@ import safetensors
 import safetensors.numpy
 
 from aecore.checkpoint import WEIGHTS_NAME, load
+from aecore.data.splits import split_tag
 from aecore.files import write_atomically
 from aecore.models import Autoencoder
 
@@ -35,11 +36,8 @@ LATENT_NAME = "latent.safetensors"
 RESULTS_NAME = "results.safetensors"
 RESULTS_FORMAT = "aecore-results-1"
 MANIFEST_FORMAT = "aecore-zoo"
-# The split every zoo model was trained and scored on (`dataset.split(TEST_FRACTION, SPLIT_SEED)`):
-# its test images are the ones the app shows, so on digits and shapes they are images no shipped model
-# has seen. (MNIST's and Fashion's models learnt from the first 20,206 and 6,517 official training
-# images; the app splits all 60,000, so some of its test images are among those.)
-TEST_FRACTION, SPLIT_SEED = 0.2, 0
+# The split every zoo model is scored on and the app shows is `aecore.data.load_split`'s: digits' and
+# shapes' seeded 80/20 split, MNIST's and Fashion's official test file, which no shipped model saw.
 
 
 def pretrained_root() -> Path:
@@ -63,7 +61,8 @@ def results_folder(name: str, root: str | os.PathLike | None = None) -> Path:
     if entry.get("local_results"):
         # Kept per weights: a shipped model retrained since (a `git pull`) is measured again, never
         # shown with the codes of the weights it replaced.
-        return local_results_root() / f"{name}-{weights_digest(name, root)[:12]}"
+        # Kept per split too: results measured on another split's test images are measured again.
+        return local_results_root() / f"{name}-{weights_digest(name, root)[:12]}-{split_tag(entry['dataset'])}"
     return Path(root or pretrained_root()) / entry["path"]
 
 

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from aecore import distributed
-from aecore.data import ImageDataset, StreamedImages, load_dataset
+from aecore.data import ImageDataset, StreamedImages, load_split
+from aecore.data.splits import split_record
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import Autoencoder, create_model
 from aecore.spec import FitSettings, RunSpec  # noqa: F401  (re-exported: the run layer's vocabulary)
@@ -98,15 +99,18 @@ EVALUATION_SAMPLE = 10_000  # test (and PCA's training) images read whole when a
 
 
 def split_for(spec: RunSpec, dataset: ImageDataset | StreamedImages | None = None) -> tuple[ImageDataset, ImageDataset]:
-    """(train, test) of the spec's data: the dataset's split, narrowed to the normal classes for a
-    one-class run."""
-    dataset = dataset if dataset is not None else load_dataset(spec.dataset, **spec.dataset_options)
-    train, test = dataset.split(spec.test_fraction, seed=spec.split_seed)
+    """(train, test) of the spec's data (`aecore.data.load_split`: a dataset's own test file, else the
+    spec's seeded split; of `dataset` when given), narrowed to the normal classes for a one-class run."""
+    if dataset is None:
+        train, test = load_split(spec.dataset, test_fraction=spec.test_fraction, seed=spec.split_seed,
+                                 **spec.dataset_options)
+    else:  # the caller's own images (a stream, a set loaded once): split them
+        train, test = dataset.split(spec.test_fraction, seed=spec.split_seed)
     if spec.normal_classes is not None:
         from aecore.anomaly import normal_mask  # anomaly builds on this module
 
-        train = train.subset(normal_mask(train, spec.normal_classes), f"{dataset.name} (normal train)")
-        test = test.subset(normal_mask(test, spec.normal_classes), f"{dataset.name} (normal test)")
+        train = train.subset(normal_mask(train, spec.normal_classes), f"{spec.dataset} (normal train)")
+        test = test.subset(normal_mask(test, spec.normal_classes), f"{spec.dataset} (normal test)")
     return train, test
 
 
@@ -194,7 +198,7 @@ def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], histo
     return {
         "dataset": spec.dataset,
         "dataset_options": dict(spec.dataset_options),
-        "split": {"test_fraction": spec.test_fraction, "seed": spec.split_seed},
+        "split": split_record(spec.dataset, spec.test_fraction, spec.split_seed, **spec.dataset_options),
         **({"normal_classes": list(spec.normal_classes)} if spec.normal_classes is not None else {}),
         "metrics": {"test": metrics, "pca": pca},
         "fit": asdict(spec.fit),

@@ -193,18 +193,17 @@ def sketch_steps(value: Any, dataset: str, image_shape: tuple[int, ...], last: i
 def measure(model: Autoencoder | bytes, images: torch.Tensor | str, data_root: str | None = None) -> dict[str, np.ndarray]:
     """{"codes" (N, d), "scores" (N,)}: the codes of `images` and their reconstruction MSE per pixel,
     the anomaly score of `aecore.anomaly`, in one pass. As a job for the server's queue, give the
-    model as checkpoint bytes and the images as a dataset name: its zoo test split is used, read from
+    model as checkpoint bytes and the images as a dataset name: its test split as the app shows it is used, read from
     `data_root` when given (the server's data folder: a worker may have started with another)."""
     if isinstance(model, (bytes, bytearray)):
         from aecore.checkpoint import load
 
         model = load(bytes(model))
     if isinstance(images, str):
-        from aecore.data import load_dataset
-        from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+        from aecore.data import load_split
 
         options = {} if data_root is None else {"root": data_root, "download": False}
-        images = load_dataset(images, **options).split(TEST_FRACTION, seed=SPLIT_SEED)[1].images
+        images = load_split(images, **options)[1].images
     output = model.infer(images)  # never switches the mode of a model other sessions share
     scores = (output.x_hat - images).pow(2).flatten(1).mean(1)
     return {"codes": output.z.numpy().astype(np.float32), "scores": scores.double().numpy()}

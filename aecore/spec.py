@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from aecore.models import config_fields, list_models
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 
 @dataclass

@@ -26,7 +26,7 @@ import torch
 
 from aecore import noise, page_jobs
 from aecore.checkpoint import load, save
-from aecore.data import ImageDataset, load_dataset
+from aecore.data import ImageDataset, load_split, split_positions
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.files import write_atomically
 from aecore.latent import encode_dataset, project
@@ -131,16 +131,16 @@ def _folder_bytes(folder: Path) -> int:
     return sum(f.stat().st_size for f in folder.iterdir())
 
 
-def _test_split(model: Any, datasets: dict[str, ImageDataset]) -> tuple[ImageDataset, np.ndarray]:
-    """The test images of the split the model was trained with, and their positions in the dataset."""
+def _test_split(model: Any, datasets: dict[str, Any]) -> tuple[ImageDataset, np.ndarray]:
+    """The test images the app shows of the model's dataset (`aecore.load_split`: its own test file
+    where it has one), and their positions in the whole dataset (`aecore.data.split_positions`)."""
     saved = model.checkpoint
-    meta = saved["metadata"]
-    key = json.dumps([saved["dataset"], meta["dataset_options"]])
+    options = saved["metadata"]["dataset_options"]
+    key = json.dumps([saved["dataset"], options])
     if key not in datasets:
-        datasets[key] = load_dataset(saved["dataset"], **meta["dataset_options"])
-    dataset = datasets[key]
-    _, test_index = dataset.split_indices(meta["split"]["test_fraction"], meta["split"]["seed"])
-    return dataset.subset(test_index), test_index
+        train, test = load_split(saved["dataset"], **options)
+        datasets[key] = test, split_positions(train, test, saved["dataset"], **options)[1]
+    return datasets[key]
 
 
 def _store_latent(root: Path, name: str, datasets: dict[str, ImageDataset]) -> None:
@@ -229,7 +229,8 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
 
 def _drop_older_results(name: str, current: Path) -> None:
     """Remove what was measured here for earlier weights of a shipped model (see `results_folder`)."""
-    older = re.compile(rf"{re.escape(name)}(-[0-9a-f]{{12}})?")  # the bare name: before results were per weights
+    # The bare name: before results were kept per weights; no split tag: before they were kept per split.
+    older = re.compile(rf"{re.escape(name)}(-[0-9a-f]{{12}})?(-official-test|-split-[0-9.]+-[0-9]+)?")
     for folder in current.parent.iterdir():
         if folder != current and folder.is_dir() and older.fullmatch(folder.name):
             shutil.rmtree(folder, ignore_errors=True)

@@ -30,7 +30,6 @@ from sklearn.decomposition import PCA  # noqa: E402
 
 import aecore  # noqa: E402
 from aecore import compare  # noqa: E402
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION  # noqa: E402
 
 
 def model_sets(dataset: str) -> dict[str, list[str]]:
@@ -61,8 +60,7 @@ def timed(function, repeats: int) -> tuple[float, object]:
 def bench_set(dataset: str, names: list[str], train, test, rows: np.ndarray, method: str, repeats: int) -> None:
     models = {name: aecore.load_pretrained(name) for name in names}
     stored = {name: aecore.load_latent(name) for name in names}
-    position = {int(full): i for i, full in enumerate(aecore.load_dataset(dataset).split_indices(TEST_FRACTION,
-                                                                                               seed=SPLIT_SEED)[1])}
+    position = {int(full): i for i, full in enumerate(aecore.data.split_positions(train, test, dataset)[1])}
 
     def known(name: str) -> dict:
         where = {position[int(full)]: i for i, full in enumerate(stored[name]["index"])}
@@ -96,7 +94,7 @@ def main() -> None:
     print("| dataset | model set | from scratch | zoo (stored codes) | PCA baseline | scratch / PCA |")
     print("|---|---|---|---|---|---|")
     for dataset in args.datasets:
-        train, test = aecore.load_dataset(dataset).split(TEST_FRACTION, seed=SPLIT_SEED)
+        train, test = aecore.load_split(dataset)
         rows = compare.subset_rows(len(test))
         for names in model_sets(dataset).values():
             bench_set(dataset, names, train, test, rows, args.method, args.repeats)

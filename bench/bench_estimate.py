@@ -97,7 +97,6 @@ def main() -> None:
 
     import aecore.jobs
     from aecore.recipes import default_spec
-    from aecore.run import split_for
     from aecore.workers import JobQueue
 
     torch.set_num_threads(1)
@@ -108,7 +107,7 @@ def main() -> None:
     try:
         for dataset in args.datasets.split(","):
             spec = default_spec(dataset)
-            data = split_for(spec, aecore.jobs.dataset_of(spec))
+            data = aecore.jobs.data_for(spec)
             for repeat in range(args.repeats):
                 order = ["run", "queue"] if repeat % 2 == 0 else ["queue", "run"]
                 for mode in order:

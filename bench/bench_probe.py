@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--dataset", default="digits")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    train, test = aecore.load_dataset(args.dataset).split(0.2, seed=0)
+    train, test = aecore.load_split(args.dataset)
     results = {f"{args.dataset}-{kind}": linear_probe(aecore.load_pretrained(f"{args.dataset}-{kind}"), train, test,
                                                       LABEL_COUNTS, repeats=args.draws) for kind in KINDS}
     first = next(iter(results.values()))

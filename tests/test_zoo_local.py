@@ -61,15 +61,13 @@ def test_missing_results_are_measured_once_with_progress(local_zoo, monkeypatch)
     assert zoo.build_local_results("mnist", root) == []  # nothing left to do
 
 
-def test_the_worker_job_reports_progress_and_reads_its_folders(local_zoo, monkeypatch):
+def test_the_worker_job_reads_its_folders_and_exports_the_decoders(local_zoo, monkeypatch):
     root, cache = local_zoo
-    reports = []
-    monkeypatch.setattr(jobs, "report", reports.append)
     monkeypatch.setenv("AECORE_PRETRAINED", str(root))
     monkeypatch.setenv("AECORE_ZOO_CACHE", str(cache))  # restored afterwards: the job sets it in os.environ
     fresh, onnx = cache.parent / "job_cache", cache.parent / "onnx"
     assert jobs.zoo_results("mnist", None, str(fresh), None, str(onnx)) == [NAME]
-    assert reports[-1] == (1, 1, "") and (fresh / results_folder(NAME, root).name / RESULTS_NAME).is_file()
+    assert (fresh / results_folder(NAME, root).name / RESULTS_NAME).is_file()
     # The latent map's hover decoder is ready too: the file the page looks for, for the model it loads.
     exported = aecore.export.cached_path(aecore.load_pretrained(NAME, root=root), onnx)
     assert exported.is_file() and [p.name for p in onnx.iterdir()] == [exported.name]
@@ -92,3 +90,26 @@ def test_new_weights_are_measured_again_and_the_old_results_removed(local_zoo, t
     assert zoo.build_local_results("mnist", root) == [NAME]
     assert not old.exists() and [p.name for p in (tmp_path / "cache").iterdir()] == [results_folder(NAME, root).name]
     assert not np.allclose(aecore.load_latent(NAME, root)["codes"], old_codes)
+
+
+def test_the_maps_show_the_official_test_images_only(local_zoo, tmp_path, monkeypatch):
+    """The stored map names its images by position in training file + test file: all in the test file."""
+    root, _ = local_zoo
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
+    zoo.build_local_results("mnist", root)
+    train, test = aecore.load_split("mnist")
+    index = aecore.load_latent(NAME, root)["index"]
+    assert sorted(index.tolist()) == list(range(len(train), len(train) + len(test)))
+    assert results_folder(NAME, root).name.endswith("-official-test")
+
+
+def test_measure_command_measures_ahead_of_class(local_zoo, tmp_path, monkeypatch, capsys):
+    from aecore.cli import main
+
+    root, _ = local_zoo
+    monkeypatch.setenv("AECORE_PRETRAINED", str(root))
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
+    assert main(["measure", "mnist", "--no-onnx"]) == 0
+    assert "measured 1 model(s) of mnist" in capsys.readouterr().out and aecore.pretrained.has_results(NAME, root)
+    assert main(["measure", "mnist", "--no-onnx"]) == 0
+    assert "already measured" in capsys.readouterr().out

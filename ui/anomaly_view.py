@@ -21,11 +21,10 @@ import torch
 
 import aecore
 from aecore import anomaly
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.run import RunSnapshot
 from aecore.workers import Job
 from ui.core import jobs, page_results, presenter
-from ui.core.cache import load_dataset, model_key
+from ui.core.cache import model_key, train_test_split
 from ui.core.concepts import Live
 from ui.core.gallery import compose_grid
 from ui.core.painting import heat_rgb
@@ -59,7 +58,7 @@ class Scored:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def split(dataset: str, normal: tuple[int, ...]) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.ndarray]:
     """(normal training images, test images, is_anomaly) of the active dataset's usual split."""
-    return anomaly.one_class_split(load_dataset(dataset), normal, TEST_FRACTION, SPLIT_SEED)
+    return anomaly.one_class_split(train_test_split(dataset), normal)
 
 
 def opening_normal(dataset: aecore.ImageDataset) -> str:

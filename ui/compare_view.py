@@ -26,10 +26,9 @@ from PIL import Image
 
 import aecore
 from aecore import compare
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
-from ui.core.cache import load_dataset, model_key, test_split, train_test_split
+from ui.core.cache import model_key, split_positions, test_split, train_test_split
 from ui.core.gallery import compose_grid
 from ui.core.models import pretrained_entries, pretrained_model
 
@@ -113,8 +112,7 @@ def rows(dataset: str) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _test_positions(dataset: str) -> dict[int, int]:
     # A zoo model's stored arrays name their images by position in the full dataset.
-    indices = load_dataset(dataset).split_indices(TEST_FRACTION, seed=SPLIT_SEED)[1]
-    return {int(full): i for i, full in enumerate(indices)}
+    return {int(full): i for i, full in enumerate(split_positions(dataset)[1])}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -15,10 +15,9 @@ import streamlit as st
 
 import aecore
 from aecore.page_jobs import stored_probe_parts
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
 from aecore.probe import CLASSIFIERS, LABEL_COUNTS, KNN_NEIGHBOURS, REPRESENTATIONS, label_key, summarize
 from ui.core import page_results, presenter, state
-from ui.core.cache import load_dataset, model_key, train_test_split
+from ui.core.cache import load_dataset, model_key, split_positions, train_test_split
 from ui.core.concepts import Live
 from ui.core.models import pretrained_entries
 
@@ -34,9 +33,8 @@ LABEL_CHOICES = [label_key(count) for count in LABEL_COUNTS]  # "10", "100", "al
 
 @st.cache_resource(show_spinner=False)
 def splits(dataset: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset, np.ndarray, np.ndarray]:
-    """(train, test, train positions, test positions) of the split the zoo's models were scored on."""
-    train_index, test_index = load_dataset(dataset).split_indices(TEST_FRACTION, SPLIT_SEED)
-    return (*train_test_split(dataset), train_index, test_index)
+    """(train, test, train positions, test positions) of the split the app shows (`aecore.load_split`)."""
+    return (*train_test_split(dataset), *split_positions(dataset))
 
 
 PURPOSE = "features_probe"  # a user's model's probe job in ui.core.jobs

@@ -58,11 +58,18 @@ class RemoteFile:
 @dataclass(frozen=True)
 class Downloadable:
     name: str  # the registry key
-    description: str
+    description: str  # what the images are, with no count: a mirror may serve another number of them
     base_url: str  # the official source
     folder: str  # under the data root: "MNIST" (files in MNIST/raw) or CIFAR's unpacked folder
     files: tuple[RemoteFile, ...]
     unpacked: tuple[str, ...]  # what torchvision reads once everything is in place
+    official_images: tuple[int, int]  # (training, test) images of the official release, not of any copy
+
+    @property
+    def official_note(self) -> str:
+        """The official release's image counts, labelled as such: a copy on disk may hold fewer."""
+        train, test = self.official_images
+        return f"The official release has {train:,} training and {test:,} test images."
 
     @property
     def size(self) -> int:
@@ -85,26 +92,26 @@ def _idx_files(md5s: tuple[str, ...], sizes: tuple[int, ...]) -> tuple[RemoteFil
 
 
 DATASETS: dict[str, Downloadable] = {d.name: d for d in (
-    Downloadable("mnist", "MNIST: 70,000 handwritten digits 0 to 9, 28x28 gray (LeCun, Cortes and Burges).",
+    Downloadable("mnist", "MNIST: handwritten digits 0 to 9, 28x28 gray (LeCun, Cortes and Burges).",
                  "https://ossci-datasets.s3.amazonaws.com/mnist/", "MNIST",
                  _idx_files(("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
                              "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"),
-                            (9912422, 28881, 1648877, 4542)), _IDX),
-    Downloadable("fashion-mnist", "Fashion-MNIST: 70,000 photos of clothing in 10 classes, 28x28 gray (Zalando Research).",
+                            (9912422, 28881, 1648877, 4542)), _IDX, (60_000, 10_000)),
+    Downloadable("fashion-mnist", "Fashion-MNIST: photos of clothing in 10 classes, 28x28 gray (Zalando Research).",
                  "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", "FashionMNIST",
                  _idx_files(("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
                              "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"),
-                            (26421880, 29515, 4422102, 5148)), _IDX),
-    Downloadable("kmnist", "Kuzushiji-MNIST: 70,000 cursive Japanese characters in 10 classes, 28x28 gray (ROIS-CODH).",
+                            (26421880, 29515, 4422102, 5148)), _IDX, (60_000, 10_000)),
+    Downloadable("kmnist", "Kuzushiji-MNIST: cursive Japanese characters in 10 classes, 28x28 gray (ROIS-CODH).",
                  "http://codh.rois.ac.jp/kmnist/dataset/kmnist/", "KMNIST",
                  _idx_files(("bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",
                              "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134"),
-                            (18165135, 29497, 3041136, 5120)), _IDX),
-    Downloadable("cifar10", "CIFAR-10: 60,000 small photos in 10 classes, 32x32 colour (Krizhevsky).",
+                            (18165135, 29497, 3041136, 5120)), _IDX, (60_000, 10_000)),
+    Downloadable("cifar10", "CIFAR-10: small photos in 10 classes, 32x32 colour (Krizhevsky).",
                  "https://www.cs.toronto.edu/~kriz/", "cifar-10-batches-py",
                  (RemoteFile("cifar-10-python.tar.gz", "c58f30108f718f92721af3b95e74349a", 170498071),),
                  ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
-                  "test_batch", "batches.meta")),
+                  "test_batch", "batches.meta"), (50_000, 10_000)),
 )}
 
 
@@ -146,18 +153,34 @@ def _missing(spec: Downloadable, target: Path) -> list[str]:
             if not (target / f).is_file() and not (gz_counts and (target / f"{f}.gz").is_file())]
 
 
-def unavailable_message(name: str, root: str | os.PathLike | None, reason: str) -> str:
-    """What to say when `name` cannot be had: `reason`, then which files to put in which folder."""
-    spec, root = _spec(name), _root(root)
-    target = spec.target(root)
+def mirror_url(mirror: str | None = None) -> str | None:
+    """The base URL that replaces the official sources: `mirror` when given ("" for none), else
+    $AECORE_DATA_MIRROR; None when the files come from the official sources."""
+    base = (mirror if mirror is not None else os.environ.get(MIRROR_ENV, "")).strip()
+    return base.rstrip("/") + "/" if base else None
+
+
+def source_url(name: str, mirror: str | None = None) -> str:
+    """The base URL the files of `name` come from: the mirror (`mirror_url`) when one is set, else the
+    official site. Messages name it, so a user who set a mirror is never sent to a site they avoid.
+    (The variable is named without its "$": the app shows messages as markdown, where two "$" make math.)"""
+    return mirror_url(mirror) or _spec(name).base_url
+
+
+def unavailable_message(name: str, root: str | os.PathLike | None, reason: str, *, mirror: str | None = None) -> str:
+    """What to say when `name` cannot be had: `reason`, then which files to put in which folder and
+    where they come from (`source_url`: `mirror`, default $AECORE_DATA_MIRROR, else the official site)."""
+    spec, root, source = _spec(name), _root(root), source_url(name, mirror)
+    target, by = spec.target(root), f" (the mirror set in {MIRROR_ENV})" if mirror_url(mirror) else ""
     if spec.is_archive:
         archive = spec.files[0].name
-        return (f"{name} {reason}. Put {archive} (from {spec.base_url}{archive}) in the folder {root} and load "
+        return (f"{name} {reason}. Put {archive} (from {source}{archive}{by}) in the folder {root} and load "
                 f"with download=True (it is only unpacked, not downloaded), or unpack it there so that {target} "
                 f"holds data_batch_1 ... data_batch_5, test_batch and batches.meta.")
+    retry = "once the mirror answers," if by else "connect to the internet and"
     return (f"{name} {reason}. Put these files (each may also be gzipped, ending in .gz) in the folder {target}: "
-            f"{', '.join(_missing(spec, target) or spec.unpacked)}. They are available from {spec.base_url}. "
-            f"Or connect to the internet and run `python -m aecore download {name}` (or load with download=True), "
+            f"{', '.join(_missing(spec, target) or spec.unpacked)}. They are available from {source}{by}. "
+            f"Or {retry} run `python -m aecore download {name}` (or load with download=True), "
             "or set root= (or $AECORE_DATA) to a folder that has them.")
 
 
@@ -170,7 +193,7 @@ def download_dataset(name: str, root: str | os.PathLike | None = None, progress:
     source) replaces the official base URL. Raises DatasetNotAvailableError saying what to put where
     when a file cannot be fetched or is damaged."""
     spec, root = _spec(name), _root(root)
-    base = (mirror if mirror is not None else os.environ.get(MIRROR_ENV, "")).strip() or None  # "": official
+    base = mirror_url(mirror)  # None: the official source
     target = spec.target(root)
     if not _missing(spec, target):
         return target
@@ -187,7 +210,8 @@ def download_dataset(name: str, root: str | os.PathLike | None = None, progress:
             for file in todo:
                 _fetch_idx(spec, file, target, base, meter)
     except (OSError, EOFError, zlib.error, tarfile.TarError, http.client.HTTPException, _BadFile) as error:
-        raise DatasetNotAvailableError(unavailable_message(name, root, f"could not be downloaded ({_why(error)})")) from None
+        why = f"could not be downloaded ({_why(error)})"
+        raise DatasetNotAvailableError(unavailable_message(name, root, why, mirror=base or "")) from None
     meter.report(force=True)
     return target
 
@@ -201,7 +225,7 @@ def _why(error: BaseException) -> str:
 
 
 def _url(base: str | None, spec_base: str, file: str) -> str:
-    return (base.rstrip("/") + "/" if base else spec_base) + file
+    return (base or spec_base) + file
 
 
 def _fetch_idx(spec: Downloadable, file: RemoteFile, raw: Path, mirror: str | None, meter: _Meter) -> None:
@@ -323,4 +347,4 @@ class _Meter:
 
 
 __all__ = ["DATASETS", "DownloadCancelled", "MIRROR_ENV", "download_dataset", "download_size", "format_size",
-           "is_downloaded", "unavailable_message"]
+           "is_downloaded", "mirror_url", "source_url", "unavailable_message"]

@@ -14,7 +14,7 @@ from PIL import Image
 
 import aecore
 from aecore.data.download import DATASETS as DOWNLOADS, is_downloaded
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import split_positions as aecore_split_positions
 from ui.core.gallery import class_gallery
 from ui.core.active import ActiveModel
 
@@ -69,9 +69,17 @@ def gallery_png(name: str, per_class: int, seed: int) -> bytes:
 
 @st.cache_resource(show_spinner=False)
 def train_test_split(name: str) -> tuple[aecore.ImageDataset, aecore.ImageDataset]:
-    """(train, test) of dataset `name` as the zoo's models were trained and scored on it; the test
-    images are the ones every page shows. Shared by all sessions (read-only)."""
-    return load_dataset(name).split(TEST_FRACTION, seed=SPLIT_SEED)
+    """(train, test) of dataset `name` (`aecore.load_split`: its own test file where it has one, which
+    no shipped model trained on); the test images are the ones every page shows. Shared by all
+    sessions (read-only)."""
+    return aecore.load_split(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def split_positions(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of `train_test_split(name)`'s images in the whole dataset: stored maps and results
+    name their images so (`aecore.data.split_positions`)."""
+    return aecore_split_positions(*train_test_split(name), name)
 
 
 def test_split(name: str) -> aecore.ImageDataset:
