@@ -100,7 +100,7 @@ def test_active_model_scores_compare_with_pca_fit_on_every_training_image(digits
     # A model trained on every class is compared with PCA fit on every class too (the fair baseline),
     # not with PCA fit on the normal class alone, and neither depends on the normal classes.
     from aecore import page_jobs
-    from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+    from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
     model = aecore.load_pretrained("digits-ae-8")
     result = page_jobs.active_anomaly_scores(model, "digits", 8)

@@ -14,7 +14,7 @@ from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job, w
 
 import aecore
 from aecore import anomaly
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 from ui import anomaly_view
 from ui.core import jobs, state
 

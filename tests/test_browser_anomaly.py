@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 import aecore
 from aecore import anomaly
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 from conftest import assert_no_exception, screenshot, settle, upload, wait_ready
 
 pytestmark = pytest.mark.browser

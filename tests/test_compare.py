@@ -9,7 +9,7 @@ import torch
 
 import aecore
 from aecore import compare
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 
 def rotation(angle: float) -> np.ndarray:

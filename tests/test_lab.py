@@ -211,7 +211,7 @@ def test_stored_curves_match_a_fresh_score_and_ignore_changed_weights(tmp_path, 
     """The zoo's stored PSNR curves are what `psnr_curve` gives now; a model whose weights changed
     since they were stored is left out, so the app scores it afresh."""
     from aecore import lab_curves
-    from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+    from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
     stored = lab_curves.load_curves("digits")
     name = "digits-ae-8"

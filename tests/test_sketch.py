@@ -16,7 +16,7 @@ from sklearn.decomposition import PCA
 
 import aecore
 from aecore import sketch
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 _spec = importlib.util.spec_from_file_location("shared_data", Path(__file__).resolve().parents[1] / "bench" / "shared_data.py")
 shared_data = importlib.util.module_from_spec(_spec)
