@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore.probe import CLASSIFIERS, MAX_DRAWS
 from ui import features_view as view
-from ui.core import page_results, presenter, state
+from ui.core import downloads, page_results, presenter, state
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -34,17 +34,20 @@ with presenter.secondary():
                       help="Each count below all labels is drawn this many times (seeded) and averaged.")
 classifiers = list(CLASSIFIERS) if chosen == view.BOTH else [chosen]
 
+shipped = page_results.has_stored(active)  # asked first: results measured meanwhile come from the job
 try:
     stored, job = view.probe_job(dataset, active)
 except ValueError as error:  # e.g. a dataset without labels
     st.error(str(error))
     st.stop()
 
-if stored is None:  # a user's own model: its probe runs in the background
-    page_results.draw_pending(view.PURPOSE, job, "the probe of your model (nothing is stored for it)")
+if stored is None:  # nothing stored for this model (yet): its probe runs in the background
+    page_results.draw_pending(view.PURPOSE, job, f"the probe of {active.name} (not measured on this machine's copy "
+                              f"of {dataset} yet)" if active.source == "pretrained"
+                              else "the probe of your model (nothing is stored for it)")
 else:
     result = view.probe(stored, draws)
-    when = ("measured when the zoo was built" if active.source == "pretrained"
+    when = (downloads.measured_where(active.name, dataset) if shipped
             else f"measured in the background in {result['seconds']:.1f} s")
     st.caption(f"Model **{active.name}** ({result['latent_dim']}-D code) · {dataset}: {result['train_size']:,} "
                f"training and {result['test_size']:,} test images · {when}")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui.core import lessons, state
-from ui.core.cache import gallery_png, load_dataset
-from ui.home_view import zoo_figure
+from ui.core.cache import gallery_png, load_dataset, train_test_split
+from ui.home_view import count_note, test_words, zoo_figure, zoo_note
 from ui.core.router import require_router
 
 require_router()
@@ -72,9 +72,14 @@ except ValueError as error:  # a dataset whose files are missing says what to do
 st.header(f"Dataset: {dataset.name}")
 channels, height, width = dataset.image_shape
 images_col, shape_col, classes_col = st.columns(3)
-images_col.metric("Images", f"{len(dataset):,}")
+train, test = train_test_split(name)
+images_col.metric("Images", f"{len(train) + len(test):,}", help=f"The images the pages read: {len(train):,} to train on and "
+                  f"{len(test):,} test images that no model here trained on ({test_words(name)}).")
 shape_col.metric("Image shape (C × H × W)", f"{channels} × {height} × {width}")
 classes_col.metric("Classes", len(dataset.classes))
+counted = count_note(name, len(train), len(test))
+if counted is not None:
+    st.caption(counted)
 st.markdown("**Classes:** " + ", ".join(f"`{c}`" for c in dataset.classes))
 
 st.subheader("Gallery")
@@ -100,6 +105,4 @@ figure = zoo_figure(name)
 if figure is not None:
     st.subheader("The pretrained models")
     st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
-    st.caption("Each pretrained model's error on test images it never saw, beside PCA keeping as many "
-               "numbers per image: where the autoencoder's bar is shorter, its nonlinear code is worth it. "
-               "Open one on **Load a model**, or pick it in the sidebar.")
+    st.caption(zoo_note(name))

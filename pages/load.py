@@ -3,7 +3,7 @@
 import streamlit as st
 
 from aecore.limits import MAX_UPLOAD_MB
-from ui.core import state
+from ui.core import downloads, state
 from ui import load
 from ui.core.models import checkpoint_bytes, download_name, mse_versus_pca
 from ui.core.router import require_router
@@ -26,6 +26,9 @@ else:
         "PCA MSE": st.column_config.NumberColumn(format="%.4f", help="PCA with as many components as the code"),
         "ratio": st.column_config.NumberColumn(format="%.2fx", help="Test MSE / PCA MSE: below 1 beats PCA"),
     })
+    where = downloads.zoo_errors_where(dataset)
+    if where is not None:
+        st.caption(f"The errors were {where}; the other pages measure each model on this machine's copy.")
     names = [row["name"] for row in rows]
     descriptions = {row["name"]: row["description"] for row in rows}
     pick_col, button_col = st.columns([3, 1], vertical_alignment="bottom")

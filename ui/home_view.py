@@ -1,12 +1,47 @@
 """The Home page's chart of the pretrained models: each one's test error beside PCA's at the same
-code size, read from the zoo's manifest (nothing is run)."""
+code size, read from the zoo's manifest (nothing is run); and what Home says of a downloaded
+dataset's size, counted from the files on disk against the official release."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from aecore.data import default_data_root, has_test_file
+from aecore.data.splits import TEST_FRACTION
+from aecore.data.download import DATASETS as DOWNLOADS
+from ui.core import downloads
 from ui.core.models import pretrained_entries
+
+
+def test_words(dataset: str) -> str:
+    """Where a dataset's test images come from, in words (`aecore.load_split`)."""
+    if has_test_file(dataset):
+        return "the official test file, read beside the training files"
+    return f"{TEST_FRACTION:.0%} of the images, held out by a seeded draw"
+
+
+def count_note(dataset: str, train: int, test: int) -> str | None:
+    """For a downloaded dataset: where its `train` and `test` images were counted, beside the official
+    release's (a mirror or a hand-copied prefix may hold fewer); None for an embedded one."""
+    if dataset not in DOWNLOADS:
+        return None
+    spec = DOWNLOADS[dataset]
+    official_train, official_test = spec.official_images
+    if (train, test) == spec.official_images:
+        compared = "as many as the official release"
+    else:
+        compared = f"the official release has {official_train:,} and {official_test:,}"
+    return (f"{train:,} training and {test:,} test images, counted in the files in "
+            f"`{spec.target(default_data_root())}`: {compared}.")
+
+
+def zoo_note(dataset: str) -> str:
+    """The caption under the chart, saying where its errors were measured when not on these images."""
+    where = downloads.zoo_errors_where(dataset)
+    return ("Each pretrained model's error on test images it never saw" + (f" ({where})" if where else "") +
+            ", beside PCA keeping as many numbers per image: where the autoencoder's bar is shorter, its nonlinear "
+            "code is worth it. Open one on **Load a model**, or pick it in the sidebar.")
 
 
 def zoo_figure(dataset: str) -> go.Figure | None:

@@ -9,17 +9,16 @@ network. Once the files are in place the dataset becomes the active one and is r
 
 from __future__ import annotations
 
-import os
 from functools import partial
-from urllib.parse import urlparse
 
 import streamlit as st
 
 import aecore.jobs
 from aecore.data import default_data_root
-from aecore.data.download import DATASETS as DOWNLOADS, MIRROR_ENV, download_size, format_size
+from aecore.data.download import DATASETS as DOWNLOADS, MIRROR_ENV, download_size, format_size, mirror_url, source_url
 from ui.core import jobs, state
 from ui.core.cache import OFFLINE_DATASETS, is_available
+from ui.core.models import pretrained_entries
 
 PREFIX = "download:"  # the session's job that downloads dataset X has the purpose "download:X"
 
@@ -35,10 +34,28 @@ def choice_label(name: str) -> str:
     return f"{name} (download, {format_size(download_size(name))})"
 
 
+def measured_where(model: str, dataset: str) -> str:
+    """Where the stored numbers and maps of the shipped model `model` were measured, for a caption: a
+    downloaded dataset's models ship weights only ("local_results" in the manifest), so theirs were
+    measured here (`aecore.zoo.build_local_results`), on whatever copy this machine holds."""
+    if any(entry["name"] == model and entry.get("local_results") for entry in pretrained_entries(dataset)):
+        return f"measured on this machine's copy of {dataset}"
+    return "stored with the model when the zoo was built"
+
+
+def zoo_errors_where(dataset: str) -> str | None:
+    """Where the manifest's test errors of `dataset`'s shipped models (Home's bars, Load's table, the
+    model card) were measured, when not on the images here: for a downloaded dataset, on the zoo
+    builders' copy; None for an embedded dataset, whose images are the same everywhere."""
+    if any(entry.get("local_results") for entry in pretrained_entries(dataset)):
+        return f"measured when the zoo was built, on its builders' copy of {dataset}"
+    return None
+
+
 def start(name: str) -> jobs.Job:
     """Queue the download of `name` into this server's data folder (the Download button's callback).
     The folder and mirror are the server's, passed along: a worker may predate a change to them."""
-    mirror = os.environ.get(MIRROR_ENV, "").strip()  # "" means the official source
+    mirror = mirror_url() or ""  # "" means the official source
     return jobs.submit(purpose(name), aecore.jobs.download, name, str(default_data_root()), mirror,
                        name=f"downloading {name}")
 
@@ -60,9 +77,9 @@ def draw_panel(name: str, active: str) -> None:
     it failed (with the files to put where by hand)."""
     spec = DOWNLOADS[name]
     with st.container(border=True):
-        st.markdown(spec.description)
-        st.caption(f"{format_size(spec.size)} to download from {urlparse(spec.base_url).hostname}, kept in "
-                   f"`{spec.target(default_data_root())}`. The pages keep using **{active}** until it is here.")
+        st.markdown(f"{spec.description} {spec.official_note}")
+        st.caption(f"{_fetched_from(name)}, kept in `{spec.target(default_data_root())}`. The pages keep using "
+                   f"**{active}** until it is here, then Home counts the images that arrived.")
         job = jobs.current(purpose(name))
         if job is not None and not job.finished:
             jobs.job_panel(purpose(name), partial(_draw_progress, name), cancel_label="Cancel download",
@@ -77,13 +94,20 @@ def draw_panel(name: str, active: str) -> None:
                   args=(name,), help="Runs in the background: keep using the app meanwhile.")
 
 
+def _fetched_from(name: str) -> str:
+    """Where this server downloads `name` from, and how much: the official files' size is known, a
+    mirror's copy is not (it may hold fewer images), so a mirror is named without a size."""
+    if mirror_url() is not None:
+        return f"Downloaded from the mirror {source_url(name)} (set in `{MIRROR_ENV}`), not the official site"
+    return f"{format_size(download_size(name))} to download from {source_url(name)}"
+
+
 def _draw_progress(name: str, job: jobs.Job) -> None:
     if job.progress is None:
         st.progress(0.0, text=f"Starting the download of {name}…")
         return
-    done, total = job.progress
-    st.progress(min(1.0, done / total) if total else 0.0,
-                text=f"Downloading {name}: {format_size(done)} of {format_size(total)}")
+    st.progress(jobs.share(job), text=f"Downloading {name}: {jobs.progress_text(job)}")
 
 
-__all__ = ["PREFIX", "choice_label", "collect_finished", "draw_panel", "purpose", "start"]
+__all__ = ["PREFIX", "choice_label", "collect_finished", "draw_panel", "measured_where", "purpose", "start",
+           "zoo_errors_where"]
