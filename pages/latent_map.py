@@ -3,7 +3,8 @@
 import streamlit as st
 
 from ui import latent_map_view as view
-from ui.core import presenter, state
+from ui.core import downloads, presenter, state
+from ui.core.cache import model_key
 from ui.core.router import require_router
 
 require_router()
@@ -20,10 +21,14 @@ st.markdown(
 active = state.active_model()
 data = view.latent_data(active)
 methods = view.methods(active)
+# A model opens on its own default (a 2-D code on its plane), or on what the user chose for it.
+follow = {"page": "latent_map", "model": model_key(active)}
+state.controls_follow_model(**follow, defaults={"lm_method": methods[0], "lm_manifold": methods[0] == "raw"})
 # Every control is kept in the URL (its key is the query parameter), so a shared link opens this view.
 method_col, more_col = st.columns([3, 4])
 method = method_col.radio("Map", methods, horizontal=True, format_func=view.METHOD_LABELS.get,
-                          key="lm_method", bind="query-params",
+                          key="lm_method", bind="query-params", on_change=state.remember_own_choice,
+                          kwargs={**follow, "widget": "lm_method"},
                           help="UMAP and t-SNE of a model you trained or uploaded are computed in the "
                                "background; PCA is shown meanwhile.")
 with more_col, presenter.secondary("Colour and decoded grid"):
@@ -32,6 +37,7 @@ with more_col, presenter.secondary("Colour and decoded grid"):
                                   bind="query-params", help="The class, or one of the factors that generated the image.")
     manifold = manifold_col.checkbox("Decoded images under the map", value=methods[0] == "raw", key="lm_manifold",
                                      bind="query-params", disabled=method not in ("raw", "pca"),
+                                     on_change=state.remember_own_choice, kwargs={**follow, "widget": "lm_manifold"},
                                      help=f"The decoder's images over a {view.MANIFOLD_SIZE}×{view.MANIFOLD_SIZE} "
                                           "grid of the plane (2-D code or PCA).")
 
@@ -45,7 +51,8 @@ if shown.embedding is None:
 manifold = manifold and shown.method in ("raw", "pca")
 
 st.caption(f"Model **{active.name}** · {len(data.rows):,} test images of {active.dataset} · "
-           f"{view.METHOD_LABELS[shown.method]}" + (" (stored with the model)" if shown.method in data.stored else ""))
+           f"{view.METHOD_LABELS[shown.method]}"
+           + (f" ({downloads.measured_where(active.name, active.dataset)})" if shown.method in data.stored else ""))
 pick = view.current_pick(active, shown)
 chart = view.chart_key(active, shown)
 map_col, side_col = st.columns([3, 2])

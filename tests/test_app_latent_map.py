@@ -211,7 +211,7 @@ def test_selected_dots_stand_out_and_the_rest_is_dimmed():
 
 def test_a_link_restores_the_map_colour_and_grid():
     at = open_with_params({"lm_method": "UMAP"})
-    assert at.radio[0].value == "umap" and "UMAP (stored with the model)" in at.caption[0].value
+    assert at.radio[0].value == "umap" and "UMAP (stored with the model when the zoo was built)" in at.caption[0].value
     at = open_with_params({"lm_colour": "rotation", "lm_manifold": "false"}, model="shapes-ae-8")
     assert at.selectbox[0].value == "rotation" and at.checkbox[0].value is False
     (trace,) = data_traces(the_map(at))
@@ -264,3 +264,29 @@ def test_the_hover_decoder_gets_the_decoder_and_the_maps_point_to_code_rule(mode
         assert ("Approximate" in data["note"]) == (kind == "grid")  # UMAP's stored map has no inverse
         if kind == "grid":
             assert len(data["mapping"]["xs"]) == len(data["mapping"]["ys"]) > 10
+
+
+def switch_model(at: AppTest, name: str) -> AppTest:
+    """Make `name` the active model as the sidebar's picker does (its on_change), then rerun the page."""
+    at.session_state[state.MODEL_KEY] = pretrained_model(name)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_2d_model_opens_on_its_own_code_unless_the_user_chose_a_map_for_it():
+    at = open_map()  # digits-ae-8, on PCA
+    at.radio[0].set_value("umap").run()  # the user's own choice for this model
+    switch_model(at, "digits-ae-2")
+    assert at.radio[0].value == "raw" and at.checkbox[0].value is True  # its plane, with the decoded grid
+    assert "2-D code" in at.caption[0].value and the_map(at)["layout"]["xaxis"]["title"]["text"] == "code 1"
+    at.radio[0].set_value("pca").run()  # chosen for digits-ae-2 this time
+    assert switch_model(at, "digits-ae-8").radio[0].value == "umap"  # each model keeps what was chosen for it
+    assert switch_model(at, "digits-ae-2").radio[0].value == "pca"
+    assert switch_model(at, "digits-vae-2").radio[0].value == "raw"  # never chosen for: its own default
+    assert switch_model(at, "shapes-ae-8").radio[0].value == "pca" and at.checkbox[0].value is False
+
+
+def test_a_link_to_a_2d_model_keeps_the_map_it_names():
+    at = open_with_params({"lm_method": "PCA"}, model="digits-ae-2")
+    assert at.radio[0].value == "pca"

@@ -172,3 +172,31 @@ def show_in_widget(widget_key: str, value: Any) -> None:
 # page (the Train form, the lab's noise, the path and sampler settings). Controls whose options
 # depend on the model or dataset are not kept: a kept value could name an option that is gone.
 KEEP_ACROSS_PAGES = "session"
+
+
+# Controls whose default depends on the active model (the Latent map opens a 2-D code on its own
+# plane): a widget with a key keeps its value when the model changes, so the page sets it itself.
+# {page: model key the controls were last drawn for} and {page: {model key: {widget key: value}}}.
+CONTROLS_DRAWN_FOR_KEY = "controls_drawn_for"
+OWN_CHOICES_KEY = "own_choices"
+
+
+def controls_follow_model(page: str, model: str, defaults: dict[str, Any]) -> None:
+    """Call before drawing `page`'s controls (`defaults`: widget key -> this model's default). When
+    the active model (`model`, a `ui.core.cache.model_key`) changed since they were last drawn, each one
+    shows what the user chose for this model (`remember_own_choice`), else its default for it. The
+    first draw leaves them alone: a shared link may have set them."""
+    drawn_for = st.session_state.setdefault(CONTROLS_DRAWN_FOR_KEY, {})
+    last, drawn_for[page] = drawn_for.get(page), model
+    if last is None or last == model:
+        return
+    own = st.session_state.get(OWN_CHOICES_KEY, {}).get(page, {}).get(model, {})
+    for widget, default in defaults.items():
+        st.session_state[widget] = own.get(widget, default)
+
+
+def remember_own_choice(page: str, model: str, widget: str) -> None:
+    """`on_change` of such a control: the user's own choice for this model, shown again when the
+    model comes back, where another model opens on its own default."""
+    choices = st.session_state.setdefault(OWN_CHOICES_KEY, {}).setdefault(page, {}).setdefault(model, {})
+    choices[widget] = st.session_state[widget]
