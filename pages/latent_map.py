@@ -29,8 +29,9 @@ method_col, more_col = st.columns([3, 4])
 method = method_col.radio("Map", methods, horizontal=True, format_func=view.METHOD_LABELS.get,
                           key="lm_method", bind="query-params", on_change=state.remember_own_choice,
                           kwargs={**follow, "widget": "lm_method"},
-                          help="UMAP and t-SNE of a model you trained or uploaded are computed in the "
-                               "background; PCA is shown meanwhile.")
+                          help="UMAP and t-SNE of a model with no stored map (yours, or a downloaded dataset's "
+                               "before this machine has measured it) are computed in the background; PCA is shown "
+                               "meanwhile.")
 with more_col, presenter.secondary("Colour and decoded grid"):
     colour_col, manifold_col = st.columns(2)
     colour = colour_col.selectbox("Colour by", view.colour_options(active.dataset), key="lm_colour",
