@@ -17,13 +17,16 @@ from typing import Any
 import numpy as np
 
 from aecore.data.dataset import ImageDataset
-from aecore.data.registry import dataset_options, load_dataset
+from aecore.data.registry import dataset_options, list_datasets, load_dataset
 
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the seeded split of a dataset without a test file of its own
 
 
 def has_test_file(name: str) -> bool:
-    """Whether dataset `name` ships its own test images (its loader takes `train=`)."""
+    """Whether dataset `name` ships its own test images (its loader takes `train=`); False for a name
+    that is no registered dataset (images a caller loaded and named itself)."""
+    if name not in list_datasets():
+        return False
     return "train" in dataset_options(name)
 
 
