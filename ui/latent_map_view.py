@@ -27,8 +27,7 @@ from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
 from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
-from aecore.pretrained import SPLIT_SEED, TEST_FRACTION
-from ui.core.cache import load_dataset, model_key, test_split
+from ui.core.cache import model_key, split_positions, test_split
 from ui.core.gallery import compose_grid
 from ui.latent_map_figure import HEIGHT_PX, Pick, map_figure, pick_from_event, with_marks
 from ui.latent_map_figure import hover_panel as figure_hover_panel
@@ -96,7 +95,7 @@ def _latent_data(dataset: str, key: str, _active: state.ActiveModel) -> LatentDa
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_test_indices(dataset: str) -> np.ndarray:
     """Positions of the test split in the full dataset (the stored maps name their images so)."""
-    return load_dataset(dataset).split_indices(TEST_FRACTION, seed=SPLIT_SEED)[1]
+    return split_positions(dataset)[1]
 
 
 def latent_data(active: state.ActiveModel) -> LatentData:
