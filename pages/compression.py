@@ -5,6 +5,7 @@ import streamlit as st
 
 from ui import compression_view as view
 from ui.core import jobs, presenter, state
+from ui.core.cache import test_words
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -30,7 +31,7 @@ else:
     sweep = sources[source]
     recipe = sweep["recipe"]
     st.caption(f"{name}: {recipe['kind']} {recipe['arch']}, {recipe['epochs']} epochs per size, "
-               f"{sweep['test_images']} test images (20% of the zoo's split).")
+               f"{sweep['test_images']} test images ({test_words(name)}).")
     sizes = view.sizes_of(sweep)
     if st.session_state.get("cp_k") not in sizes:  # a size of another sweep, or none yet
         st.session_state.pop("cp_k", None)

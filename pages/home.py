@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ui.core import lessons, state
-from ui.core.cache import gallery_png, load_dataset, train_test_split
-from ui.home_view import count_note, test_words, zoo_figure, zoo_note
+from ui.core.cache import gallery_png, load_dataset, test_words, train_test_split
+from ui.home_view import count_note, zoo_figure, zoo_note
 from ui.core.router import require_router
 
 require_router()

@@ -7,18 +7,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from aecore.data import default_data_root, has_test_file
-from aecore.data.splits import TEST_FRACTION
+from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS
 from ui.core import downloads
 from ui.core.models import pretrained_entries
-
-
-def test_words(dataset: str) -> str:
-    """Where a dataset's test images come from, in words (`aecore.load_split`)."""
-    if has_test_file(dataset):
-        return "the official test file, read beside the training files"
-    return f"{TEST_FRACTION:.0%} of the images, held out by a seeded draw"
 
 
 def count_note(dataset: str, train: int, test: int) -> str | None:

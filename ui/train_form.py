@@ -25,6 +25,7 @@ from aecore.models.base import Autoencoder
 from aecore.models.registry import model_class
 from aecore.run import FitSettings, RunSpec
 from ui.core import presenter
+from ui.core.cache import test_words
 
 BIND = "query-params"
 KIND, ARCH, LATENT = "tr_kind", "tr_arch", "tr_latent"
@@ -178,8 +179,8 @@ def draw(dataset: str, recipe: RunSpec, preview: int) -> tuple[RunSpec, list[str
     """Draw the form; return the run it describes (options that could not be read left out) and
     what the user must correct before it can start."""
     follow_dataset(dataset, recipe)
-    st.caption(f"Trains on **{dataset}**, the dataset chosen in the sidebar: 80% of its images to learn "
-               "from, 20% held out to test on.")
+    st.caption(f"Trains on **{dataset}**, the dataset chosen in the sidebar, and tests on images it never "
+               f"learns from: {test_words(dataset)}.")
     kinds, archs = aecore.list_models(), aecore.list_archs()
     kind_col, arch_col, latent_col, epochs_col, warmup_col = st.columns(5)
     kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe.kind) if recipe.kind in kinds else 0,

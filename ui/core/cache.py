@@ -14,7 +14,7 @@ from PIL import Image
 
 import aecore
 from aecore.data.download import DATASETS as DOWNLOADS, is_downloaded
-from aecore.data.splits import split_positions as aecore_split_positions
+from aecore.data.splits import TEST_FRACTION, split_positions as aecore_split_positions
 from ui.core.gallery import class_gallery
 from ui.core.active import ActiveModel
 
@@ -73,6 +73,13 @@ def train_test_split(name: str) -> tuple[aecore.ImageDataset, aecore.ImageDatase
     no shipped model trained on); the test images are the ones every page shows. Shared by all
     sessions (read-only)."""
     return aecore.load_split(name)
+
+
+def test_words(dataset: str) -> str:
+    """Where a dataset's test images come from, in words (`aecore.load_split`)."""
+    if aecore.data.has_test_file(dataset):
+        return "the official test file, read beside the training files"
+    return f"{TEST_FRACTION:.0%} of the images, held out by a seeded draw"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
