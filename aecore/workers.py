@@ -201,9 +201,16 @@ class JobQueue:
                 if self._closed or not self._waiting or self._in_pool >= self.workers:
                     return
                 job, function, args, kwargs = self._waiting.pop(min(self._waiting, key=lambda i: self._order(self._jobs[i])))
-                self._in_pool += 1
-                with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
-                    job.future = self._pool().submit(run_in_worker, job.id, function, args, kwargs)
+                try:
+                    with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
+                        job.future = self._pool().submit(run_in_worker, job.id, function, args, kwargs)
+                except RuntimeError:  # the interpreter is exiting: the pool takes no more work
+                    job.future = None
+                else:
+                    self._in_pool += 1
+            if job.future is None:
+                self._end(job, CANCELLED, "the server is shutting down")
+                continue
             job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
 
     # --- the listener thread: progress in, abandoned jobs out ---

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import aecore
 from aecore import zoo
-from conftest import wait_for_job
+from conftest import APP, REPO_ROOT, wait_for_job
 from fake_mirror import write_unpacked_mnist
 from ui.core import settings
 
@@ -87,3 +87,21 @@ def test_manual_mode_offers_a_button_instead(app_env, monkeypatch):
     wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
     assert job.state == "done", job.error
     assert aecore.pretrained.has_results(NAME)
+
+
+def test_every_page_opens_without_an_exception_while_the_zoo_is_measured(app_env, monkeypatch):
+    """A teacher opens page after page right after the download, while the background job measures."""
+    from ui.core import zoo_results
+
+    monkeypatch.setenv(zoo_results.MEASURE_ENV, "auto")
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception, at.exception
+    [job] = zoo_results.jobs_for("mnist", start=False)
+    for page in sorted((REPO_ROOT / "pages").glob("*.py")):
+        at.switch_page(f"pages/{page.name}").run()
+        assert not at.exception, (page.name, job.state, job.progress, at.exception)
+        assert at.main.children, f"{page.name} drew nothing"
+    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang
+    assert job.state == "done", job.error
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception and "Measuring the zoo's maps" not in sidebar_text(at)
