@@ -24,7 +24,7 @@ from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
 from aecore.recipes import default_spec, warmup_specs
-from aecore.run import RunSnapshot, RunSpec, run
+from aecore.run import RunSnapshot, RunSpec, narrowed, run
 from aecore.in_worker import cancel_flag, report, stage
 
 
@@ -43,13 +43,7 @@ def split_of(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
 
 def data_for(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
     """`aecore.run.split_for(spec)`, from the split loaded once per process."""
-    train, test = split_of(spec)
-    if spec.normal_classes is None:
-        return train, test
-    from aecore.anomaly import normal_mask
-
-    return (train.subset(normal_mask(train, spec.normal_classes), f"{spec.dataset} (normal train)"),
-            test.subset(normal_mask(test, spec.normal_classes), f"{spec.dataset} (normal test)"))
+    return narrowed(spec, *split_of(spec))
 
 
 class _Last:

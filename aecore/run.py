@@ -106,12 +106,17 @@ def split_for(spec: RunSpec, dataset: ImageDataset | StreamedImages | None = Non
                                  **spec.dataset_options)
     else:  # the caller's own images (a stream, a set loaded once): split them
         train, test = dataset.split(spec.test_fraction, seed=spec.split_seed)
-    if spec.normal_classes is not None:
-        from aecore.anomaly import normal_mask  # anomaly builds on this module
+    return narrowed(spec, train, test)
 
-        train = train.subset(normal_mask(train, spec.normal_classes), f"{spec.dataset} (normal train)")
-        test = test.subset(normal_mask(test, spec.normal_classes), f"{spec.dataset} (normal test)")
-    return train, test
+
+def narrowed(spec: RunSpec, train: ImageDataset, test: ImageDataset) -> tuple[ImageDataset, ImageDataset]:
+    """(train, test) narrowed to the spec's normal classes for a one-class run; as they are otherwise."""
+    if spec.normal_classes is None:
+        return train, test
+    from aecore.anomaly import normal_mask  # anomaly builds on this module
+
+    return (train.subset(normal_mask(train, spec.normal_classes), f"{spec.dataset} (normal train)"),
+            test.subset(normal_mask(test, spec.normal_classes), f"{spec.dataset} (normal test)"))
 
 
 def build_model(spec: RunSpec, input_shape: tuple[int, ...]) -> Autoencoder:
@@ -266,4 +271,4 @@ class _Reporter:
 
 __all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "FitSettings", "RUNNING", "RunResult",
            "EVALUATION_SAMPLE", "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "preview_indices", "resident_sample", "run",
-           "split_for"]
+           "narrowed", "split_for"]
