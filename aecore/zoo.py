@@ -26,7 +26,7 @@ import torch
 
 from aecore import noise, page_jobs
 from aecore.checkpoint import load, save
-from aecore.data import ImageDataset, load_split, split_positions
+from aecore.data import ImageDataset, default_data_root, load_split, split_positions
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.files import write_atomically
 from aecore.latent import encode_dataset, project
@@ -199,6 +199,11 @@ def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
     write_atomically(root / MANIFEST_NAME, text, mode=0o644)
 
 
+# What does not depend on the model (pixels' and PCA's probe draws, PCA's anomaly scores), per data
+# folder, kept for the life of the process: the app measures one model per job, in one worker.
+_LOCAL_SHARED: dict[str, dict[Any, Any]] = {}
+
+
 def build_local_results(dataset: str, root: str | os.PathLike | None = None,
                         progress: Callable[[int, int, str], None] | None = None,
                         decoders: str | os.PathLike | None = None, only: Sequence[str] | None = None) -> list[str]:
@@ -211,7 +216,7 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
     root = Path(root or pretrained_root())
     names = [n for n in missing_results(dataset, root) if only is None or n in only]
     datasets: dict[str, ImageDataset] = {}
-    shared: dict[Any, Any] = {}
+    shared = _LOCAL_SHARED.setdefault(str(default_data_root()), {})
     for done, name in enumerate(names):
         if progress:
             progress(done, len(names), name)
