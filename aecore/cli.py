@@ -299,7 +299,6 @@ def download_command(argv: Sequence[str]) -> str:
 def measure_command(argv: Sequence[str]) -> str:
     from tqdm import tqdm
 
-    from aecore.pretrained import missing_results
     from aecore.zoo import build_local_results
 
     parser = argparse.ArgumentParser(prog="python -m aecore measure", description=(
@@ -310,17 +309,19 @@ def measure_command(argv: Sequence[str]) -> str:
     args = parser.parse_args(argv)
     if not is_downloaded(args.dataset):
         raise ValueError(f"{args.dataset} is not downloaded here: run `python -m aecore download {args.dataset}` first")
-    names = missing_results(args.dataset)
     decoders = None
     if not args.no_onnx:
         from aecore.export import cache_root
 
         decoders = cache_root()
     started = time.process_time()
-    with tqdm(names, unit="model", desc=f"measuring {args.dataset}", dynamic_ncols=True) as bar:
-        for name in bar:
+    with tqdm(unit="model", desc=f"measuring {args.dataset}", dynamic_ncols=True) as bar:
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
             bar.set_postfix_str(name)
-            build_local_results(args.dataset, decoders=decoders, only=[name])
+
+        names = build_local_results(args.dataset, progress=progress, decoders=decoders)
     return (f"measured {len(names)} model(s) of {args.dataset} in {time.process_time() - started:.0f} s of CPU"
             if names else f"every shipped model of {args.dataset} is already measured here")
 

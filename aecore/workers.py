@@ -10,15 +10,15 @@ spawn start method, one torch thread each), fed from one queue in submission ord
     job.state, job.position, job.progress        # "queued" 3 / "running" 0 JobProgress / "done"
     job.result                                   # what the function returned, once done
     job.cancel()                                 # queued: never starts; running: asked to stop
-    queue.submit(aecore.jobs.zoo_model, ..., background=True)   # runs only when no user's job waits
+    queue.submit(aecore.jobs.zoo_results, ..., background=True)  # runs only when no user's job waits
 
 Inside a job, `aecore.in_worker` has `report(text, fraction, detail)`, which sends progress back
 (an `aecore.job_progress.JobProgress`; the latest one wins), `stage(done, total, text)`, which nests
-the reports of work it calls, and `cancel_flag()`, an object with `is_set()` for `fit(stop=...)`. A job nobody has `touch`ed for
-`abandon_after` seconds (its browser session has gone) is cancelled. Background jobs (measuring
-the zoo on a new download) wait while any user's job is queued: a student's Train never waits
-behind them for longer than the one background job already running. Nothing here knows about any
-user interface.
+the reports of work it calls, and `cancel_flag()`, an object with `is_set()` for `fit(stop=...)`.
+A job nobody has `touch`ed for `abandon_after` seconds (its browser session has gone) is
+cancelled. Background jobs (measuring the zoo on a new download) wait while any user's job is
+queued: a student's Train never waits behind them for longer than the one background job already
+running. Nothing here knows about any user interface.
 """
 
 from __future__ import annotations
@@ -166,7 +166,9 @@ class JobQueue:
             return 0
         with self._lock:
             mine = self._order(job)
-            return 1 + sum(1 for other, *_ in self._waiting.values() if self._order(other) < mine)
+            # Ahead of it: jobs the pool holds that have not started yet, and waiting jobs that go first.
+            return 1 + sum(1 for other in self._jobs.values() if other is not job and other.state == QUEUED
+                           and (other.id not in self._waiting or self._order(other) < mine))
 
     def jobs(self) -> list[Job]:
         """Every job not yet forgotten, oldest first."""

@@ -30,11 +30,16 @@ def has_test_file(name: str) -> bool:
     return "train" in dataset_options(name)
 
 
+def _official(name: str, options: dict[str, Any]) -> bool:
+    # A caller that picks the file itself (train=False) gets that file, split like any other set.
+    return has_test_file(name) and "train" not in options
+
+
 def load_split(name: str, *, test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
                **options: Any) -> tuple[ImageDataset, ImageDataset]:
     """(train, test) of dataset `name` (options go to its loader): its own test file where it has
     one (`test_fraction` and `seed` are then unused), else the seeded split of all its images."""
-    if has_test_file(name) and "train" not in options:
+    if _official(name, options):
         return load_dataset(name, train=True, **options), load_dataset(name, train=False, **options)
     return load_dataset(name, **options).split(test_fraction, seed=seed)
 
@@ -44,7 +49,7 @@ def split_positions(train: ImageDataset, test: ImageDataset, name: str, *, test_
     """Positions of the images of `load_split(name, ...)`'s (train, test) in the whole dataset, which
     for a dataset with a test file is its training images followed by its test images. Stored maps
     name their images so; pass the split already loaded."""
-    if has_test_file(name) and "train" not in options:
+    if _official(name, options):
         return np.arange(len(train)), len(train) + np.arange(len(test))
     return load_dataset(name, **options).split_indices(test_fraction, seed)
 
@@ -52,14 +57,14 @@ def split_positions(train: ImageDataset, test: ImageDataset, name: str, *, test_
 def split_record(name: str, test_fraction: float = TEST_FRACTION, seed: int = SPLIT_SEED,
                  **options: Any) -> dict[str, Any]:
     """How a model's data was split, as its checkpoint records it."""
-    if has_test_file(name) and "train" not in options:
+    if _official(name, options):
         return {"test": "official test file"}
     return {"test_fraction": test_fraction, "seed": seed}
 
 
 def split_tag(name: str, **options: Any) -> str:
     """A short name of the split `load_split(name)` makes, for the folders of results measured on it."""
-    return "official-test" if has_test_file(name) and "train" not in options else f"split-{TEST_FRACTION:g}-{SPLIT_SEED}"
+    return "official-test" if _official(name, options) else f"split-{TEST_FRACTION:g}-{SPLIT_SEED}"
 
 
 __all__ = ["SPLIT_SEED", "TEST_FRACTION", "has_test_file", "load_split", "split_positions", "split_record", "split_tag"]

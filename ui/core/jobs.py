@@ -124,7 +124,7 @@ def queue_text(job: Job) -> str:
     workers = job_queue().workers
     place = "next in line" if ahead == 0 else f"{ahead} job{'s' if ahead > 1 else ''} ahead of it"
     return (f"Waiting for a free worker: {place}. This server runs {workers} job{'s' if workers > 1 else ''} "
-            "at a time, first come first served.")
+            "at a time, users' jobs first, then first come first served.")
 
 
 def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",
