@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import assert_no_exception, screenshot, streamlit_server, wait_ready
-from fake_mirror import TRAIN, Mirror, mirror_folder
+from fake_mirror import TEST, TRAIN, Mirror, mirror_folder
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,8 @@ def test_download_mnist_from_the_sidebar_then_a_restart_reopens_on_it(tmp_path, 
             dataset_picker(page).click()
             page.locator("[role='option']", has_text="mnist (download, 11 MB)").first.click()
             sidebar = page.locator(SIDEBAR)
-            expect(sidebar).to_contain_text("MNIST: 70,000 handwritten digits", timeout=30_000)
+            expect(sidebar).to_contain_text("MNIST: handwritten digits", timeout=30_000)
+            expect(sidebar).to_contain_text("The official release has 60,000")
             expect(sidebar).to_contain_text(str(tmp_path / "data" / "MNIST" / "raw"))
             expect(page.locator(MAIN).get_by_text("Dataset: digits")).to_be_visible()  # nothing changes yet
             wait_ready(page)
@@ -52,7 +53,7 @@ def test_download_mnist_from_the_sidebar_then_a_restart_reopens_on_it(tmp_path, 
             assert_no_exception(page)
             expect(dataset_picker(page)).to_have_value("mnist")
             expect(progress).to_have_count(0)
-            expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text(f"{TRAIN:,}")
+            expect(page.locator(f"{MAIN} [data-testid='stMetricValue']").first).to_have_text(f"{TRAIN + TEST:,}")  # training and official test images
             screenshot(page, "download_done")
 
         with streamlit_server("download_server_restarted", env=env) as base_url:

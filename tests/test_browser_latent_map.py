@@ -96,7 +96,7 @@ def test_map_marks_clicks_and_selections_and_follows_the_method(streamlit_app, p
 
     # The map control: UMAP's stored map replaces PCA's, and the URL keeps it.
     main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
-    expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
+    expect(main.get_by_text("UMAP (stored with the model when the zoo was built)")).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     expect(chart.locator("canvas").first).to_be_attached()
@@ -128,7 +128,7 @@ def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> 
         main = page.locator("[data-testid='stMain']")
         expect(main.get_by_text("stored with the model")).to_be_visible(timeout=60_000)
         main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
-        expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
+        expect(main.get_by_text("UMAP (stored with the model when the zoo was built)")).to_be_visible(timeout=30_000)
         wait_ready(page)
         expect(page).to_have_url(re.compile(r"[?&]lm_method=UMAP"))
         link = page.url
@@ -140,7 +140,7 @@ def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> 
         page.goto(link)
         wait_ready(page)
         main = page.locator("[data-testid='stMain']")
-        expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=60_000)
+        expect(main.get_by_text("UMAP (stored with the model when the zoo was built)")).to_be_visible(timeout=60_000)
         expect(main.get_by_test_id("stRadioGroup").get_by_role("radio", name="UMAP")).to_be_checked()
         assert_no_exception(page)
     finally:
@@ -215,7 +215,7 @@ def test_the_image_under_the_pointer_is_decoded_in_the_browser(streamlit_app, pa
 
     # A map with no inverse of its own: a grid of the click's codes, blended, and said to be approximate.
     main.get_by_test_id("stRadioGroup").get_by_text("UMAP", exact=True).click()
-    expect(main.get_by_text("UMAP (stored with the model)")).to_be_visible(timeout=30_000)
+    expect(main.get_by_text("UMAP (stored with the model when the zoo was built)")).to_be_visible(timeout=30_000)
     wait_ready(page)
     expect(page.locator(POINTER).get_by_text("Approximate", exact=False)).to_be_visible(timeout=30_000)
     browser_decodes_like_pytorch(page, model, "umap", [(0.1, 0.2), (3.3, -1.7)])
