@@ -36,8 +36,10 @@ def test_every_shipped_model_has_its_results(name):
             cells = probe["scores"][representation][classifier]
             assert [len(cells[c]) for c in ("10", "100", "all")] == [MAX_DRAWS, MAX_DRAWS, 1]
     assert sorted(results["sensitivity"]) == sorted(inspect_code.NOISES)
-    assert all(v.shape == (n,) and np.isfinite(v).all() for v in results["sensitivity"].values())
-    assert results["jacobian"].shape == (n,) and results["codes"].shape == (n, entry["latent_dim"])
+    pushed = len(inspect_code.measured_rows(n))  # a seeded sample of at most MEASURED_IMAGES test images
+    assert pushed == min(n, inspect_code.MEASURED_IMAGES)
+    assert all(v.shape == (pushed,) and np.isfinite(v).all() for v in results["sensitivity"].values())
+    assert results["jacobian"].shape == (pushed,) and results["codes"].shape == (n, entry["latent_dim"])
     assert (results["kl_per_dim"] is None) == (entry["kind"] != "vae")
     stored = results["anomaly"]
     classes = len(aecore.load_dataset(entry["dataset"]).classes)
@@ -113,3 +115,14 @@ def test_code_measures_job_returns_every_noise_and_no_kl_for_a_plain_model():
     measures = page_jobs.code_measures(aecore.to_zip_bytes(model), "digits")
     assert sorted(measures["sensitivity"]) == sorted(inspect_code.NOISES)
     assert measures["codes"].shape == (360, 3) and measures["kl_per_dim"] is None
+    assert measures["jacobian"].shape == (360,)  # fewer test images than MEASURED_IMAGES: all of them
+
+
+def test_code_measures_push_one_seeded_sample_of_a_large_test_split():
+    model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=3, hidden=(16,))
+    images = torch.rand(1500, 1, 8, 8)
+    measures = inspect_code.code_measures(model, images, noises=(0.01,), sample=400)
+    rows = inspect_code.measured_rows(1500, 400)
+    assert measures["codes"].shape == (1500, 3) and measures["jacobian"].shape == (400,)
+    np.testing.assert_allclose(measures["jacobian"], inspect_code.jacobian_norms(model, images[rows]), rtol=1e-6)
+    np.testing.assert_array_equal(rows, inspect_code.measured_rows(1500, 400))  # the same images every time

@@ -175,7 +175,9 @@ def contractive_live(contractive: Picked, plain: Picked | None, noise: float) ->
     moved = [float(m["sensitivity"][float(noise)].mean()) for m in shown]
     return [Live("λ ‖∂z/∂x‖²_F, mean per test image", f"{inspect_code.contractive_term(measures['jacobian'], weight):.4f}",
                  help=f"λ = {weight:g}, on {label}: the term its loss adds."),
-            Live("‖∂z/∂x‖²_F, exact", each(exact, 2), help=f"{than}: autograd's Jacobian, mean over the test images."),
+            Live("‖∂z/∂x‖²_F, exact", each(exact, 2),
+                 help=f"{than}: autograd's Jacobian, mean over {len(measures['jacobian']):,} test images "
+                      "(a seeded sample, the same for every model)."),
             Live(f"‖∂z/∂x‖²_F from pushes of σ = {noise:g}", each(pushed, 2),
                  help=f"{than}: {pixels} × mean (‖z(x+ε) − z(x)‖ / ‖ε‖)², ε ~ N(0, σ² I); close to the exact "
                       "value while σ is small."),
@@ -268,12 +270,21 @@ def rho_figure(rho_hat: np.ndarray, rho: float, code: np.ndarray, label: str, in
 
 def jacobian_figure(stats: dict[str, dict[str, Any]]) -> go.Figure:
     figure = go.Figure([go.Box(y=s["jacobian"], name=name, boxmean=True) for name, s in stats.items()])
-    return _layout(figure, "Encoder Jacobian ||dz/dx||_F per test image", "", "Frobenius norm")
+    return _layout(figure, f"Encoder Jacobian ||dz/dx||_F per test image ({_count(stats, 'jacobian')})", "",
+                   "Frobenius norm")
+
+
+def _count(stats: dict[str, dict[str, Any]], key: str) -> str:
+    """How many test images a box plot of `key` holds ("1,000 test images"; sampled seeded, see
+    `inspect_code.MEASURED_IMAGES`)."""
+    counts = sorted({len(s[key]) for s in stats.values()})
+    return " / ".join(f"{n:,}" for n in counts) + " test images"
 
 
 def sensitivity_figure(stats: dict[str, dict[str, Any]], noise: float) -> go.Figure:
     figure = go.Figure([go.Box(y=s["sensitivity"], name=name, boxmean=True) for name, s in stats.items()])
-    return _layout(figure, f"||z(x+ε) − z(x)|| / ||ε||, ε ~ N(0, {noise:g}² I)", "", "code moved per unit input moved")
+    return _layout(figure, f"||z(x+ε) − z(x)|| / ||ε||, ε ~ N(0, {noise:g}² I), {_count(stats, 'sensitivity')}", "",
+                   "code moved per unit input moved")
 
 
 def kl_figure(kl: dict[str, list[float]], title: str = "KL per dimension (test set)") -> go.Figure:
