@@ -18,7 +18,7 @@ from conftest import APP, REPO_ROOT, wait_for_job
 from fake_mirror import write_unpacked_mnist
 from ui.core import settings
 
-NAME = "mnist-mlp-ae-32"
+NAME = "mnist-ae-32"
 
 
 def sidebar_only() -> None:

@@ -44,8 +44,7 @@ def test_manifest_matches_the_recipes_and_the_files():
         assert rebuilt.config.to_dict().items() >= entry["options"].items()
 
 
-@pytest.mark.parametrize("dataset, arch", [("digits", "mlp"), ("shapes", "conv"), ("mnist", "conv"), ("mnist", "mlp"),
-                                           ("fashion-mnist", "conv")])
+@pytest.mark.parametrize("dataset, arch", [("digits", "mlp"), ("shapes", "conv"), ("mnist", "conv"), ("fashion-mnist", "conv")])
 def test_every_kind_and_two_dimensional_codes_for_each_dataset(dataset, arch):
     entries = aecore.list_pretrained(dataset=dataset)
     for kind, options in KINDS:
