@@ -174,6 +174,7 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         "options": {k: v for k, v in config.items() if k not in base},
         "metrics": saved["metrics"]["test"], "pca": saved["metrics"]["pca"],
         "denoise": _denoise_check(model, test),
+        **({"prior": prior_check(model, saved["dataset"])} if hasattr(model, "sample") else {}),
         "projections": ["raw", "pca", "umap"] if config["latent_dim"] == 2 else ["pca", "umap"],
         # A downloaded dataset's images are not shipped: the map and results are measured where they are.
         "local_results": saved["dataset"] in DOWNLOADED,
@@ -189,6 +190,18 @@ def _denoise_check(model: Any, test: ImageDataset) -> dict[str, float]:
     noisy = noise.corrupt(test.images, kind, level, seed=0)
     return {"noise": kind, "level": level, "noisy_psnr": reconstruction_metrics(test.images, noisy)["psnr"],
             "output_psnr": reconstruction_metrics(test.images, model(noisy).x_hat)["psnr"]}
+
+
+def prior_check(model: Any, dataset: str) -> dict[str, Any]:
+    """What a pixel classifier makes of the VAE's prior samples (`aecore.quality.prior_samples`,
+    judged by a logistic regression fit on the training images of `dataset`): {"confidence": mean
+    top-class probability, "min_share": the rarest class's share}. The Sample page offers the VAE
+    whose samples read most clearly first."""
+    from aecore.quality import prior_samples  # scikit-learn's fit: only where a VAE is checked
+
+    train, _ = load_split(dataset)
+    checked = prior_samples(model, train)
+    return {"confidence": round(checked["confidence"], 4), "min_share": round(checked["min_share"], 4)}
 
 
 def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:

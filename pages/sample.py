@@ -48,7 +48,9 @@ else:
             f"({', '.join(others) or 'none in the zoo of this dataset yet: train one on the Train page'}) "
             "to see an image's code drawn as z = μ + σ ⊙ ε.")
     if others:
-        st.button(f"Use {others[0]}", on_click=reparam.use_pretrained, args=(others[0],))
+        best = reparam.prior_words(others[0])
+        st.button(f"Use {others[0]}", on_click=reparam.use_pretrained, args=(others[0],),
+                  help=f"Of this zoo's VAEs, {best}." if best else None)
 
 st.header("Samples")
 if variational:

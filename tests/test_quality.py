@@ -108,3 +108,14 @@ def test_codes_beat_pca_codes_and_pixels_with_10_labels_per_class(data):
         result = quality.probe(aecore.load_pretrained(name), train, first(test, 2000), repeats=3)
         assert result["autoencoder"] > result["pca"] and result["autoencoder"] > result["pixels"], (name, result)
 
+
+def test_the_sample_page_offers_first_the_vae_whose_samples_meet_the_bar(data):
+    from ui.generate_reparam import variational_names
+
+    dataset, (train, _) = data
+    offered = variational_names(dataset)[0]  # the "Use …" button of the Sample page on a plain model
+    stored = aecore.pretrained_entry(offered)["prior"]
+    assert stored["confidence"] >= BARS["prior_confidence"] and stored["min_share"] >= BARS["prior_class_share"]
+    fresh = quality.prior_samples(aecore.load_pretrained(offered), train)  # the manifest's check holds here
+    assert fresh["confidence"] == pytest.approx(stored["confidence"], abs=1e-3), offered
+    assert fresh["min_share"] == pytest.approx(stored["min_share"], abs=1e-3), offered

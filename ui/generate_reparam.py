@@ -21,8 +21,23 @@ from ui.core.models import pretrained_entries, pretrained_model
 
 
 def variational_names(dataset: str) -> list[str]:
-    """The zoo's models of `dataset` that have a posterior to draw from (VAE kinds)."""
-    return [e["name"] for e in pretrained_entries(dataset) if hasattr(model_class(e["kind"]), "encode_distribution")]
+    """The zoo's models of `dataset` that have a posterior to draw from (VAE kinds), the one whose
+    prior samples a pixel classifier names most confidently first (the manifest's "prior" check,
+    measured when the zoo was built): the one the page offers should show what a prior is for."""
+    entries = [e for e in pretrained_entries(dataset) if hasattr(model_class(e["kind"]), "encode_distribution")]
+    entries.sort(key=lambda e: -e.get("prior", {}).get("confidence", 0.0))  # stable: manifest order on ties
+    return [e["name"] for e in entries]
+
+
+def prior_words(name: str) -> str:
+    """What the zoo's check found of VAE `name`'s prior samples, as a clause ("" when unchecked)."""
+    entry = next((e for e in pretrained_entries() if e["name"] == name), {})
+    check = entry.get("prior")
+    if not check:
+        return ""
+    return (f"a pixel classifier names its prior samples with mean confidence {check['confidence']:.2f}, "
+            f"its rarest class at {check['min_share']:.0%} of them (checked on the training images when the "
+            "zoo was built)")
 
 
 def use_pretrained(name: str) -> None:
@@ -72,4 +87,4 @@ def live(r: Reparameterisation) -> list[Live]:
                  help="How far this draw of the noise moved the code from its mean; resample ε to move it again.")]
 
 
-__all__ = ["draw", "live", "use_pretrained", "variational_names"]
+__all__ = ["draw", "live", "prior_words", "use_pretrained", "variational_names"]
