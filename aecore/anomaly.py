@@ -51,16 +51,31 @@ def anomaly_scores(model: Autoencoder, dataset: ImageDataset | torch.Tensor) -> 
 def pca_scores(train: ImageDataset | torch.Tensor, test: ImageDataset | torch.Tensor, k: int) -> np.ndarray:
     """Per-pixel MSE of each test image rebuilt by PCA with k components fit on `train` (the normal
     training images), clipped to [0, 1] as `pca_baseline` does; shape (N_test,)."""
+    return pca_scores_each(train, test, [k])[int(k)]
+
+
+def pca_scores_each(train: ImageDataset | torch.Tensor, test: ImageDataset | torch.Tensor,
+                    ks: Sequence[int]) -> dict[int, np.ndarray]:
+    """`pca_scores` at every k of `ks` from one fit: an exact PCA's first k components are the
+    k-component PCA (its components are the covariance's eigenvectors, in order), so one SVD at the
+    largest k serves every smaller one. {k: scores (N_test,)}."""
     x_train = _images(train).flatten(1).double().numpy()
     x_test = _images(test).flatten(1).double().numpy()
     if x_train.shape[1] != x_test.shape[1]:
         raise ValueError(f"train and test images differ in size ({x_train.shape[1]} vs {x_test.shape[1]} pixels)")
     most = min(x_train.shape)
-    if int(k) != k or not 1 <= k <= most:
-        raise ValueError(f"k must be an integer from 1 to {most} (the number of train images or pixels), got {k}")
-    pca = PCA(n_components=int(k), random_state=0).fit(x_train)
-    x_hat = np.clip(pca.inverse_transform(pca.transform(x_test)), 0.0, 1.0)
-    return ((x_hat - x_test) ** 2).mean(1)
+    for k in ks:
+        if int(k) != k or not 1 <= k <= most:
+            raise ValueError(f"k must be an integer from 1 to {most} (the number of train images or pixels), got {k}")
+    # "full": exact, so the nesting holds (the randomized solver "auto" picks for large images is not).
+    pca = PCA(n_components=int(max(ks)), svd_solver="full").fit(x_train)
+    centred = x_test - pca.mean_
+    scores = {}
+    for k in sorted({int(k) for k in ks}):
+        basis = pca.components_[:k]  # (k, pixels), orthonormal rows
+        x_hat = np.clip(centred @ basis.T @ basis + pca.mean_, 0.0, 1.0)
+        scores[k] = ((x_hat - x_test) ** 2).mean(1)
+    return scores
 
 
 def _check_scores(scores: np.ndarray, is_anomaly: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

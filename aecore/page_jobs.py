@@ -20,7 +20,7 @@ from aecore import anomaly, inspect_code
 from aecore.checkpoint import load
 from aecore.data import ImageDataset, load_split
 from aecore.models import Autoencoder
-from aecore.probe import LABEL_COUNTS, MAX_DRAWS, probe_draws
+from aecore.probe import LABEL_COUNTS, MAX_DRAWS, TEST_IMAGES as PROBE_TEST_IMAGES, probe_draws
 from aecore.in_worker import report
 
 
@@ -36,12 +36,22 @@ def _model(checkpoint: bytes | Autoencoder) -> Autoencoder:
 
 
 def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`aecore.probe.probe_draws` of the model at 10, 100 and all labels per class, `MAX_DRAWS` draws.
-    known: pixels' (and PCA's, for a code of the same size) draws from a shipped model's stored
-    results, which do not depend on this model: reused, not fitted again."""
-    train, test = dataset_split(dataset)
+    """`aecore.probe.probe_draws` of the model at 10, 100 and all labels per class, `MAX_DRAWS` draws,
+    scored on `probe_test(dataset)`. known: pixels' (and PCA's, for a code of the same size) draws
+    from a shipped model's stored results, which do not depend on this model: reused, not fitted again."""
+    train, _ = dataset_split(dataset)
     report("fitting the classifiers")
-    return probe_draws(_model(checkpoint), train, test, LABEL_COUNTS, draws=MAX_DRAWS, known=known)
+    return probe_draws(_model(checkpoint), train, probe_test(dataset), LABEL_COUNTS, draws=MAX_DRAWS, known=known)
+
+
+def probe_test(dataset: str) -> ImageDataset:
+    """The test images the probe scores: a seeded draw of `aecore.probe.TEST_IMAGES` of the test
+    split (all of it when smaller), the same for every model."""
+    from aecore.compare import subset_rows  # the same seeded draw the map comparison uses
+
+    test = dataset_split(dataset)[1]
+    rows = subset_rows(len(test), PROBE_TEST_IMAGES)
+    return test if len(rows) == len(test) else test.subset(rows)
 
 
 def code_measures(checkpoint: bytes | Autoencoder, dataset: str) -> dict[str, Any]:
@@ -78,11 +88,24 @@ def stored_probe_parts(results: Sequence[dict[str, Any]], latent_dim: int) -> di
 
 def single_class_pca(dataset: str, k: int) -> dict[int, np.ndarray]:
     """PCA's anomaly scores of every test image with each single class taken as the normal one."""
-    classes = len(dataset_split(dataset)[1].classes)
-    return {c: anomaly_scores(None, dataset, (c,), k)["pca_scores"] for c in range(classes)}
+    return single_class_pca_each(dataset, [k])[int(k)]
 
 
-__all__ = ["anomaly_scores", "code_measures", "dataset_split", "probe", "single_class_pca", "stored_probe_parts"]
+def single_class_pca_each(dataset: str, ks: Sequence[int]) -> dict[int, dict[int, np.ndarray]]:
+    """`single_class_pca` at every k of `ks`, one PCA fit per class (`anomaly.pca_scores_each`):
+    {k: {class: scores}}."""
+    split = dataset_split(dataset)
+    report("fitting PCA per class")
+    result: dict[int, dict[int, np.ndarray]] = {int(k): {} for k in ks}
+    for c in range(len(split[1].classes)):
+        normal_train, test, _ = anomaly.one_class_split(split, [c])
+        for k, scores in anomaly.pca_scores_each(normal_train, test, ks).items():
+            result[k][c] = scores
+    return result
+
+
+__all__ = ["anomaly_scores", "code_measures", "dataset_split", "probe", "single_class_pca", "single_class_pca_each",
+           "stored_probe_parts"]
 
 
 def active_anomaly_scores(checkpoint: bytes | Autoencoder | None, dataset: str, k: int,

@@ -33,6 +33,8 @@ CLASSIFIERS = ("logistic", "knn")
 LABEL_COUNTS: tuple[int | None, ...] = (10, 100, None)  # None: every training label
 DEFAULT_REPEATS = 5  # seeded draws averaged for a label count smaller than the training set
 MAX_DRAWS = 10  # draws the zoo stores per small count: the page's "Draws" slider goes up to this
+TEST_IMAGES = 2_000  # test images the app's probe scores (a seeded draw when more): kNN's cost grows with
+# test x training images (pixels' kNN on 5,000 x 20,000 MNIST images took ~20 s); 2,000 give +-1%
 KNN_NEIGHBOURS = 5
 LOGISTIC_MAX_ITER = 2000  # lbfgs on standardized pixels needs more than scikit-learn's 100
 

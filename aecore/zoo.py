@@ -33,7 +33,7 @@ from aecore.latent import encode_dataset, project
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
 from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, missing_results,
-                               pretrained_root, read_manifest, results_folder, write_results)
+                               pretrained_entry, pretrained_root, read_manifest, results_folder, write_results)
 from aecore.recipes import ZOO, Recipe
 from aecore.run import run
 
@@ -100,10 +100,17 @@ def build_results(out: str | os.PathLike | None = None, only: Sequence[str] | No
     return [n for n in built if not only or n in only]
 
 
-def _store_results(root: Path, name: str, shared: dict[Any, Any]) -> None:
+def anomaly_k(dataset: str, latent_dim: int) -> int:
+    """PCA's components beside a model of `latent_dim` units, as the page's detector picks it for class 0."""
+    normal_train, _ = page_jobs.dataset_split(dataset)
+    return min(latent_dim, int((normal_train.labels == 0).sum()))
+
+
+def _store_results(root: Path, name: str, shared: dict[Any, Any], ahead: Sequence[int] = ()) -> None:
     """Measure what the analysis pages show of one model and write it beside the model. Pixels'
     probe, PCA's probe per code size and PCA's anomaly scores per k are the same for every model
-    of a dataset: `shared` keeps them across the models of one build."""
+    of a dataset: `shared` keeps them across the models of one build. ahead: the code sizes of the
+    models still to measure, whose PCA anomaly scores come from the same fits."""
     model = load(root / name)
     saved = model.checkpoint
     dataset, options = saved["dataset"], saved["metadata"]["dataset_options"]
@@ -116,10 +123,12 @@ def _store_results(root: Path, name: str, shared: dict[Any, Any]) -> None:
     for key in ("pixels", "pca"):
         shared[(dataset, key, dim if key == "pca" else None)] = probe["scores"][key]
     measures = page_jobs.code_measures(model, dataset)
-    normal_train, _ = page_jobs.dataset_split(dataset)
-    k = min(dim, int((normal_train.labels == 0).sum()))  # as the page's detector picks it for class 0
-    if (dataset, "anomaly", k) not in shared:
-        shared[(dataset, "anomaly", k)] = page_jobs.single_class_pca(dataset, k)
+    k = anomaly_k(dataset, dim)
+    if (dataset, "anomaly", k) not in shared:  # one PCA fit per class serves every k the zoo will ask for
+        done = {key[2] for key in shared if key[:2] == (dataset, "anomaly")}
+        ks = sorted({k, *(anomaly_k(dataset, d) for d in ahead)} - done)
+        for each, scores in page_jobs.single_class_pca_each(dataset, ks).items():
+            shared[(dataset, "anomaly", each)] = scores
     scores = page_jobs.anomaly_scores(model, dataset, (0,), k)["scores"]
     write_results(results_folder(name, root) / RESULTS_NAME, {
         "probe": probe, "sensitivity": measures["sensitivity"], "jacobian": measures["jacobian"],
@@ -230,11 +239,13 @@ def build_local_results(dataset: str, root: str | os.PathLike | None = None,
     names = [n for n in missing_results(dataset, root) if only is None or n in only]
     datasets: dict[str, ImageDataset] = {}
     shared = _LOCAL_SHARED.setdefault(str(default_data_root()), {})
+    # Every model still missing, not only these: a per-model job's fits then serve the jobs after it.
+    ahead = [pretrained_entry(n, root)["latent_dim"] for n in missing_results(dataset, root)]
     for done, name in enumerate(names):
         if progress:
             progress(done, len(names), name)
         _store_latent(root, name, datasets)
-        _store_results(root, name, shared)
+        _store_results(root, name, shared, ahead)
         _drop_older_results(name, results_folder(name, root))
         if decoders is not None:
             from aecore.export import cached_decoder  # torch.onnx loads only where it is asked for

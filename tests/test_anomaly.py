@@ -119,3 +119,15 @@ def test_opening_normal_class_is_where_the_methods_differ(digits):
     # PCA fit on class 8 alone misses more anomalies than on class 0, where it is perfect.
     train, test, is_anomaly = anomaly.one_class_split(digits, [8])
     assert anomaly.roc(anomaly.pca_scores(train, test, 8), is_anomaly)["auroc"] < 0.98
+
+
+def test_one_pca_fit_scores_every_smaller_k_as_its_own_fit_does():
+    # The zoo's measuring fits PCA once per class at the largest k and reads the smaller ks from it.
+    digits = aecore.load_dataset("digits")
+    train, test = digits.subset(np.arange(300)), digits.subset(np.arange(300, 400))
+    each = anomaly.pca_scores_each(train, test, [2, 5, 12])
+    for k in (2, 5, 12):
+        np.testing.assert_allclose(each[k], anomaly.pca_scores(train, test, k), rtol=1e-6, atol=1e-12)
+    assert each[2].mean() > each[12].mean()  # more components rebuild better
+    with pytest.raises(ValueError, match="k must be"):
+        anomaly.pca_scores_each(train, test, [0, 3])

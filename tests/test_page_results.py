@@ -126,3 +126,10 @@ def test_code_measures_push_one_seeded_sample_of_a_large_test_split():
     assert measures["codes"].shape == (1500, 3) and measures["jacobian"].shape == (400,)
     np.testing.assert_allclose(measures["jacobian"], inspect_code.jacobian_norms(model, images[rows]), rtol=1e-6)
     np.testing.assert_array_equal(rows, inspect_code.measured_rows(1500, 400))  # the same images every time
+
+
+def test_the_probe_scores_one_seeded_sample_of_a_large_test_split(monkeypatch):
+    monkeypatch.setattr(page_jobs, "PROBE_TEST_IMAGES", 100)
+    sample = page_jobs.probe_test("digits")
+    assert len(sample) == 100 and len(page_jobs.dataset_split("digits")[1]) == 360
+    assert torch.equal(sample.images, page_jobs.probe_test("digits").images)  # the same images for every model
