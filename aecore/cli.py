@@ -299,11 +299,13 @@ def download_command(argv: Sequence[str]) -> str:
 def measure_command(argv: Sequence[str]) -> str:
     from tqdm import tqdm
 
+    from aecore import local_studies
     from aecore.zoo import build_local_results
 
     parser = argparse.ArgumentParser(prog="python -m aecore measure", description=(
-        "Measure the latent maps and page results of the shipped models of a downloaded dataset on this "
-        "machine's copy, ahead of class (the app does the same in the background after a download)."))
+        "Measure the latent maps and page results of the shipped models of a downloaded dataset, the "
+        "Compression page's sweep and the denoise curves on this machine's copy, ahead of class (the app "
+        "does the same in the background after a download)."))
     parser.add_argument("dataset", choices=list(DOWNLOADS))
     parser.add_argument("--no-onnx", action="store_true", help="skip exporting the latent map's hover decoders")
     args = parser.parse_args(argv)
@@ -322,8 +324,18 @@ def measure_command(argv: Sequence[str]) -> str:
             bar.set_postfix_str(name)
 
         names = build_local_results(args.dataset, progress=progress, decoders=decoders)
-    return (f"measured {len(names)} model(s) of {args.dataset} in {time.process_time() - started:.0f} s of CPU"
-            if names else f"every shipped model of {args.dataset} is already measured here")
+    with tqdm(total=1.0, desc=f"the sweep and curves of {args.dataset}", dynamic_ncols=True,
+              bar_format="{l_bar}{bar}| {postfix}") as bar:
+        def study_progress(share: float, words: str) -> None:
+            bar.update(share - bar.n)
+            bar.set_postfix_str(words)
+
+        studies = local_studies.measure(args.dataset, progress=study_progress)
+    measured = [f"{len(names)} model(s)"] * bool(names) + studies
+    if not measured:
+        return f"every shipped model of {args.dataset} is already measured here"
+    words = " and ".join([", ".join(measured[:-1]), measured[-1]] if len(measured) > 1 else measured)
+    return f"measured {words} of {args.dataset} in {time.process_time() - started:.0f} s of CPU"
 
 
 COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command,

@@ -4,18 +4,16 @@ what the code costs once it is really stored.
 `rate_distortion` trains one model per latent size and returns one row per size: test MSE and
 PSNR of the autoencoder and of PCA with k components, with the float code and after uniform b-bit
 quantization of each code unit (`aecore.quantize`, b in QUANT_BITS, ranges measured on the training
-codes). `aecore.image_files.file_anchor` measures the same test images as PNG and JPEG files at
-every quality, the real-world anchor a code's bits are compared with. `complete_sweep` puts it all
-in one dict; the sweeps of the embedded datasets ship in `pretrained/rate_distortion-<dataset>.json`
-(`build_sweep`, `python bench/rate_distortion.py`); `aecore.jobs.compression_sweep` runs one in a
-worker process.
+codes). `aecore.image_files.file_anchor` measures up to ANCHOR_IMAGES of the test images as PNG and
+JPEG files at every quality, the real-world anchor a code's bits are compared with. `complete_sweep`
+puts it all in one dict; the sweeps of the embedded datasets ship in
+`pretrained/rate_distortion-<dataset>.json` (`build_sweep`, `python bench/rate_distortion.py`); those
+of MNIST and Fashion-MNIST ship as models, measured on the user's copy (`aecore.sweep_models`);
+`aecore.jobs.compression_sweep` runs one in a worker process.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,34 +21,42 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
-from PIL import Image
 from sklearn.decomposition import PCA
 
 from aecore.data import ImageDataset, load_split
-from aecore.files import write_atomically
 from aecore.generate import decode_codes
-from aecore.image_files import encode_image, file_anchor
-from aecore.metrics import reconstruction_metrics
+from aecore.image_files import file_anchor
+from aecore.metrics import error_metrics
 from aecore.models import Autoencoder
-from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
+from aecore.data.splits import split_record
 from aecore.pretrained import pretrained_root
 from aecore.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
-from aecore.recipes import SWEEP_EPOCHS, SWEEP_SIZES, default_spec
+from aecore.data.download import DATASETS as DOWNLOADED
+from aecore.recipes import SWEEP_ARCHS, SWEEP_EPOCHS, SWEEP_SIZES, default_spec
 from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
+from aecore.sweep_store import SWEEP_FORMAT, read_anchor, read_sweep, write_sweep
 
 QUANT_BITS = tuple(range(2, 17))  # the bit widths every sweep row is measured at
 PREVIEW_IMAGES = 8  # fixed test images reconstructed at every size
-SWEEP_FORMAT = "aecore-rate-distortion-2"
+# The PNG/JPEG anchor encodes each image 95 times: MNIST's 10,000 test images take 80 s of CPU, 250
+# take 2 s, and their mean bytes and PSNR at each quality are within 1 byte and 0.1 dB of 2,000's.
+ANCHOR_IMAGES = 250
 
 
 def sweep_recipe(dataset: str) -> dict[str, Any]:
-    """The sweep of `dataset`: the dataset's default recipe (aecore.recipes) at each code size."""
+    """The sweep of `dataset`: the dataset's default recipe (aecore.recipes) at each code size, in
+    the sweep's own architecture where it has one (SWEEP_ARCHS)."""
     spec = default_spec(dataset)
-    return {"kind": spec.kind, "arch": spec.arch, "latent_dims": list(SWEEP_SIZES.get(dataset, SWEEP_SIZES["digits"])),
-            "epochs": SWEEP_EPOCHS.get(dataset, spec.fit.epochs), "batch_size": spec.fit.batch_size, "lr": spec.fit.lr}
+    return {"kind": spec.kind, "arch": SWEEP_ARCHS.get(dataset, spec.arch),
+            "latent_dims": list(SWEEP_SIZES.get(dataset, SWEEP_SIZES["digits"])),
+            "epochs": SWEEP_EPOCHS.get(dataset, spec.fit.epochs), "batch_size": spec.fit.batch_size, "lr": spec.fit.lr,
+            "schedule": spec.fit.schedule}
 
 
-SWEEP_RECIPES: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES}  # the shipped ones
+# The sweeps shipped as rows and pictures. A downloaded dataset's images are not ours to ship, nor
+# what is measured on them: its sweep ships as models instead (`aecore.sweep_models`).
+SWEEP_RECIPES: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES
+                                            if dataset not in DOWNLOADED}
 
 SweepCallback = Callable[["SweepProgress"], None]
 
@@ -100,7 +106,10 @@ def _fit_pca(train: ImageDataset, k: int) -> PCA:
 
 
 def _pca_decode(pca: PCA, codes: np.ndarray, shape: Sequence[int]) -> torch.Tensor:
-    return torch.from_numpy(np.clip(pca.inverse_transform(codes), 0.0, 1.0)).float().reshape(tuple(shape))
+    # `pca.inverse_transform` (no whitening) in float32: a sweep decodes the test images 16 times per
+    # size, and scikit-learn's float64 took 5x as long for the same 8-bit pixels.
+    components, mean = torch.from_numpy(pca.components_).float(), torch.from_numpy(pca.mean_).float()
+    return (torch.from_numpy(np.asarray(codes)).float() @ components + mean).clamp(0.0, 1.0).reshape(tuple(shape))
 
 
 def pca_reconstruct(train: ImageDataset, images: torch.Tensor, k: int) -> torch.Tensor:
@@ -112,9 +121,9 @@ def pca_reconstruct(train: ImageDataset, images: torch.Tensor, k: int) -> torch.
 
 def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_dims: Sequence[int], *,
                     arch: str = "mlp", epochs: int = 50, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
-                    device: str = "cpu", images: torch.Tensor | None = None, bits: Sequence[int] = QUANT_BITS,
-                    progress: SweepCallback | None = None, stop: Any = None,
-                    **options: Any) -> list[dict[str, Any]]:
+                    schedule: str = "constant", device: str = "cpu", images: torch.Tensor | None = None,
+                    bits: Sequence[int] = QUANT_BITS, progress: SweepCallback | None = None, stop: Any = None,
+                    on_model: Callable[[RunResult], None] | None = None, **options: Any) -> list[dict[str, Any]]:
     """One row per latent size k: train a `kind` autoencoder with a k-D code on `train`, score it on
     `test` beside PCA with k components.
 
@@ -124,7 +133,8 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
     `bits`. With `images` (N, C, H, W), also ae_images and pca_images (their float-code
     reconstructions) and ae_quantized_images, pca_quantized_images (len(bits), N, C, H, W), as
     float32 arrays. `progress` is called after every epoch and after every model; `stop` ends the
-    sweep after the current epoch, returning the rows so far.
+    sweep after the current epoch, returning the rows so far. `on_model` receives each finished run
+    (`aecore.sweep_models` keeps the models it ships so).
     """
     dims = [int(k) for k in latent_dims]
     most = min(len(train), train.images[0].numel())
@@ -132,7 +142,8 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
         raise ValueError(f"latent_dims must be a non-empty list of integers from 1 to {most}, got {list(latent_dims)}")
     rows: list[dict[str, Any]] = []
     base = RunSpec(dataset=train.name, kind=kind, arch=arch, options=options,
-                   fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device))
+                   fit=FitSettings(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, device=device,
+                                   schedule=schedule))
     for k in dims:
         epochs_done = [0]
 
@@ -145,6 +156,8 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
         result = run(replace(base, latent_dim=k), progress=on_snapshot, stop=stop, data=(train, test), every=0.0)
         if result.stopped:
             break
+        if on_model is not None:
+            on_model(result)
         rows.append(_row(result, train, test, images, bits))
         if progress is not None:
             progress(SweepProgress("model", len(rows), len(dims), k, epochs, epochs, list(rows)))
@@ -153,27 +166,39 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
 
 def _row(result: RunResult, train: ImageDataset, test: ImageDataset, images: torch.Tensor | None,
          bits: Sequence[int]) -> dict[str, Any]:
-    model, k, ae, pca_metrics = result.model, result.spec.latent_dim, result.metrics, result.pca
+    k, ae, pca_metrics = result.spec.latent_dim, result.metrics, result.pca
     row: dict[str, Any] = {"latent_dim": k, "ae_mse": ae["mse"], "ae_psnr": ae["psnr"], "pca_mse": pca_metrics["mse"],
                            "pca_psnr": pca_metrics["psnr"], "seconds": result.history.wall_time}
-    pca = _fit_pca(train, k)
+    return {**row, **quantized_row(result.model, _fit_pca(train, k), train, test, images, bits)}
+
+
+def quantized_row(model: Autoencoder, pca: PCA, train: ImageDataset, test: ImageDataset, images: torch.Tensor | None,
+                  bits: Sequence[int], train_codes: dict[str, np.ndarray] | None = None,
+                  test_codes: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """The part of a sweep row measured after quantization (see `rate_distortion`): "quantized", and
+    with `images` the float-code and quantized reconstructions of both methods. `pca` has the model's
+    code size, fit on `train`; `train_codes` and `test_codes` ({"ae", "pca"}: codes of the training
+    images, which set each unit's range, and of the test images) when they are at hand already."""
     # Each method's codes, and how each turns codes back into images; the ranges come from train.
     methods = {
-        "ae": (model.infer(train.images).z.numpy(), lambda z: decode_codes(model, z).float()),
-        "pca": (pca.transform(train.images.flatten(1).double().numpy()),
-                lambda z, shape=test.images.shape: _pca_decode(pca, z, (len(z), *shape[1:]))),
+        "ae": lambda z: decode_codes(model, z).float(),
+        "pca": lambda z, shape=test.images.shape: _pca_decode(pca, z, (len(z), *shape[1:])),
     }
-    test_codes = {"ae": model.infer(test.images).z.numpy(), "pca": pca.transform(test.images.flatten(1).double().numpy())}
+    train_codes = train_codes or {"ae": model.infer_codes(train.images).numpy(),
+                                  "pca": pca.transform(train.images.flatten(1).double().numpy())}
+    test_codes = test_codes or {"ae": model.infer(test.images).z.numpy(),
+                                "pca": pca.transform(test.images.flatten(1).double().numpy())}
     quantized: dict[str, list] = {"bits": [int(b) for b in bits]}
+    row: dict[str, Any] = {}
     previews: dict[str, list[np.ndarray]] = {"ae": [], "pca": []}
-    for name, (train_codes, decode) in methods.items():
+    for name, decode in methods.items():
         if images is not None:
             preview_codes = (model.infer(images).z.numpy() if name == "ae"
                              else pca.transform(images.flatten(1).double().numpy()))
             row[f"{name}_images"] = decode(preview_codes).reshape(images.shape).numpy()
         for b in bits:
-            quantizer = UniformQuantizer(int(b)).fit(train_codes)
-            metrics = reconstruction_metrics(test.images, decode(quantizer.quantize(test_codes[name])).reshape(test.images.shape))
+            quantizer = UniformQuantizer(int(b)).fit(train_codes[name])
+            metrics = error_metrics(test.images, decode(quantizer.quantize(test_codes[name])).reshape(test.images.shape))
             quantized.setdefault(f"{name}_mse", []).append(metrics["mse"])
             quantized.setdefault(f"{name}_psnr", []).append(metrics["psnr"])
             if images is not None:
@@ -210,6 +235,11 @@ def format_table(rows: Sequence[dict[str, Any]], bits: int = 8) -> str:
 
 
 # --- whole sweeps, and the shipped ones -----------------------------------------------------------
+def anchor_images(test: ImageDataset) -> torch.Tensor:
+    """The test images the PNG/JPEG anchor encodes: up to ANCHOR_IMAGES, the classes in turn."""
+    return test.images[preview_indices(test, ANCHOR_IMAGES)]
+
+
 def complete_sweep(dataset: str, recipe: dict[str, Any], train: ImageDataset, test: ImageDataset,
                    progress: SweepCallback | None = None, stop: Any = None,
                    anchor: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -221,20 +251,17 @@ def complete_sweep(dataset: str, recipe: dict[str, Any], train: ImageDataset, te
     rows = rate_distortion(recipe["kind"], train, test, recipe["latent_dims"], images=images, progress=progress,
                            stop=stop, **settings)
     return {"format": SWEEP_FORMAT, "dataset": dataset, "recipe": {**recipe, "latent_dims": [r["latent_dim"] for r in rows]},
-            "split": {"test_fraction": TEST_FRACTION, "seed": SPLIT_SEED}, "rows": rows, "images": images.numpy(),
+            "split": split_record(dataset), "rows": rows, "images": images.numpy(),
             "test_images": len(test), "side_bits_per_unit": SIDE_BITS_PER_UNIT,
-            "anchor": anchor or (file_anchor(test.images) if rows else None)}
+            "anchor": anchor or (file_anchor(anchor_images(test)) if rows else None)}
 
 
 def shipped_anchor(dataset: str, test_images: int) -> dict[str, Any] | None:
-    """The PNG/JPEG anchor of the shipped sweep of `dataset` when it measured `test_images` images
-    (the same split), else None: a recomputed sweep need not encode them all 95 times again."""
-    path = sweep_path(dataset)
-    if not path.is_file():
-        return None
-    stored = json.loads(path.read_text("utf-8"))
-    anchor = stored.get("anchor") if stored.get("format") == SWEEP_FORMAT else None
-    return anchor if anchor is not None and anchor["images"] == test_images else None
+    """The PNG/JPEG anchor of the shipped sweep of `dataset` when it measured the images
+    `anchor_images` picks of `test_images` (the same split), else None: a recomputed sweep need not
+    encode them 95 times again."""
+    anchor = read_anchor(sweep_path(dataset))
+    return anchor if anchor is not None and anchor["images"] == min(test_images, ANCHOR_IMAGES) else None
 
 
 def sweep_path(dataset: str, root: str | os.PathLike | None = None) -> Path:
@@ -245,49 +272,19 @@ def build_sweep(dataset: str, root: str | os.PathLike | None = None,
                 progress: SweepCallback | None = None) -> dict[str, Any]:
     """Run the shipped sweep of `dataset` (SWEEP_RECIPES) and write it beside the zoo."""
     if dataset not in SWEEP_RECIPES:
-        raise ValueError(f"no sweep recipe for {dataset!r}; recipes: {', '.join(SWEEP_RECIPES)}")
+        raise ValueError(f"no sweep of rows ships for {dataset!r} (a downloaded dataset's sweep ships as models: "
+                         f"aecore.sweep_models); it ships for {', '.join(SWEEP_RECIPES)}")
     train, test = load_split(dataset)
     sweep = complete_sweep(dataset, SWEEP_RECIPES[dataset], train, test, progress)
-    write_atomically(sweep_path(dataset, root), json.dumps(_to_json(sweep), separators=(",", ":")), mode=0o644)
+    write_sweep(sweep, sweep_path(dataset, root))
     return sweep
 
 
 def load_sweep(dataset: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
     """The shipped sweep of `dataset` as `complete_sweep` returns it, its images float32 arrays."""
-    path = sweep_path(dataset, root)
-    if not path.is_file():
-        raise ValueError(f"no precomputed sweep for {dataset!r} at {path}; build it with "
-                         f"`python bench/rate_distortion.py {dataset}`")
-    stored = json.loads(path.read_text("utf-8"))
-    if stored.get("format") != SWEEP_FORMAT:
-        raise ValueError(f"{path} is not a current rate-distortion sweep (format {stored.get('format')!r}); "
-                         f"rebuild it with `python bench/rate_distortion.py {dataset}`")
-    stored["images"] = _from_png(stored["images"])
-    for row in stored["rows"]:
-        for key in [key for key in row if key.endswith("images")]:
-            row[key] = _from_png(row[key])
-    return stored
+    return read_sweep(sweep_path(dataset, root), f"build it with `python bench/rate_distortion.py {dataset}`")
 
 
-def _to_json(value: Any) -> Any:
-    # Images as one 8-bit grayscale PNG of their pixels (rows of W), with their shape: what a
-    # screen shows, and PNG packs the flat backgrounds of these images to a fraction.
-    if isinstance(value, np.ndarray):
-        pixels = np.round(value.clip(0, 1) * 255).astype(np.uint8).reshape(-1, value.shape[-1])
-        png = encode_image(Image.fromarray(pixels), format="PNG", optimize=True)
-        return {"shape": list(value.shape), "png": base64.b64encode(png).decode("ascii")}
-    if isinstance(value, dict):
-        return {key: _to_json(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_to_json(item) for item in value]
-    return value
-
-
-def _from_png(stored: dict[str, Any]) -> np.ndarray:
-    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(stored["png"]))), dtype=np.float32)
-    return (pixels / 255).reshape(stored["shape"])
-
-
-__all__ = ["QUANT_BITS", "SWEEP_RECIPES", "SweepProgress", "at_bits", "build_sweep", "complete_sweep",
-           "compression_ratio", "shipped_anchor", "format_table", "load_sweep", "pca_reconstruct", "preview_images",
-           "rate_distortion", "reconstruct", "sweep_path"]
+__all__ = ["ANCHOR_IMAGES", "QUANT_BITS", "SWEEP_RECIPES", "SweepProgress", "anchor_images", "at_bits", "build_sweep",
+           "complete_sweep", "compression_ratio", "shipped_anchor", "format_table", "load_sweep", "pca_reconstruct",
+           "preview_images", "quantized_row", "rate_distortion", "reconstruct", "sweep_path"]

@@ -128,14 +128,10 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
     export their decoders into `onnx_cache` when given. Progress: "name: what it measures now", with
     the share of all of them. A cancel stops before the next model. The server passes the folders: a
     worker may predate their setting."""
-    import os
-
     from aecore.pretrained import missing_results
     from aecore.zoo import build_local_results
 
-    for variable, value in (("AECORE_DATA", data_root), ("AECORE_ZOO_CACHE", zoo_cache)):
-        if value:
-            os.environ[variable] = value
+    _use_folders(data_root, zoo_cache)
     stop = cancel_flag()
     chosen = [n for n in missing_results(dataset, pretrained) if names is None or n in names]
     done = []
@@ -147,6 +143,28 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
     return done
 
 
+def zoo_studies(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
+                pretrained: str | None = None) -> list[str]:
+    """Measure the Compression page's sweep and the denoise lab's curves of a downloaded `dataset`'s
+    shipped models on this machine's images (`aecore.local_studies.measure`), where missing; returns
+    what was measured. Progress: "what: where it stands", with its share. The server passes the
+    folders, as to `zoo_results`."""
+    from aecore import local_studies
+
+    _use_folders(data_root, zoo_cache)
+    return local_studies.measure(dataset, pretrained, progress=lambda share, words: report(words, share),
+                                 stop=cancel_flag())
+
+
+def _use_folders(data_root: str | None, zoo_cache: str | None) -> None:
+    # A worker may have started before the server set them.
+    import os
+
+    for variable, value in (("AECORE_DATA", data_root), ("AECORE_ZOO_CACHE", zoo_cache)):
+        if value:
+            os.environ[variable] = value
+
+
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """The (N, 2) map of `codes` by `method` with `aecore.latent.project`'s fast settings. In a
     worker, UMAP's one-off compilation (tens of seconds) and numba's threads stay out of the server."""
@@ -155,4 +173,5 @@ def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     return np.asarray(fit_map(codes, method, seed=seed).embedding_, dtype=np.float32)
 
 
-__all__ = ["compression_sweep", "data_for", "split_of", "download", "one_class", "project", "train", "warmup"]
+__all__ = ["compression_sweep", "data_for", "split_of", "download", "one_class", "project", "train", "warmup",
+           "zoo_results", "zoo_studies"]

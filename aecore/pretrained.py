@@ -69,8 +69,12 @@ def results_folder(name: str, root: str | os.PathLike | None = None) -> Path:
 def weights_digest(name: str, root: str | os.PathLike | None = None) -> str:
     """A digest of a shipped model's weights file: what was measured of it is valid for these
     weights only (its local results, its stored denoise curves). Hashed once per version of the file."""
-    path = Path(root or pretrained_root()) / pretrained_entry(name, root)["path"] / WEIGHTS_NAME
-    stat = path.stat()
+    return file_digest(Path(root or pretrained_root()) / pretrained_entry(name, root)["path"] / WEIGHTS_NAME)
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """A digest of a file's bytes, hashed once per version of the file (its mtime and size)."""
+    stat = Path(path).stat()
     return _file_digest(str(path), stat.st_mtime_ns, stat.st_size)
 
 

@@ -4,7 +4,7 @@ each number is really stored in b bits, beside PNG and JPEG files of the same im
 import streamlit as st
 
 from ui import compression_view as view
-from ui.core import jobs, presenter, state
+from ui.core import jobs, presenter, state, zoo_results
 from ui.core.cache import test_words
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -24,14 +24,15 @@ if error:
     st.error(f"The sweep failed: {error}")
 sources = view.sources(name)
 if not sources:
-    st.info(f"No precomputed sweep for {name}: recompute one below (only digits and shapes ship one).")
+    st.info(view.missing_words(name))
+    zoo_results.draw_studies_wait(name)
 else:
     source = st.radio("Sweep", list(sources), format_func=view.SOURCES.get,
                       horizontal=True, key=view.SOURCE_KEY, bind="query-params")
     sweep = sources[source]
     recipe = sweep["recipe"]
     st.caption(f"{name}: {recipe['kind']} {recipe['arch']}, {recipe['epochs']} epochs per size, "
-               f"{sweep['test_images']} test images ({test_words(name)}).")
+               f"{sweep['test_images']} test images ({test_words(name)}).{view.source_words(sweep)}")
     sizes = view.sizes_of(sweep)
     if st.session_state.get("cp_k") not in sizes:  # a size of another sweep, or none yet
         st.session_state.pop("cp_k", None)
@@ -57,7 +58,7 @@ else:
     psnr_tab.plotly_chart(view.curve_figure(sweep, "psnr", bits, presenter.scale(420)), width="stretch", key="cp_psnr")
     table_tab.dataframe(view.anchor_rows(sweep, bits), hide_index=True)
     table_tab.caption(
-        f"The same {sweep['anchor']['images']} test images, each saved as its own file with Pillow: PNG is "
+        f"{view.anchor_words(sweep)}, each saved as its own file with Pillow: PNG is "
         "lossless; the JPEG quality (1 to 95) is the lowest whose PSNR reaches the autoencoder's. A file of a "
         "tiny image is mostly header, and the code needs its decoder: a fair anchor, not a contest.")
 

@@ -1,20 +1,24 @@
 """The app measures the zoo's maps and page results of a downloaded dataset once, in the background,
-with progress in the sidebar; afterwards the pages read them from the local cache.
+with progress in the sidebar, and the Compression sweep and denoise curves of its shipped models;
+afterwards the pages read them from the local cache.
 
 A small fake MNIST (random images written here, never the real ones) and a one-model zoo built from
-the cheapest MNIST recipe stand in for the download and the shipped zoo.
+a cheap MNIST recipe, with the shipped sweep models, stand in for the download and the shipped zoo.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
+import aecore.lab_curves
+import aecore.sweep_models
 from aecore import zoo
-from conftest import APP, REPO_ROOT, wait_for_job
+from conftest import APP, REPO_ROOT, figures, wait_for_job
 from fake_mirror import write_unpacked_mnist
 from ui.core import settings
 
@@ -35,6 +39,7 @@ def folders(tmp_path_factory):
         patch.setenv("AECORE_DATA", str(base / "data"))
         patch.setenv("AECORE_ZOO_CACHE", str(base / "unused"))
         zoo.build_zoo(out=base / "zoo", only=[NAME], log=None)
+    shutil.copytree(aecore.sweep_models.model_path("mnist", 2).parent, base / "zoo" / "sweeps" / "mnist")
     return base
 
 
@@ -55,6 +60,12 @@ def sidebar_text(at: AppTest) -> str:
     return "\n".join([c.value for c in at.sidebar.caption] + [p.proto.text for p in at.sidebar.get("progress")])
 
 
+def wait_for_all(held: list) -> None:
+    for job in held:
+        wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
+        assert job.state == "done", (job.name, job.error)
+
+
 def test_the_zoo_maps_are_measured_once_in_the_background_with_progress(app_env, monkeypatch):
     from ui.core import zoo_results
 
@@ -62,11 +73,13 @@ def test_the_zoo_maps_are_measured_once_in_the_background_with_progress(app_env,
     assert aecore.pretrained.missing_results("mnist") == [NAME]
     at = AppTest.from_function(sidebar_only, default_timeout=120).run()
     assert not at.exception, at.exception
-    [job] = zoo_results.jobs_for("mnist", start=False)  # queued by the first run, without any click
-    assert job.background  # a student's job goes before it
+    held = zoo_results.jobs_for("mnist", start=False)  # queued by the first run, without any click
+    assert [job.name for job in held] == [f"{zoo_results.STUDIES} of mnist", f"zoo maps of {NAME}"]
+    assert all(job.background for job in held)  # a student's job goes before them
     assert "Zoo maps of mnist" in sidebar_text(at) or "Measuring the zoo's maps" in sidebar_text(at)
-    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
-    assert job.state == "done", job.error
+    wait_for_all(held)
+    studies, job = held
+    assert studies.result == ["compression sweep", "denoise curves"]
     assert job.result == [NAME] and aecore.pretrained.has_results(NAME)
     at.run()
     assert not at.exception, at.exception
@@ -83,10 +96,8 @@ def test_manual_mode_offers_a_button_instead(app_env, monkeypatch):
     assert not at.exception, at.exception
     assert "have no maps or results measured here yet" in sidebar_text(at)
     at.sidebar.button(key="zoo_measure_mnist").click().run()
-    [job] = zoo_results.jobs_for("mnist", start=False)
-    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
-    assert job.state == "done", job.error
-    assert aecore.pretrained.has_results(NAME)
+    wait_for_all(zoo_results.jobs_for("mnist", start=False))
+    assert aecore.pretrained.has_results(NAME) and aecore.sweep_models.is_measured("mnist")
 
 
 def test_every_page_opens_without_an_exception_while_the_zoo_is_measured(app_env, monkeypatch):
@@ -96,12 +107,42 @@ def test_every_page_opens_without_an_exception_while_the_zoo_is_measured(app_env
     monkeypatch.setenv(zoo_results.MEASURE_ENV, "auto")
     at = AppTest.from_file(APP, default_timeout=300).run()
     assert not at.exception, at.exception
-    [job] = zoo_results.jobs_for("mnist", start=False)
+    held = zoo_results.jobs_for("mnist", start=False)
     for page in sorted((REPO_ROOT / "pages").glob("*.py")):
         at.switch_page(f"pages/{page.name}").run()
-        assert not at.exception, (page.name, job.state, job.progress, at.exception)
+        assert not at.exception, (page.name, [(job.state, job.progress) for job in held], at.exception)
         assert at.main.children, f"{page.name} drew nothing"
-    wait_for_job(job, timeout=900)  # a state; the bound only catches a hang
-    assert job.state == "done", job.error
+    wait_for_all(held)
     at = AppTest.from_file(APP, default_timeout=300).run()
     assert not at.exception and "Measuring the zoo's maps" not in sidebar_text(at)
+
+
+def test_compression_and_the_denoise_curves_open_on_what_the_background_measured(app_env, monkeypatch):
+    """No sweep to run on the class's worker: the shipped sweep models and the zoo's curves are measured
+    in the background, and both pages then draw from what was stored."""
+    from ui.core import zoo_results
+
+    monkeypatch.setenv(zoo_results.MEASURE_ENV, "manual")  # so the page is seen before the measuring
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page("pages/compression.py").run()
+    assert not at.exception, at.exception
+    assert figures(at) == [] and any("measured on your copy of mnist once" in info.value for info in at.info)
+    wait_for_all(zoo_results.jobs_for("mnist"))  # what the sidebar's button queues
+    at.switch_page("pages/compression.py").run()
+    assert not at.exception, at.exception
+    assert len(figures(at)) == 4 and len(at.dataframe) == 1  # trade-off, pictures, MSE, PSNR; the table
+    assert any("measured on this machine's copy" in caption.value for caption in at.caption)
+    sweep = aecore.sweep_models.load_precomputed("mnist")
+    mse = {trace["name"]: trace["y"] for trace in figures(at)[2]["data"]}
+    assert mse["PCA, float code"] == pytest.approx([row["pca_mse"] for row in sweep["rows"]])
+
+    # The denoise lab draws the stored curve: mark it, and the page shows the mark.
+    path = aecore.lab_curves.curves_path("mnist")
+    stored = json.loads(path.read_text())
+    stored["models"][NAME]["curves"]["gaussian"] = [42.0] * len(stored["levels"]["gaussian"])
+    path.write_text(json.dumps(stored))
+    at.switch_page("pages/denoise.py").run()  # model A: the dataset's default model, NAME
+    assert not at.exception, at.exception
+    lines = {trace["name"]: trace["y"] for trace in figures(at)[0]["data"]
+             if trace.get("mode") == "lines" and "name" in trace}  # the curves; the level's mark has no name
+    assert lines[NAME] == [42.0] * len(stored["levels"]["gaussian"])

@@ -14,6 +14,8 @@ import safetensors.torch
 
 import aecore
 import aecore.export
+import aecore.lab_curves
+import aecore.sweep_models
 from aecore import jobs, zoo
 from aecore.checkpoint import WEIGHTS_NAME
 from aecore.pretrained import LATENT_NAME, RESULTS_NAME, results_folder
@@ -31,6 +33,7 @@ def local_zoo(tmp_path_factory):
         patch.setenv("AECORE_DATA", str(data))
         patch.setenv("AECORE_ZOO_CACHE", str(cache))
         zoo.build_zoo(out=root, only=[NAME], log=None)
+        shutil.copytree(aecore.sweep_models.model_path("mnist", 2).parent, root / "sweeps" / "mnist")
         yield root, cache
 
 
@@ -110,6 +113,8 @@ def test_measure_command_measures_ahead_of_class(local_zoo, tmp_path, monkeypatc
     monkeypatch.setenv("AECORE_PRETRAINED", str(root))
     monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
     assert main(["measure", "mnist", "--no-onnx"]) == 0
-    assert "measured 1 model(s) of mnist" in capsys.readouterr().out and aecore.pretrained.has_results(NAME, root)
+    assert ("measured 1 model(s), compression sweep and denoise curves of mnist" in capsys.readouterr().out
+            and aecore.pretrained.has_results(NAME, root))
+    assert aecore.sweep_models.is_measured("mnist", root) and aecore.lab_curves.load_curves("mnist", root)["models"]
     assert main(["measure", "mnist", "--no-onnx"]) == 0
     assert "already measured" in capsys.readouterr().out

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 import aecore
-from aecore import compression, image_files
+from aecore import compression, image_files, sweep_models
 from aecore.quantize import bits_per_image
 from ui.core import jobs
 from ui.core.concepts import Live
@@ -31,10 +31,37 @@ DEFAULT_K, DEFAULT_BITS = 8, 8
 SOURCE_KEY = "cp_source"  # the sweep radio's key and URL parameter
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
+def _precomputed(dataset: str, stamp: str) -> dict[str, Any]:
+    return sweep_models.load_precomputed(dataset)
+
+
 def shipped_sweep(dataset: str) -> dict[str, Any]:
-    """The precomputed sweep of `dataset` (ValueError saying how to build it when there is none)."""
-    return compression.load_sweep(dataset)
+    """The precomputed sweep of `dataset`: shipped, or measured here from the shipped models of a
+    downloaded dataset (ValueError saying how to get it when there is none). Cached per version of
+    its file, so a sweep measured in the background shows on the next rerun."""
+    path = sweep_models.precomputed_path(dataset)
+    return _precomputed(dataset, f"{path}@{path.stat().st_mtime_ns}" if path and path.is_file() else "none")
+
+
+def missing_words(dataset: str) -> str:
+    """Why there is no precomputed sweep to show, and what happens about it."""
+    if dataset in sweep_models.MODEL_SWEEPS:
+        return (f"The sweep's models ship with the app; their errors are measured on your copy of {dataset} once, "
+                "in the background (seconds, after the zoo's model you look at): the figures appear here then.")
+    return f"No precomputed sweep for {dataset}: recompute one below (digits and shapes ship one)."
+
+
+def source_words(sweep: dict[str, Any]) -> str:
+    """Where a sweep's numbers were measured, for the caption."""
+    return (" The models ship with the app; their errors were measured on this machine's copy of the images."
+            if sweep.get("measured") == "here" else "")
+
+
+def anchor_words(sweep: dict[str, Any]) -> str:
+    """Which test images the PNG/JPEG anchor encoded."""
+    count, total = sweep["anchor"]["images"], sweep["test_images"]
+    return f"The same {count} test images" if count == total else f"{count} of the {total} test images (every class in turn)"
 
 
 def own_sweeps() -> dict[str, dict[str, Any]]:
@@ -276,6 +303,6 @@ def kinds() -> list[str]:
     return aecore.list_models()
 
 
-__all__ = ["SOURCES", "anchor_rows", "bottleneck_live", "collect_job", "compression_live", "curve_figure",
+__all__ = ["SOURCES", "anchor_rows", "anchor_words", "missing_words", "source_words", "bottleneck_live", "collect_job", "compression_live", "curve_figure",
            "default_k", "kinds", "own_sweeps", "progress_text", "quantized_picture", "recipe", "running_job",
            "shipped_sweep", "size_live", "sizes_of", "sources", "start_job", "trade_off_figure"]

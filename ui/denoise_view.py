@@ -126,18 +126,28 @@ def lab_view(dataset: str, actives: list[state.ActiveModel], kind: str, seed: in
              level: float, zoom: float = 1.0) -> tuple[LabView, int, go.Figure]:
     """The cached view, the index of `level` in its ladder, and the figure starting at that level.
     zoom: grows the pictures and the headline (presenter mode)."""
-    inputs = (dataset, tuple(model_key(a) for a in actives), kind, seed, count, classes, shuffle, upload_key, zoom)
+    curves = curve_means(dataset, actives, kind)
+    # The curves too: a downloaded dataset's stored ones arrive from the background after the page
+    # first drew the computed ones, and the figure must not stay on those.
+    inputs = (dataset, tuple(model_key(a) for a in actives), kind, seed, count, classes, shuffle, upload_key, zoom,
+              tuple((name, tuple(values)) for name, values in curves.items()))
     view = _lab_view(dataset, inputs[1], actives, kind, seed, count, classes, shuffle, upload_key, upload,
-                     curve_means(dataset, actives, kind), zoom)
+                     curves, zoom)
     index = min(range(len(view.levels)), key=lambda i: abs(view.levels[i] - level))
     return view, index, _figure_at(inputs, index, view)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _stored_curves(dataset: str, stamp: str) -> dict:
+def _stored_curves(dataset: str, stamp: str, curves_stamp: str) -> dict:
     """The zoo's stored curves of `dataset` (`aecore.lab_curves.load_curves`), read again when the
-    zoo changes (`zoo_stamp`); shared, read-only."""
+    zoo changes (`zoo_stamp`) or its curves file does (a downloaded dataset's are measured here in
+    the background after the download); shared, read-only."""
     return lab_curves.load_curves(dataset)
+
+
+def _curves_stamp(dataset: str) -> str:
+    path = lab_curves.curves_path(dataset)
+    return f"{path}@{path.stat().st_mtime_ns}" if path.is_file() else f"{path}@none"
 
 
 @st.cache_data(show_spinner="Scoring the model at every noise level…", max_entries=64)
@@ -147,7 +157,7 @@ def _computed_curve(dataset: str, key: str | None, kind: str, _model: aecore.Aut
 
 def _curve(dataset: str, active: state.ActiveModel | None, kind: str) -> list[float]:
     """The mean PSNR per level of `active` (None: the noisy input): stored for the zoo, else computed once."""
-    stored = _stored_curves(dataset, zoo_stamp())
+    stored = _stored_curves(dataset, zoo_stamp(), _curves_stamp(dataset))
     if active is None:
         return stored["noisy"].get(kind) or _computed_curve(dataset, None, kind, None)
     if active.source == "pretrained" and kind in stored["models"].get(active.name, {}):

@@ -172,6 +172,14 @@ class Autoencoder(nn.Module):
         the same in both modes, so this is exact in either; a model holding a layer that does not
         (dropout, batch norm) must be in eval mode, else RuntimeError.
         """
+        return _concat_outputs([self._run(batch, sample=False) for batch in self._batches(x, batch_size)])
+
+    @torch.no_grad()
+    def infer_codes(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+        """The codes (N, latent_dim) `infer` gives, without running the decoder (half the work), on the CPU."""
+        return torch.cat([self.encode(batch).cpu() for batch in self._batches(x, batch_size)])
+
+    def _batches(self, x: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
         if int(batch_size) != batch_size or batch_size < 1:
             raise ValueError(f"batch_size must be an integer of at least 1, got {batch_size}")
         self._check_input(x)
@@ -180,7 +188,7 @@ class Autoencoder(nn.Module):
                                "infer on a model in eval mode (as `aecore.load` returns it)")
         device, size = next(self.parameters()).device, int(batch_size)
         starts = range(0, max(len(x), 1), size)  # an empty x still runs once, giving empty outputs
-        return _concat_outputs([self._run(x[i:i + size].to(device), sample=False) for i in starts])
+        return [x[i:i + size].to(device) for i in starts]
 
     def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Negative log-likelihood of x under the decoder, summed over pixels, mean over batch."""

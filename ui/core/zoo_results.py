@@ -3,8 +3,9 @@
 The zoo ships only the weights of its MNIST and Fashion-MNIST models (the images are not ours to
 ship). The first time the app finds such a dataset here with models whose latent maps and results
 are missing, it queues one background job per model (`aecore.jobs.zoo_results`), the active model
-first. Background jobs yield to every user's job (a student's Train goes next, whatever waits), and
-each is one model, so nobody waits behind the whole zoo. Every session shows the progress in the
+first, and one that measures the Compression page's sweep and the denoise curves
+(`aecore.jobs.zoo_studies`, seconds) next. Background jobs yield to every user's job (a student's
+Train goes next, whatever waits), and each is small, so nobody waits behind the whole zoo. Every session shows the progress in the
 sidebar, and pages measure what they need for themselves meanwhile (as for a user's own model). From
 then on those pages open at once. `AECORE_ZOO_MEASURE=manual` makes it a button instead (a laptop
 that should stay quiet; the tests).
@@ -18,6 +19,7 @@ import streamlit as st
 
 import aecore.export
 import aecore.jobs
+import aecore.local_studies
 import aecore.pretrained
 from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS
@@ -27,6 +29,7 @@ from ui.core.cache import is_available
 
 
 MEASURE_ENV = "AECORE_ZOO_MEASURE"
+STUDIES = "the compression sweep and denoise curves"  # the job beside the models' own, in _server_jobs
 
 
 def automatic() -> bool:
@@ -39,15 +42,30 @@ def _server_jobs() -> dict[tuple[str, str], Job]:
 
 
 def _missing(dataset: str) -> list[str]:
-    return aecore.pretrained.missing_results(dataset) if dataset in DOWNLOADS and is_available(dataset) else []
+    """What of `dataset`'s zoo is not measured here yet: its models' names, and STUDIES."""
+    if dataset not in DOWNLOADS or not is_available(dataset):
+        return []
+    studies = [STUDIES] if aecore.local_studies.missing_studies(dataset) else []
+    return aecore.pretrained.missing_results(dataset) + studies
+
+
+def _submit(dataset: str, name: str) -> Job:
+    folders = (str(default_data_root()), str(aecore.pretrained.local_results_root()),
+               str(aecore.pretrained.pretrained_root()))
+    if name == STUDIES:
+        return jobs.job_queue().submit(aecore.jobs.zoo_studies, dataset, *folders,
+                                       name=f"{STUDIES} of {dataset}", background=True)
+    return jobs.job_queue().submit(aecore.jobs.zoo_results, dataset, *folders, str(aecore.export.cache_root()),
+                                   [name], name=f"zoo maps of {name}", background=True)
 
 
 def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list[Job]:
-    """The server's jobs measuring `dataset`'s zoo models that lack results, one per model, queued now
-    (when `start`) for those with none (one cancelled because nobody watched starts again; one that
-    ended yet whose results are missing was deleted since). `first`: the model to queue first."""
+    """The server's jobs measuring what `dataset`'s zoo lacks here, one per model and one for STUDIES,
+    queued now (when `start`) for those with none (one cancelled because nobody watched starts again;
+    one that ended yet whose results are missing was deleted since). `first`: the model to queue
+    first; the studies go next, as they take seconds and serve two pages."""
     missing = _missing(dataset)
-    missing.sort(key=lambda name: name != first)
+    missing.sort(key=lambda name: (name != first, name != STUDIES))
     held = _server_jobs()
     found = []
     for name in missing:
@@ -55,13 +73,30 @@ def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list
         if job is not None and job.state in (CANCELLED, DONE):
             job = None
         if job is None and start:
-            job = held[(dataset, name)] = jobs.job_queue().submit(
-                aecore.jobs.zoo_results, dataset, str(default_data_root()),
-                str(aecore.pretrained.local_results_root()), str(aecore.pretrained.pretrained_root()),
-                str(aecore.export.cache_root()), [name], name=f"zoo maps of {name}", background=True)
+            job = held[(dataset, name)] = _submit(dataset, name)
         if job is not None:
             found.append(job)
     return found
+
+
+def draw_studies_wait(dataset: str) -> None:
+    """On a page waiting for STUDIES: the progress of their job (its place in the queue while it
+    waits); the page reruns when it ends. Nothing when no such job is held."""
+    job = _server_jobs().get((dataset, STUDIES))
+    if job is None or job.finished:
+        return
+
+    @st.fragment(run_every=jobs.POLL_SECONDS)
+    def wait() -> None:
+        job.touch()
+        if job.finished:
+            st.rerun(scope="app")
+        if job.state == RUNNING:
+            st.progress(min(1.0, jobs.share(job)), text=f"Measuring {jobs.progress_text(job)}")
+        else:
+            st.caption(jobs.queue_text(job))
+
+    wait()
 
 
 def draw_panel(dataset: str) -> None:
@@ -73,8 +108,10 @@ def draw_panel(dataset: str) -> None:
     active = st.session_state.get(state.MODEL_KEY)  # the model the user looks at is measured first
     held = jobs_for(dataset, start=automatic(), first=getattr(active, "name", None))
     if not held:  # measuring is left to a click (AECORE_ZOO_MEASURE=manual)
-        st.caption(f"The zoo's {len(missing)} models of {dataset} have no maps or results measured "
-                   "here yet; pages measure what they show meanwhile.")
+        models = len([name for name in missing if name != STUDIES])
+        st.caption((f"The zoo's {models} models of {dataset} have no maps or results measured here yet"
+                    if models else f"The {STUDIES} of {dataset} are not measured here yet")
+                   + "; pages measure what they show meanwhile.")
         st.button("Measure them now", key=f"zoo_measure_{dataset}", on_click=jobs_for, args=(dataset,),
                   help="Runs once, in the background; from then on their pages open at once.")
         return
@@ -83,7 +120,7 @@ def draw_panel(dataset: str) -> None:
         st.warning(f"Measuring {job.name} failed: {job.error}. Its pages measure what they show instead.")
     if len(failed) == len(held):
         return
-    total = len(aecore.pretrained.list_pretrained(dataset))
+    total = len(aecore.pretrained.list_pretrained(dataset)) + 1  # the models and the studies' one job
 
     @st.fragment(run_every=jobs.POLL_SECONDS)
     def panel() -> None:
@@ -100,9 +137,9 @@ def draw_panel(dataset: str) -> None:
             return
         share = (done + jobs.share(running)) / max(total, 1)
         st.progress(min(1.0, share), text=f"Measuring the zoo's maps and results of {dataset} on your copy (once): "
-                                          f"{done} of {total} models done, now {jobs.progress_text(running)}")
+                                          f"{done} of {total} jobs done, now {jobs.progress_text(running)}")
 
     panel()
 
 
-__all__ = ["draw_panel", "jobs_for"]
+__all__ = ["STUDIES", "draw_panel", "draw_studies_wait", "jobs_for"]

@@ -1,0 +1,55 @@
+"""What the Compression page and the denoise lab show of a downloaded dataset (MNIST, Fashion-MNIST),
+measured once on this machine's copy, beside the zoo's maps (`aecore.zoo.build_local_results`):
+
+- "compression sweep": the rows of the shipped sweep models (`aecore.sweep_models.measure_sweep`);
+- "denoise curves": PSNR against noise level of every zoo model (`aecore.lab_curves.build_curves`).
+
+Both are read by the pages from `aecore.pretrained.local_results_root()`, and neither trains anything:
+together they take well under a minute of CPU (on MNIST's 60,000 + 10,000 images), where a sweep
+trained on the class's one worker took about 8 minutes. The app runs `measure` in one background job
+queued with the zoo's (`aecore.jobs.zoo_studies`); `python -m aecore measure DATASET` runs it too.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from aecore import lab_curves, sweep_models
+from aecore.data.download import DATASETS as DOWNLOADED
+
+SWEEP, CURVES = "compression sweep", "denoise curves"
+
+
+def missing_studies(dataset: str, root: str | os.PathLike | None = None) -> list[str]:
+    """Which of SWEEP and CURVES are not measured here yet for `dataset`'s shipped models in `root`
+    (none for an embedded dataset, whose ship beside the zoo)."""
+    if dataset not in DOWNLOADED:
+        return []
+    missing = [SWEEP] if sweep_models.has_models(dataset, root) and not sweep_models.is_measured(dataset, root) else []
+    return missing + ([CURVES] if lab_curves.missing_curves(dataset, root) else [])
+
+
+def measure(dataset: str, root: str | os.PathLike | None = None,
+            progress: Callable[[float, str], None] | None = None, stop: Any = None) -> list[str]:
+    """Measure what `missing_studies` lists, on this machine's split of `dataset`; returns what was
+    measured. progress(share done, words) as it goes; `stop` (an Event) ends it before the next study."""
+    missing = missing_studies(dataset, root)
+    done: list[str] = []
+    for index, study in enumerate(missing):
+        if stop is not None and stop.is_set():
+            break
+
+        def step(part: int, parts: int, words: str, index: int = index, study: str = study) -> None:
+            if progress:
+                progress((index + part / max(parts, 1)) / len(missing), f"{study}: {words}")
+
+        if study == SWEEP:
+            sweep_models.measure_sweep(dataset, root, progress=step)
+        else:
+            lab_curves.build_curves(dataset, root, names=lab_curves.missing_curves(dataset, root), progress=step)
+        done.append(study)
+    return done
+
+
+__all__ = ["CURVES", "SWEEP", "measure", "missing_studies"]
