@@ -21,7 +21,7 @@ import torch
 
 from aecore.checkpoint import load
 from aecore.data import ImageDataset, load_split
-from aecore.latent import encode_dataset, project
+from aecore.latent import embed, encode_dataset
 from aecore.models import Autoencoder
 from aecore.pretrained import load_pretrained
 
@@ -82,13 +82,13 @@ def default_selection(entries: Sequence[dict[str, Any]], reference: str | None =
 
 
 def plane(codes: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
-    """The (N, 2) map of codes (N, d): a 2-D code as it is, else its PCA or UMAP (`aecore.latent.project`)."""
+    """The (N, 2) map of codes (N, d): a 2-D code as it is, else its PCA or UMAP (`aecore.latent.embed`)."""
     if method not in METHODS:
         raise ValueError(f"unknown map method {method!r}; valid: {', '.join(METHODS)}")
     codes = np.asarray(codes, dtype=np.float32)
     if codes.ndim == 2 and codes.shape[1] == 2 and method == "pca":
         return codes.copy()  # the plane itself: any rotation of it is undone by the alignment anyway
-    return np.asarray(project(codes, method, seed=seed).embedding_, dtype=np.float32)
+    return embed(codes, method, seed=seed)
 
 
 def align(reference: np.ndarray, embedding: np.ndarray) -> np.ndarray:

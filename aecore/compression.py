@@ -186,14 +186,14 @@ def quantized_row(model: Autoencoder, pca: PCA, train: ImageDataset, test: Image
     }
     train_codes = train_codes or {"ae": model.infer_codes(train.images).numpy(),
                                   "pca": pca.transform(train.images.flatten(1).double().numpy())}
-    test_codes = test_codes or {"ae": model.infer(test.images).z.numpy(),
+    test_codes = test_codes or {"ae": model.infer_codes(test.images).numpy(),
                                 "pca": pca.transform(test.images.flatten(1).double().numpy())}
     quantized: dict[str, list] = {"bits": [int(b) for b in bits]}
     row: dict[str, Any] = {}
     previews: dict[str, list[np.ndarray]] = {"ae": [], "pca": []}
     for name, decode in methods.items():
         if images is not None:
-            preview_codes = (model.infer(images).z.numpy() if name == "ae"
+            preview_codes = (model.infer_codes(images).numpy() if name == "ae"
                              else pca.transform(images.flatten(1).double().numpy()))
             row[f"{name}_images"] = decode(preview_codes).reshape(images.shape).numpy()
         for b in bits:

@@ -36,7 +36,7 @@ MEASURED_IMAGES = 1_000
 
 def codes(model: Autoencoder, images: torch.Tensor) -> np.ndarray:
     """Deterministic codes (N, d) of `images` (N, C, H, W): the VAE gives its posterior mean."""
-    return model.infer(images).z.double().numpy()  # infer: a shared model's mode is never switched
+    return model.infer_codes(images).double().numpy()  # a shared model's mode is never switched
 
 
 def active_fraction(z: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> np.ndarray:
@@ -67,17 +67,19 @@ def sparsity_of_codes(z: np.ndarray, threshold: float = ACTIVE_THRESHOLD) -> dic
             "exact_zeros": float((z == 0).mean())}
 
 
-def code_sensitivity(model: Autoencoder, images: torch.Tensor, noise: float = 0.01, seed: int = 0) -> np.ndarray:
+def code_sensitivity(model: Autoencoder, images: torch.Tensor, noise: float = 0.01, seed: int = 0,
+                     base: torch.Tensor | None = None) -> np.ndarray:
     """||z(x + eps) - z(x)|| / ||eps|| per image (N,), eps ~ N(0, noise^2 I) drawn with `seed`.
 
     A finite-difference view of the Jacobian: for small noise it approaches ||J eps|| / ||eps||,
-    a random direction's stretch, whose mean square is ||J||_F^2 / (number of pixels).
+    a random direction's stretch, whose mean square is ||J||_F^2 / (number of pixels). `base`: the
+    codes of `images` when at hand (one encoding serves every noise size).
     """
     if not noise > 0:
         raise ValueError(f"noise must be positive, got {noise}")
     generator = torch.Generator().manual_seed(seed)
     eps = torch.randn(images.shape, generator=generator, dtype=images.dtype) * noise  # (N, C, H, W)
-    moved = model.infer(images + eps).z - model.infer(images).z  # (N, d); mode-independent
+    moved = model.infer_codes(images + eps) - (model.infer_codes(images) if base is None else base)  # (N, d)
     return (moved.norm(dim=1) / eps.flatten(1).norm(dim=1)).double().numpy()
 
 
@@ -111,9 +113,10 @@ def code_measures(model: Autoencoder, images: torch.Tensor, noises: tuple[float,
     "sensitivity": {σ: (M,)} for each of `noises`, "jacobian" (M,), "kl_per_dim" (d,) or None when
     the model is no VAE}, the codes over all N images, the sensitivity and the Jacobian over the M
     images of `measured_rows(N, sample)`. The zoo stores it; a user's model gets it from a job."""
-    pushed = images[torch.from_numpy(measured_rows(len(images), sample))]
-    return {"codes": codes(model, images),
-            "sensitivity": {float(noise): code_sensitivity(model, pushed, noise) for noise in noises},
+    rows = torch.from_numpy(measured_rows(len(images), sample))
+    pushed, all_codes = images[rows], model.infer_codes(images)  # one encoding serves the codes and every σ
+    return {"codes": all_codes.double().numpy(),
+            "sensitivity": {float(noise): code_sensitivity(model, pushed, noise, base=all_codes[rows]) for noise in noises},
             "jacobian": jacobian_norms(model, pushed),
             "kl_per_dim": kl_per_dimension(model, images) if hasattr(model, "encode_distribution") else None}
 

@@ -168,9 +168,9 @@ def _use_folders(data_root: str | None, zoo_cache: str | None) -> None:
 def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     """The (N, 2) map of `codes` by `method` with `aecore.latent.project`'s fast settings. In a
     worker, UMAP's one-off compilation (tens of seconds) and numba's threads stay out of the server."""
-    from aecore.latent import project as fit_map  # umap-learn loads only where a map is asked for
+    from aecore.latent import embed  # umap-learn loads only where a map is asked for
 
-    return np.asarray(fit_map(codes, method, seed=seed).embedding_, dtype=np.float32)
+    return embed(codes, method, seed=seed)
 
 
 __all__ = ["compression_sweep", "data_for", "split_of", "download", "one_class", "project", "train", "warmup",

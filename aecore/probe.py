@@ -82,8 +82,8 @@ def representations(model_or_codes: Autoencoder | Codes, train: ImageDataset, te
     every training image, and the flattened pixels. skip_pca leaves "pca" out (its fit on large
     images takes seconds, wasted when its scores are already known)."""
     if isinstance(model_or_codes, Autoencoder):
-        # infer never switches the mode of a model other sessions share (encode_dataset does)
-        z_train, z_test = (model_or_codes.infer(part.images).z.numpy().astype(np.float32) for part in (train, test))
+        # infer_codes never switches the mode of a model other sessions share, and runs no decoder
+        z_train, z_test = (model_or_codes.infer_codes(part.images).numpy().astype(np.float32) for part in (train, test))
     elif isinstance(model_or_codes, (tuple, list)) and len(model_or_codes) == 2:
         z_train, z_test = (_as_array(z) for z in model_or_codes)
     else:

@@ -284,7 +284,7 @@ def see(model: Autoencoder, image: torch.Tensor, ref: Reference, neighbours: int
 @torch.no_grad()
 def places(model: Autoencoder, images: torch.Tensor, ref: Reference) -> np.ndarray:
     """Where images (T, C, H, W) land on the reference map: (T, 2), one batched encode."""
-    return ref.place(model.infer(images).z.numpy())
+    return ref.place(model.infer_codes(images).numpy())
 
 
 @torch.no_grad()

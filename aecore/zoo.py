@@ -29,7 +29,7 @@ from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, default_data_root, load_split, split_positions
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.files import write_atomically
-from aecore.latent import encode_dataset, project
+from aecore.latent import embed, encode_dataset
 from aecore.metrics import reconstruction_metrics
 from aecore.models import config_fields
 from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, missing_results,
@@ -159,8 +159,7 @@ def _store_latent(root: Path, name: str, datasets: dict[str, ImageDataset]) -> N
     codes = encode_dataset(model, test)
     latent = {"index": test_index.astype(np.int64), "codes": codes,
               "labels": (test.labels if test.labels is not None else torch.zeros(len(test))).numpy().astype(np.int64),
-              "pca": project(codes, "pca").embedding_.astype(np.float32),
-              "umap": project(codes, "umap").embedding_.astype(np.float32)}
+              "pca": embed(codes, "pca"), "umap": embed(codes, "umap")}
     if codes.shape[1] == 2:
         latent["raw"] = codes
     folder = results_folder(name, root)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import aecore
-from aecore.latent import encode_dataset, project
+from aecore.latent import embed, encode_dataset, project
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +30,31 @@ def test_projection_is_two_dimensional_and_fixed_by_the_seed(codes, method):
     first = project(codes, method, seed=0).embedding_
     assert first.shape == (200, 2) and np.isfinite(first).all()
     assert np.allclose(first, project(codes, method, seed=0).embedding_, atol=1e-5)
+
+
+def test_the_map_alone_keeps_neighbours_together_without_pynndescent(monkeypatch):
+    """embed's UMAP takes exact neighbours from scikit-learn: past 4,096 codes pynndescent (whose
+    numba code compiles for tens of seconds in every process) is never asked, and the map still
+    keeps each code's classmates around it."""
+    import pynndescent
+    import umap.umap_
+
+    class Refused(pynndescent.NNDescent):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("pynndescent ran")
+
+    monkeypatch.setattr(umap.umap_, "NNDescent", Refused)
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(5), 1000)  # 5,000 codes: past umap-learn's exact-neighbour limit
+    centres = rng.normal(scale=6.0, size=(5, 8))
+    codes = (centres[labels] + rng.normal(size=(5000, 8))).astype(np.float32)
+    plane = embed(codes, "umap", n_epochs=30)
+    assert plane.shape == (5000, 2) and plane.dtype == np.float32 and np.isfinite(plane).all()
+    from sklearn.neighbors import NearestNeighbors
+
+    near = NearestNeighbors(n_neighbors=11).fit(plane).kneighbors(plane, return_distance=False)[:, 1:]
+    assert (labels[near] == labels[:, None]).mean() > 0.95
+    assert np.array_equal(embed(codes, "pca"), project(codes, "pca").embedding_.astype(np.float32))
 
 
 def test_pca_inverse_round_trips_points_of_its_plane(codes):
