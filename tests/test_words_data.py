@@ -135,6 +135,15 @@ def test_home_counts_the_images_on_disk(small_mnist) -> None:
     assert "measured when the zoo was built, on its builders' copy of mnist" in zoo
 
 
+def test_the_train_page_budgets_its_epochs_on_the_training_file(small_mnist) -> None:
+    """The Train page's default run trains LIVE_SAMPLES images: epochs counted on the training file
+    (1,000 here), not on the training file less the test file (which would train 11% more)."""
+    from aecore.recipes import LIVE_SAMPLES
+
+    at = open_page("pages/train.py", dataset="mnist")
+    assert at.number_input(key="tr_epochs").value == -(-LIVE_SAMPLES // 1000)
+
+
 def test_a_full_copy_is_said_to_match_and_embedded_sets_need_no_note() -> None:
     assert count_note("mnist", 60_000, 10_000).endswith(": as many as the official release.")
     assert count_note("cifar10", 50_000, 9_999).endswith(": the official release has 50,000 and 10,000.")

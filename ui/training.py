@@ -20,7 +20,7 @@ from streamlit.errors import StreamlitDuplicateElementKey
 import aecore
 from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
 from ui.core import jobs, presenter, state
-from ui.core.cache import load_dataset, test_split
+from ui.core.cache import train_test_split
 from ui.core.concepts import Live, explain
 from ui.core.gallery import compose_grid
 
@@ -53,7 +53,7 @@ def recipe(dataset: str) -> RunSpec:
     follow its size (the dataset is cached by the sidebar already)."""
     train_images = None
     if dataset in aecore.recipes.LIVE_DATASETS:
-        train_images = len(load_dataset(dataset)) - len(test_split(dataset))
+        train_images = len(train_test_split(dataset)[0])  # the training file alone where a test file ships
     return aecore.recipes.default_spec(dataset, train_images)
 
 
