@@ -144,16 +144,16 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
 
 
 def zoo_studies(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
-                pretrained: str | None = None) -> list[str]:
+                pretrained: str | None = None, studies: list[str] | None = None) -> list[str]:
     """Measure the Compression page's sweep and the denoise lab's curves of a downloaded `dataset`'s
-    shipped models on this machine's images (`aecore.local_studies.measure`), where missing; returns
-    what was measured. Progress: "what: where it stands", with its share. The server passes the
-    folders, as to `zoo_results`."""
+    shipped models on this machine's images (`aecore.local_studies.measure`; only `studies` of them
+    when given), where missing; returns what was measured. Progress: "what: where it stands", with
+    its share. The server passes the folders, as to `zoo_results`."""
     from aecore import local_studies
 
     _use_folders(data_root, zoo_cache)
     return local_studies.measure(dataset, pretrained, progress=lambda share, words: report(words, share),
-                                 stop=cancel_flag())
+                                 stop=cancel_flag(), only=studies)
 
 
 def _use_folders(data_root: str | None, zoo_cache: str | None) -> None:

@@ -6,14 +6,15 @@ measured once on this machine's copy, beside the zoo's maps (`aecore.zoo.build_l
 
 Both are read by the pages from `aecore.pretrained.local_results_root()`, and neither trains anything:
 together they take well under a minute of CPU (on MNIST's 60,000 + 10,000 images), where a sweep
-trained on the class's one worker took about 8 minutes. The app runs `measure` in one background job
-queued with the zoo's (`aecore.jobs.zoo_studies`); `python -m aecore measure DATASET` runs it too.
+trained on the class's one worker took about 8 minutes. The app runs each in a background job queued
+with the zoo's (`aecore.jobs.zoo_studies`): the sweep first, as the Compression page has nothing to
+draw without it; `python -m aecore measure DATASET` runs both too.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from aecore import lab_curves, sweep_models
 from aecore.data.download import DATASETS as DOWNLOADED
@@ -31,10 +32,12 @@ def missing_studies(dataset: str, root: str | os.PathLike | None = None) -> list
 
 
 def measure(dataset: str, root: str | os.PathLike | None = None,
-            progress: Callable[[float, str], None] | None = None, stop: Any = None) -> list[str]:
-    """Measure what `missing_studies` lists, on this machine's split of `dataset`; returns what was
-    measured. progress(share done, words) as it goes; `stop` (an Event) ends it before the next study."""
-    missing = missing_studies(dataset, root)
+            progress: Callable[[float, str], None] | None = None, stop: Any = None,
+            only: Sequence[str] | None = None) -> list[str]:
+    """Measure what `missing_studies` lists (or only those of it in `only`), on this machine's split of
+    `dataset`; returns what was measured. progress(share done, words) as it goes; `stop` (an Event)
+    ends it before the next study."""
+    missing = [study for study in missing_studies(dataset, root) if only is None or study in only]
     done: list[str] = []
     for index, study in enumerate(missing):
         if stop is not None and stop.is_set():

@@ -3,8 +3,9 @@
 The zoo ships only the weights of its MNIST and Fashion-MNIST models (the images are not ours to
 ship). The first time the app finds such a dataset here with models whose latent maps and results
 are missing, it queues one background job per model (`aecore.jobs.zoo_results`), the active model
-first, and one that measures the Compression page's sweep and the denoise curves
-(`aecore.jobs.zoo_studies`, seconds) next. Background jobs yield to every user's job (a student's
+first, and two that measure what the Compression page and the denoise lab's curves show
+(`aecore.jobs.zoo_studies`, about 10 s each on MNIST): the sweep before everything, as the
+Compression page has nothing to draw without it, the curves after the active model. Background jobs yield to every user's job (a student's
 Train goes next, whatever waits), and each is small, so nobody waits behind the whole zoo. Every session shows the progress in the
 sidebar, and pages measure what they need for themselves meanwhile (as for a user's own model). From
 then on those pages open at once. `AECORE_ZOO_MEASURE=manual` makes it a button instead (a laptop
@@ -29,7 +30,8 @@ from ui.core.cache import is_available
 
 
 MEASURE_ENV = "AECORE_ZOO_MEASURE"
-STUDIES = "the compression sweep and denoise curves"  # the job beside the models' own, in _server_jobs
+SWEEP, CURVES = aecore.local_studies.SWEEP, aecore.local_studies.CURVES  # jobs beside the models', in _server_jobs
+STUDIES = (SWEEP, CURVES)
 
 
 def automatic() -> bool:
@@ -42,30 +44,32 @@ def _server_jobs() -> dict[tuple[str, str], Job]:
 
 
 def _missing(dataset: str) -> list[str]:
-    """What of `dataset`'s zoo is not measured here yet: its models' names, and STUDIES."""
+    """What of `dataset`'s zoo is not measured here yet: its models' names, and SWEEP and CURVES."""
     if dataset not in DOWNLOADS or not is_available(dataset):
         return []
-    studies = [STUDIES] if aecore.local_studies.missing_studies(dataset) else []
-    return aecore.pretrained.missing_results(dataset) + studies
+    return aecore.pretrained.missing_results(dataset) + aecore.local_studies.missing_studies(dataset)
 
 
 def _submit(dataset: str, name: str) -> Job:
     folders = (str(default_data_root()), str(aecore.pretrained.local_results_root()),
                str(aecore.pretrained.pretrained_root()))
-    if name == STUDIES:
-        return jobs.job_queue().submit(aecore.jobs.zoo_studies, dataset, *folders,
-                                       name=f"{STUDIES} of {dataset}", background=True)
+    if name in STUDIES:
+        return jobs.job_queue().submit(aecore.jobs.zoo_studies, dataset, *folders, [name],
+                                       name=f"the {name} of {dataset}", background=True)
     return jobs.job_queue().submit(aecore.jobs.zoo_results, dataset, *folders, str(aecore.export.cache_root()),
                                    [name], name=f"zoo maps of {name}", background=True)
 
 
 def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list[Job]:
-    """The server's jobs measuring what `dataset`'s zoo lacks here, one per model and one for STUDIES,
+    """The server's jobs measuring what `dataset`'s zoo lacks here, one per model and per study,
     queued now (when `start`) for those with none (one cancelled because nobody watched starts again;
     one that ended yet whose results are missing was deleted since). `first`: the model to queue
-    first; the studies go next, as they take seconds and serve two pages."""
+    first after SWEEP (seconds; the Compression page waits for it), then CURVES."""
     missing = _missing(dataset)
-    missing.sort(key=lambda name: (name != first, name != STUDIES))
+    if first not in missing:  # no active model to measure: the zoo's first missing one
+        first = next((name for name in missing if name not in STUDIES), None)
+    order = {SWEEP: 0, first: 1, CURVES: 2}
+    missing.sort(key=lambda name: order.get(name, 3))  # stable: the zoo's order after these
     held = _server_jobs()
     found = []
     for name in missing:
@@ -80,9 +84,9 @@ def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list
 
 
 def draw_studies_wait(dataset: str) -> None:
-    """On a page waiting for STUDIES: the progress of their job (its place in the queue while it
-    waits); the page reruns when it ends. Nothing when no such job is held."""
-    job = _server_jobs().get((dataset, STUDIES))
+    """On the Compression page waiting for SWEEP: the progress of its job (its place in the queue
+    while it waits); the page reruns when it ends. Nothing when no such job is held."""
+    job = _server_jobs().get((dataset, SWEEP))
     if job is None or job.finished:
         return
 
@@ -108,9 +112,9 @@ def draw_panel(dataset: str) -> None:
     active = st.session_state.get(state.MODEL_KEY)  # the model the user looks at is measured first
     held = jobs_for(dataset, start=automatic(), first=getattr(active, "name", None))
     if not held:  # measuring is left to a click (AECORE_ZOO_MEASURE=manual)
-        models = len([name for name in missing if name != STUDIES])
+        models = len([name for name in missing if name not in STUDIES])
         st.caption((f"The zoo's {models} models of {dataset} have no maps or results measured here yet"
-                    if models else f"The {STUDIES} of {dataset} are not measured here yet")
+                    if models else f"The {' and '.join(n for n in missing)} of {dataset} are not measured here yet")
                    + "; pages measure what they show meanwhile.")
         st.button("Measure them now", key=f"zoo_measure_{dataset}", on_click=jobs_for, args=(dataset,),
                   help="Runs once, in the background; from then on their pages open at once.")
@@ -120,7 +124,7 @@ def draw_panel(dataset: str) -> None:
         st.warning(f"Measuring {job.name} failed: {job.error}. Its pages measure what they show instead.")
     if len(failed) == len(held):
         return
-    total = len(aecore.pretrained.list_pretrained(dataset)) + 1  # the models and the studies' one job
+    total = len(aecore.pretrained.list_pretrained(dataset)) + len(STUDIES)  # a job per model and per study
 
     @st.fragment(run_every=jobs.POLL_SECONDS)
     def panel() -> None:
@@ -142,4 +146,4 @@ def draw_panel(dataset: str) -> None:
     panel()
 
 
-__all__ = ["STUDIES", "draw_panel", "draw_studies_wait", "jobs_for"]
+__all__ = ["CURVES", "STUDIES", "SWEEP", "draw_panel", "draw_studies_wait", "jobs_for"]
