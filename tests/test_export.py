@@ -3,6 +3,7 @@ gives PyTorch's images for the same codes; the file beside a checkpoint, and the
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 
@@ -13,6 +14,7 @@ import torch
 
 import aecore
 from aecore import export
+from conftest import refuses
 
 SHAPE = (1, 8, 8)  # small images and layers: exporting costs the same fixed seconds whatever the size
 
@@ -25,13 +27,16 @@ def run_onnx(data: bytes, codes: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("arch", aecore.list_archs())
 @pytest.mark.parametrize("kind", aecore.list_models())
 def test_every_kind_and_arch_decodes_the_same_in_onnx(kind, arch):
+    if refuses(kind, arch):
+        return
     torch.manual_seed(0)
     model = aecore.create_model(kind, arch=arch, input_shape=SHAPE, latent_dim=3, hidden=(16,), channels=(4, 8))
     model.train()  # as a shared model may be: exporting must neither need eval mode nor switch it
     codes = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32) * 2
     data = export.decoder_onnx(model)
     images = run_onnx(data, codes)
-    expected = model.decode(torch.from_numpy(codes)).detach().numpy()
+    # What the app's models (in eval mode) decode: resconv's batch norm uses its running statistics then.
+    expected = copy.deepcopy(model).eval().decode(torch.from_numpy(codes)).detach().numpy()
     assert images.shape == (5, *SHAPE)
     np.testing.assert_allclose(images, expected, atol=1e-4)
     assert model.training

@@ -27,6 +27,9 @@ DATASETS = ("mnist", "fashion-mnist")
 # (60 epochs, mirrored), reaches 0.593x; the same net's held-out ratio levels off near 0.55-0.58 as the
 # images grow.
 REACHED = {("fashion-mnist", 32): 0.61}
+# Where 0.35x is out of reach (Fashion, see the README), the residual conv net ships for what is
+# reachable: 0.507x of PCA-32's held-out error, issue 27's level for it 0.52x.
+RESIDUAL_REACHABLE = {"fashion-mnist": 0.52}
 # The VAEs held to the sampling bar: MNIST's MLP VAE trained for clear samples (the conv VAE reaches
 # 0.77), and Fashion's 2-D VAE (its 16-D, 8-D and 4-D VAEs reach 0.76-0.80: bench_quality).
 SAMPLERS = {"mnist": ("vae", 16, "mlp"), "fashion-mnist": ("vae", 2, "mlp")}
@@ -70,6 +73,15 @@ def test_reconstruction_beats_pca(data, dim):
             assert result["ratio"] <= REACHED[(dataset, dim)], (name, result)
             pytest.xfail(f"{name}: {result['ratio']:.3f}x PCA's error, bar {bar}x (see the README)")
         assert result["ratio"] <= bar, (name, result)
+
+
+def test_the_residual_net_reaches_what_the_images_allow(data):
+    dataset, (train, test) = data
+    names = shipped(dataset, "ae", 32, "resconv")
+    assert bool(names) == (dataset in RESIDUAL_REACHABLE), names
+    for name in names:
+        result = quality.reconstruction(aecore.load_pretrained(name), train, test)
+        assert result["ratio"] <= RESIDUAL_REACHABLE[dataset], (name, result)
 
 
 def test_denoising_gains_8_db_and_beats_the_plain_ae(data):

@@ -43,11 +43,14 @@ SAVED_KEY = "tr_saved"  # dataset -> the PER_DATASET values the user left it wit
 SET_ELSEWHERE = frozenset({"kind", "arch", "input_shape", "latent_dim"})
 # A field that means something only under some settings: the MLP's widths are nothing to the conv
 # net, the target rate rho only to the KL penalty. Such a field is hidden otherwise (its default stands).
-APPLIES_WHEN: dict[str, dict[str, str]] = {"hidden": {"arch": "mlp"}, "channels": {"arch": "conv"},
-                                           "rho": {"penalty": "kl"}}
+APPLIES_WHEN: dict[str, dict[str, tuple[str, ...]]] = {"hidden": {"arch": ("mlp",)},
+                                                        "channels": {"arch": ("conv", "resconv")},
+                                                        "rho": {"penalty": ("kl",)}}
 ARCH_HELP = {"mlp": "fully connected layers that read the image as one long list of pixels",
              "conv": "convolutional layers that slide small filters over the image, so a stroke is found "
-                     "wherever it is"}
+                     "wherever it is",
+             "resconv": "the convolutional net with a residual block (two more convolutions added to their "
+                        "input) at every scale: deeper, slower, finer on textures such as clothing"}
 
 
 def option_fields(kind: str) -> tuple[list[dataclasses.Field], list[dataclasses.Field]]:
@@ -59,7 +62,7 @@ def option_fields(kind: str) -> tuple[list[dataclasses.Field], list[dataclasses.
 
 def applies(field: dataclasses.Field, settings: dict[str, Any]) -> bool:
     """Whether `field` means something under `settings` (arch and the options chosen so far)."""
-    return all(settings.get(name) == value for name, value in APPLIES_WHEN.get(field.name, {}).items())
+    return all(settings.get(name) in values for name, values in APPLIES_WHEN.get(field.name, {}).items())
 
 
 def has_regularizer(kind: str) -> bool:

@@ -1,7 +1,7 @@
 """The autoencoder family. Each kind is one module that registers itself; importing them here is
 the one line a new kind adds."""
 
-from aecore.models import ae, contractive, denoising, sparse, vae  # noqa: F401  (registers the kinds)
+from aecore.models import ae, contractive, denoising, resconv, sparse, vae  # noqa: F401  (registers the kinds, and resconv its architecture)
 from aecore.models.arch import list_archs
 from aecore.models.base import Autoencoder, AutoencoderOutput, ModelConfig
 from aecore.models.registry import config_fields, create_model, list_models, model_class, model_from_config, register_model

@@ -29,7 +29,7 @@ class ModelConfig:
     """Settings shared by every kind. Training settings (lr, epochs...) live with `fit`, not here."""
 
     kind: str = "ae"  # registry key; set by create_model
-    arch: str = "mlp"  # "mlp" or "conv"
+    arch: str = "mlp"  # "mlp", "conv" or "resconv" (aecore.models.arch, aecore.models.resconv)
     input_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W) of the images
     latent_dim: int = 8  # size of the code z
     hidden: tuple[int, ...] = field(default=(256, 128), metadata={  # MLP layer widths, encoder side

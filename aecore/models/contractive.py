@@ -29,6 +29,9 @@ class ContractiveConfig(ModelConfig):
         super().__post_init__()
         if self.weight < 0:
             raise ValueError(f"contractive weight must be >= 0, got {self.weight}")
+        if self.arch == "resconv":  # see jacobian_penalty: its batch norm ties each code to the whole batch
+            raise ValueError("the contractive penalty needs an encoder that codes each image on its own; resconv's "
+                             "batch norm ties each code to the rest of the batch in training: use arch 'conv' or 'mlp'")
 
 
 def jacobian_penalty(z: torch.Tensor, x: torch.Tensor, create_graph: bool = True) -> torch.Tensor:
