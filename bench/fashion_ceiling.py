@@ -34,26 +34,11 @@ from aecore.metrics import pca_baseline  # noqa: E402
 from shared_data import HELD, arrays  # noqa: E402
 
 
-class Residual(nn.Module):
-    """Two 3x3 convolutions with batch norm, added to their input (He et al., 2016)."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(),
-                                  nn.Conv2d(width, width, 3, padding=1), nn.BatchNorm2d(width))
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return F.relu(h + self.body(h))
-
-
 def residual_net(c1: int = 32, c2: int = 64, latent: int = 32) -> nn.Module:
-    """The recipe's conv net (28 -> 14 -> 7 -> code) with a residual block at each scale, both ways."""
-    encoder = nn.Sequential(nn.Conv2d(1, c1, 3, 2, 1), nn.ReLU(), Residual(c1), nn.Conv2d(c1, c2, 3, 2, 1), nn.ReLU(),
-                            Residual(c2), nn.Flatten(), nn.Linear(c2 * 49, latent))
-    decoder = nn.Sequential(nn.Linear(latent, c2 * 49), nn.ReLU(), nn.Unflatten(1, (c2, 7, 7)), Residual(c2),
-                            nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.ReLU(), Residual(c1),
-                            nn.ConvTranspose2d(c1, 1, 4, 2, 1))
-    return nn.Sequential(encoder, decoder)
+    """The recipe's conv net (28 -> 14 -> 7 -> code) with a residual block at each scale, both ways:
+    the `resconv` architecture (`aecore.models.resconv`), which this bench measured before it shipped."""
+    model = create_model("ae", arch="resconv", input_shape=(1, 28, 28), latent_dim=latent, channels=(c1, c2))
+    return nn.Sequential(model.encoder, model.decoder)
 
 
 def recipe_net(latent: int = 32) -> nn.Module:

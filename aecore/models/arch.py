@@ -69,16 +69,21 @@ def conv_sizes(input_shape: tuple[int, int, int], depth: int) -> list[tuple[int,
     return sizes  # type: ignore[return-value]
 
 
+def conv_plan(config: "ModelConfig") -> tuple[int, list[int], list[tuple[int, int]], int]:
+    """What a stride-2 conv net of `config.channels` needs: (input channels, widths, the spatial sizes
+    from the input down (`conv_sizes`), and the flattened size of the smallest feature map)."""
+    widths = list(config.channels)
+    sizes = conv_sizes(config.input_shape, len(widths))
+    return config.input_shape[0], widths, sizes, widths[-1] * sizes[-1][0] * sizes[-1][1]
+
+
 @register_arch("conv")
 def conv(config: "ModelConfig", code_width: int) -> tuple[nn.Module, nn.Module]:
     """Stride-2 convolutions down to a small feature map, a linear layer to the code; the decoder
     mirrors it with transposed convolutions whose output padding restores odd sizes exactly
     (28 -> 14 -> 7 -> 14 -> 28, 8 -> 4 -> 2 -> 4 -> 8)."""
-    in_channels = config.input_shape[0]
-    widths = list(config.channels)
-    sizes = conv_sizes(config.input_shape, len(widths))
+    in_channels, widths, sizes, flat = conv_plan(config)
     bottom_h, bottom_w = sizes[-1]
-    flat = widths[-1] * bottom_h * bottom_w
 
     encoder: list[nn.Module] = []
     for c_in, c_out in zip([in_channels, *widths[:-1]], widths):

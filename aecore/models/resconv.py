@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aecore.models.arch import conv_sizes, register_arch
+from aecore.models.arch import conv_plan, register_arch
 
 if TYPE_CHECKING:
     from aecore.models.base import ModelConfig
@@ -37,11 +37,8 @@ def resconv(config: "ModelConfig", code_width: int) -> tuple[nn.Module, nn.Modul
     """Stride-2 convolutions (`channels`, one per halving), each followed by a residual block, and a
     linear layer to the code; the decoder mirrors it with transposed convolutions that double each
     size exactly (kernel 4) or to an odd size (kernel 3): 28 -> 14 -> 7 -> 14 -> 28."""
-    in_channels = config.input_shape[0]
-    widths = list(config.channels)
-    sizes = conv_sizes(config.input_shape, len(widths))
+    in_channels, widths, sizes, flat = conv_plan(config)
     bottom_h, bottom_w = sizes[-1]
-    flat = widths[-1] * bottom_h * bottom_w
 
     encoder: list[nn.Module] = []
     for c_in, c_out in zip([in_channels, *widths[:-1]], widths):
