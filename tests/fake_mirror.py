@@ -30,11 +30,13 @@ def idx_bytes(array: np.ndarray) -> bytes:
     return bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes() + array.tobytes()
 
 
-def write_unpacked_mnist(data_root: Path, train: int = 1000, test: int = 100, seed: int = 0) -> None:
-    """A downloaded-looking MNIST under data_root/MNIST/raw: random images, labels cycling 0..9, as
-    the loader reads them after a download. 1,000 training images leave enough of each class for a
-    32-D PCA of one class (the zoo's anomaly results)."""
-    raw = data_root / "MNIST" / "raw"
+def write_unpacked_mnist(data_root: Path, train: int = 1000, test: int = 100, seed: int = 0,
+                         folder: str = "MNIST") -> None:
+    """A downloaded-looking MNIST under data_root/MNIST/raw (`folder` "FashionMNIST": Fashion-MNIST,
+    which ships in the same format): random images, labels cycling 0..9, as the loader reads them
+    after a download. 1,000 training images leave enough of each class for a 32-D PCA of one class
+    (the zoo's anomaly results)."""
+    raw = data_root / folder / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     for split, count in (("train", train), ("t10k", test)):
