@@ -25,12 +25,12 @@ HERE = "measured on this machine's copy of mnist"
 def mnist_here(tmp_path_factory):
     base = tmp_path_factory.mktemp("words_measured")
     write_unpacked_mnist(base / "data")
-    real_project = zoo.project
+    real_embed = zoo.embed
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AECORE_DATA", str(base / "data"))
         patch.setenv("AECORE_ZOO_CACHE", str(base / "zoo-results"))
-        # UMAP compiles for a minute in a fresh process; what is tested here is the words, not the map.
-        patch.setattr(zoo, "project", lambda codes, method: real_project(codes, "pca" if method == "umap" else method))
+        # UMAP compiles for seconds in a fresh process; what is tested here is the words, not the map.
+        patch.setattr(zoo, "embed", lambda codes, method: real_embed(codes, "pca" if method == "umap" else method))
         assert zoo.build_local_results("mnist", only=[MEASURED]) == [MEASURED]
         st.cache_resource.clear()  # datasets and results are cached by name: read these, and let later tests read theirs
         st.cache_data.clear()
