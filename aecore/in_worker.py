@@ -28,13 +28,14 @@ _job_id: int | None = None
 
 
 WORKER_NICENESS = 10  # workers yield the CPU to the server process: a page answers while a run trains
+BACKGROUND_NICENESS = 19  # the background worker yields it to both: its work waits for nobody
 
 
-def init_worker(messages: Any, cancel_flags: Any) -> None:
+def init_worker(messages: Any, cancel_flags: Any, niceness: int = WORKER_NICENESS) -> None:
     global _messages, _cancel_flags
     _messages, _cancel_flags = messages, cancel_flags
     if hasattr(os, "nice"):
-        os.nice(WORKER_NICENESS)
+        os.nice(niceness)
     # A server that is killed (or stopped by a signal) leaves its pool's processes behind, still
     # training: each worker ends itself once its parent has gone.
     parent = os.getppid()

@@ -10,15 +10,16 @@ spawn start method, one torch thread each), fed from one queue in submission ord
     job.state, job.position, job.progress        # "queued" 3 / "running" 0 JobProgress / "done"
     job.result                                   # what the function returned, once done
     job.cancel()                                 # queued: never starts; running: asked to stop
-    queue.submit(aecore.jobs.zoo_results, ..., background=True)  # runs only when no user's job waits
+    queue.submit(aecore.jobs.zoo_results, ..., background=True)  # in its own low-priority worker
 
 Inside a job, `aecore.in_worker` has `report(text, fraction, detail)`, which sends progress back
 (an `aecore.job_progress.JobProgress`; the latest one wins), `stage(done, total, text)`, which nests
 the reports of work it calls, and `cancel_flag()`, an object with `is_set()` for `fit(stop=...)`.
 A job nobody has `touch`ed for `abandon_after` seconds (its browser session has gone) is
-cancelled. Background jobs (measuring the zoo on a new download) wait while any user's job is
-queued: a student's Train never waits behind them for longer than the one background job already
-running. Nothing here knows about any user interface.
+cancelled. Background jobs (measuring the zoo on a new download) run one at a time in a worker of
+their own, at the lowest CPU priority: a student's Train, or a page's own job, never waits behind
+them, and takes the CPU before them (a page's job waited 18 to 37 s behind the zoo's when both
+shared the workers). Nothing here knows about any user interface.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from aecore.in_worker import SLOTS, CancelledBeforeStart, init_worker, run_in_worker
+from aecore.in_worker import (BACKGROUND_NICENESS, SLOTS, WORKER_NICENESS, CancelledBeforeStart, init_worker,
+                              run_in_worker)
 from aecore.job_progress import JobProgress, as_progress
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -123,7 +125,8 @@ class Job:
 
 
 class JobQueue:
-    """A pool of `workers` processes and the jobs submitted to it, run in submission order."""
+    """A pool of `workers` processes and the jobs submitted to it, run in submission order; and one
+    more process, started on the first background job, that runs those one at a time."""
 
     def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER) -> None:
         self.workers = workers if workers is not None else default_workers()
@@ -134,9 +137,10 @@ class JobQueue:
         self._messages = self._context.Queue()
         self._flags = self._context.Array("b", SLOTS, lock=False)
         self._executor: ProcessPoolExecutor | None = None
+        self._background: ProcessPoolExecutor | None = None  # the background lane's one worker
         self._jobs: dict[int, Job] = {}
         self._waiting: dict[int, tuple[Job, Callable[..., Any], tuple, dict[str, Any]]] = {}  # not yet in the pool
-        self._in_pool = 0  # jobs handed to the pool and not yet ended
+        self._in_pool = {False: 0, True: 0}  # jobs handed to each lane (background?) and not yet ended
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._closed = False
@@ -147,7 +151,8 @@ class JobQueue:
     def submit(self, function: Callable[..., Any], *args: Any, name: str = "", background: bool = False,
                **kwargs: Any) -> Job:
         """Queue `function(*args, **kwargs)` (a module-level function and picklable arguments). A
-        `background` job starts only when no other job is waiting: users' jobs go first."""
+        `background` job runs in the background lane (one low-priority worker), never before or
+        in the way of users' jobs."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("this job queue has been shut down")
@@ -166,8 +171,9 @@ class JobQueue:
             return 0
         with self._lock:
             mine = self._order(job)
-            # Ahead of it: jobs the pool holds that have not started yet, and waiting jobs that go first.
+            # Ahead of it in its lane: jobs the pool holds that have not started yet, and waiting jobs that go first.
             return 1 + sum(1 for other in self._jobs.values() if other is not job and other.state == QUEUED
+                           and other.background == job.background
                            and (other.id not in self._waiting or self._order(other) < mine))
 
     def jobs(self) -> list[Job]:
@@ -191,35 +197,43 @@ class JobQueue:
             jobs = list(self._jobs.values())
         for job in jobs:
             self.cancel(job)
-        if self._executor is not None:
-            self._executor.shutdown(wait=wait, cancel_futures=True)
+        for executor in (self._executor, self._background):
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=True)
 
     def _dispatch(self) -> None:
-        """Hand waiting jobs to the pool while a worker is free, users' jobs first, oldest first. The
-        pool never holds more than it can run, so a job submitted later can still go before a
-        background one that waits (the pool's own queue is first in, first out)."""
+        """Hand waiting jobs to their lane while it has a free worker, oldest first: users' jobs to
+        the pool of `workers`, background ones to the background worker. A lane never holds more
+        than it can run, so a job waits here, where `cancel` can still take it out."""
         while True:
             with self._lock:
-                if self._closed or not self._waiting or self._in_pool >= self.workers:
+                free = [i for i in self._waiting
+                        if self._in_pool[self._jobs[i].background] < (1 if self._jobs[i].background else self.workers)]
+                if self._closed or not free:
                     return
-                job, function, args, kwargs = self._waiting.pop(min(self._waiting, key=lambda i: self._order(self._jobs[i])))
+                job, function, args, kwargs = self._waiting.pop(min(free, key=lambda i: self._order(self._jobs[i])))
                 try:
                     with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
-                        job.future = self._pool().submit(run_in_worker, job.id, function, args, kwargs)
+                        job.future = self._pool(job.background).submit(run_in_worker, job.id, function, args, kwargs)
                 except RuntimeError:  # the interpreter is exiting: the pool takes no more work
                     job.future = None
                 else:
-                    self._in_pool += 1
+                    self._in_pool[job.background] += 1
             if job.future is None:
                 self._end(job, CANCELLED, "the server is shutting down")
                 continue
             job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
 
     # --- the listener thread: progress in, abandoned jobs out ---
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self, background: bool = False) -> ProcessPoolExecutor:
+        if background:
+            if self._background is None or getattr(self._background, "_broken", False):
+                self._background = ProcessPoolExecutor(1, mp_context=self._context, initializer=init_worker,
+                                                       initargs=(self._messages, self._flags, BACKGROUND_NICENESS))
+            return self._background
         if self._executor is None or getattr(self._executor, "_broken", False):
             self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
-                                                 initargs=(self._messages, self._flags))
+                                                 initargs=(self._messages, self._flags, WORKER_NICENESS))
         return self._executor
 
     def _listen(self) -> None:
@@ -255,7 +269,7 @@ class JobQueue:
 
     def _finish(self, job: Job, future: Future) -> None:
         with self._lock:
-            self._in_pool -= 1
+            self._in_pool[job.background] -= 1
         try:
             self._settle(job, future)
         finally:

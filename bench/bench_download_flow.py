@@ -61,7 +61,7 @@ POLL_JS = """([heading, dataset]) => {
     heading: all("[data-testid='stMain'] h1").some(h => h.innerText.trim().startsWith(heading)),
     ready: !!app && app.dataset.testScriptState === "notRunning" && !one("[data-testid='stSkeleton']"),
     pending: !!one("[data-testid='stMain'] :is([data-testid='stProgress'], [data-testid='stSpinner'])")
-             || /computing in the background|in the background…|Waiting for a free worker/.test(mainText),
+             || /computing in the background|in the background…|Waiting for a free worker|Waiting for the background worker/.test(mainText),
     home: mainText.includes("Dataset: " + dataset),
     active: all("[data-testid='stSidebar'] [data-testid='stSelectbox'] input").some(i => i.value === dataset),
     sidebar: (one("[data-testid='stSidebar']") || {innerText: ""}).innerText,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 import aecore
 from aecore import jobs
 from aecore.run import FitSettings, RunSpec
-from aecore.in_worker import cancel_flag, report, stage
+from aecore.in_worker import BACKGROUND_NICENESS, WORKER_NICENESS, cancel_flag, report, stage
 from aecore.job_progress import JobProgress, as_progress
 from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, default_workers
 
@@ -21,6 +22,10 @@ def wait_until(condition, what: str, timeout: float = WAIT_S) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
+
+
+def own_niceness() -> int:
+    return os.nice(0)
 
 
 def count_until_cancelled(limit: int) -> int:
@@ -79,17 +84,23 @@ def test_a_queued_job_cancelled_never_runs(queue):
     assert after.state == DONE and after.result == 3
 
 
-def test_users_jobs_go_before_background_jobs_that_wait(queue):
+def test_users_jobs_never_wait_behind_background_jobs(queue):
     running = queue.submit(count_until_cancelled, 100_000, name="running", background=True)
     wait_until(lambda: running.state == RUNNING, "the first background job to start")
     later_background = queue.submit(count_until_cancelled, 3, background=True)
     users = queue.submit(count_until_cancelled, 3, name="a student's Train")
-    # The one running is not interrupted, but the student's job is next, before the older background job.
-    assert (users.position, later_background.position) == (1, 2)
+    # Background jobs have a worker of their own, one job at a time: the student's job starts at once,
+    # beside the running one, and the later background job waits for that one alone.
+    assert later_background.position == 1
+    wait_until(lambda: users.finished, "the student's job to run beside the background one")
+    assert users.state == DONE and running.state == RUNNING and later_background.state == QUEUED
     running.cancel()
-    wait_until(lambda: later_background.finished, "the queue to drain")
-    assert users.state == later_background.state == DONE
-    assert users.started <= later_background.started
+    wait_until(lambda: later_background.finished, "the background lane to drain")
+    assert later_background.state == DONE and later_background.started >= running.ended
+    # And the background worker yields the CPU to the users' workers (and those to the server).
+    lanes = [queue.submit(own_niceness, background=background) for background in (False, True)]
+    wait_until(lambda: all(job.finished for job in lanes), "both lanes to report their niceness")
+    assert lanes[1].result - lanes[0].result == BACKGROUND_NICENESS - WORKER_NICENESS
 
 
 def nested_stages(models: int) -> str:

@@ -121,10 +121,13 @@ def unfinished() -> list[Job]:
 def queue_text(job: Job) -> str:
     """Where a queued job stands, in words."""
     ahead = job.position - 1
-    workers = job_queue().workers
     place = "next in line" if ahead == 0 else f"{ahead} job{'s' if ahead > 1 else ''} ahead of it"
+    if job.background:
+        return (f"Waiting for the background worker: {place}. It runs one job at a time, beside the users' "
+                "jobs and at a lower priority than theirs.")
+    workers = job_queue().workers
     return (f"Waiting for a free worker: {place}. This server runs {workers} job{'s' if workers > 1 else ''} "
-            "at a time, users' jobs first, then first come first served.")
+            "of its users at a time, first come first served; background work has a worker of its own.")
 
 
 def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",

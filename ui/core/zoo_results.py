@@ -5,8 +5,9 @@ ship). The first time the app finds such a dataset here with models whose latent
 are missing, it queues one background job per model (`aecore.jobs.zoo_results`), the active model
 first, and two that measure what the Compression page and the denoise lab's curves show
 (`aecore.jobs.zoo_studies`, about 10 s each on MNIST): the sweep before everything, as the
-Compression page has nothing to draw without it, the curves after the active model. Background jobs yield to every user's job (a student's
-Train goes next, whatever waits), and each is small, so nobody waits behind the whole zoo. Every session shows the progress in the
+Compression page has nothing to draw without it, the curves after the active model. Background jobs
+run in a worker of their own at the lowest priority (`aecore.workers.JobQueue`), so a student's
+Train and a page's own job never wait behind them. Every session shows the progress in the
 sidebar, and pages measure what they need for themselves meanwhile (as for a user's own model). From
 then on those pages open at once. `AECORE_ZOO_MEASURE=manual` makes it a button instead (a laptop
 that should stay quiet; the tests).
