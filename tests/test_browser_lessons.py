@@ -69,6 +69,8 @@ def test_a_lesson_runs_from_its_first_step_to_its_last_and_back(streamlit_app, b
     expect(page.locator(PANEL).get_by_text(lesson.steps[-1].reveal[:40])).to_be_visible()
     page.locator(PANEL).get_by_role("button", name="Back").click()
     panel_says(page, f"step {count - 1} of {count}")
+    # A revealed answer belongs to its step: the step before it opens with its own answer folded.
+    expect(page.locator(PANEL).get_by_text(lesson.steps[-2].reveal[:40])).to_be_hidden()
     expect(page).to_have_url(re.compile(rf"step={count - 2}\b"), timeout=TIMEOUT_MS)
     link = page.url
 

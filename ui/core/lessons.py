@@ -161,7 +161,9 @@ def draw_panel() -> None:
         st.caption(f"Lesson: {lesson.title} · step {index + 1} of {len(lesson.steps)}")
         st.markdown(f"#### {step.title}\n{step.text}")
         st.markdown(f"**Predict:** {step.question}")
-        with st.expander("Reveal the answer"):
+        # Keyed by its step: an expander without a key is the same element on every step, and one
+        # answer revealed stayed open on all the steps after it.
+        with st.expander("Reveal the answer", key=f"lesson_reveal_{lesson.name}_{index}"):
             st.markdown(step.reveal)
         back, next_, end = st.columns([1, 1, 4])
         back.button("Back", on_click=move, args=(-1,), disabled=index == 0, key="lesson_back", icon=":material/arrow_back:")
