@@ -58,6 +58,14 @@ def test_opens_on_the_shipped_sweep_with_the_concepts_and_their_numbers(page, sh
     assert len(at.dataframe) == 1
 
 
+def test_a_fall_in_error_with_a_wider_code_is_drawn_as_good(page, shipped) -> None:
+    from streamlit.proto.Metric_pb2 import Metric
+
+    widest = shipped["rows"][-1]["latent_dim"]
+    fall = next(metric for metric in page.metric if metric.label == f"AE MSE(k = {widest})")
+    assert fall.proto.delta.startswith("-") and fall.proto.color == Metric.MetricColor.GREEN
+
+
 def test_the_trade_off_figure_carries_every_size_in_its_frames(page, shipped) -> None:
     figure = charts(page)["trade_off"]
     sizes = [row["latent_dim"] for row in shipped["rows"]]

@@ -241,7 +241,8 @@ def size_live(sweep: dict[str, Any]) -> list[Live]:
     first, last = sweep["rows"][0], sweep["rows"][-1]
     return [Live(f"AE MSE(k = {first['latent_dim']})", f"{first['ae_mse']:.4f}"),
             Live(f"AE MSE(k = {last['latent_dim']})", f"{last['ae_mse']:.4f}",
-                 delta=f"{100 * (last['ae_mse'] / first['ae_mse'] - 1):.0f}% from k = {first['latent_dim']}")]
+                 delta=f"{100 * (last['ae_mse'] / first['ae_mse'] - 1):.0f}% from k = {first['latent_dim']}",
+                 delta_color="inverse")]  # a fall in error is the good direction: green
 
 
 def image_pixels(sweep: dict[str, Any]) -> int:
