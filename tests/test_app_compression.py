@@ -66,6 +66,16 @@ def test_a_fall_in_error_with_a_wider_code_is_drawn_as_good(page, shipped) -> No
     assert fall.proto.delta.startswith("-") and fall.proto.color == Metric.MetricColor.GREEN
 
 
+def test_the_psnr_says_why_it_is_not_the_mse_in_decibels(page, shipped) -> None:
+    import math
+
+    row8 = compression.at_bits(shipped["rows"][2], 8)
+    psnr = next(metric for metric in page.metric if metric.label == "AE PSNR after 8-bit quantization")
+    pooled = 10 * math.log10(1 / row8["ae_mse"])
+    assert f"gives {pooled:.2f} dB" in psnr.help and f"({row8['ae_mse']:.4f})" in psnr.help
+    assert ("lower" in psnr.help) == (pooled < row8["ae_psnr"] - 0.005)
+
+
 def test_the_trade_off_figure_carries_every_size_in_its_frames(page, shipped) -> None:
     figure = charts(page)["trade_off"]
     sizes = [row["latent_dim"] for row in shipped["rows"]]
