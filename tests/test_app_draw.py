@@ -110,6 +110,18 @@ def test_a_payload_that_is_no_drawing_is_answered_in_words(draw_page):
     draw(draw_page, [])
 
 
+@pytest.mark.parametrize("share, says", [(100.0, "worse than every test image: the model finds it unusual"),
+                                          (97.25, "worse than 97.2% of the test images: the model finds it unusual"),
+                                          (80.0, "worse than 80.0% of the test images: somewhat unusual"),
+                                          (40.0, "worse than 40.0% of the test images: as well as typical"),
+                                          (0.0, "better than every test image: as well as typical")])
+def test_the_verdict_says_its_own_percentile(share, says):
+    """The caption's judgement is computed from the number beside it: a drawing rebuilt worse than
+    every test image is not said to be worse than 95% of them."""
+    seen = sketch.Seen(*([None] * 4), share, None, None)
+    assert says in draw_view.verdict(seen)
+
+
 def test_the_pen_comes_from_the_link():
     at = open_link(PAGE, {"dw_pen": "thick"})
     assert at.select_slider(key="dw_pen").value == "thick"

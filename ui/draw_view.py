@@ -160,12 +160,17 @@ def neighbours_picture(dataset: str, seen: sketch.Seen, count: int = 8) -> np.nd
 
 
 def verdict(seen: sketch.Seen) -> str:
-    """The percentile in words."""
-    if seen.percentile >= 95:
-        return "rebuilt worse than 95% of the test images: the model finds it unusual, an anomaly"
-    if seen.percentile >= 75:
-        return "rebuilt worse than most test images: somewhat unusual for this model"
-    return "rebuilt as well as typical test images: it looks like the data the model learned"
+    """The percentile in words, its own number in them: the judgement follows the score's place
+    among the test images (a 95% cut-off for an anomaly, 75% for unusual)."""
+    share = seen.percentile
+    place = ("worse than every test image" if share >= 100 else "better than every test image" if share <= 0
+             else f"worse than {share:.1f}% of the test images")
+    if share >= 95:
+        return (f"rebuilt {place}: the model finds it unusual, an anomaly by the 95% cut-off (a drawing's strokes "
+                "can be unlike the scanned test images even when the shape is right)")
+    if share >= 75:
+        return f"rebuilt {place}: somewhat unusual for this model"
+    return f"rebuilt {place}: as well as typical test images, it looks like the data the model learned"
 
 
 def concept_numbers(seen: sketch.Seen, ref: sketch.Reference) -> list[Live]:
