@@ -175,14 +175,28 @@ def draw_counts(result: Scored, threshold: float) -> None:
 
 def verdict(result: Scored, mode: str) -> str:
     """What the comparison with PCA (fit on the same images) says, in a sentence or two."""
-    gap = result.roc["auroc"] - result.pca_roc["auroc"]
+    ae, linear = result.roc["auroc"], result.pca_roc["auroc"]
+    gap = ae - linear
     pca = f"PCA with {result.k} components"
+    if ae < 0.5 and linear < 0.5:
+        # Below chance the score ranks the other way: the "anomalies" are rebuilt better than the
+        # normal images. Neither detects anything, so neither beats the other.
+        return (f"Both scores rank the wrong way round here (AUROC {ae:.3f} and {linear:.3f}, below 0.5, where "
+                "guessing gives 0.5): the chosen anomalies are rebuilt better than the normal images, so a high "
+                "error does not flag them. Neither is a detector of these classes; "
+                + ("train on the normal classes only to see what a one-class model does." if mode == ACTIVE
+                   else "classes that are simple to draw are rebuilt well whatever the model learned."))
     if abs(gap) < 0.002:
         said = f"The autoencoder and {pca} separate the two groups equally well here (AUROC within 0.002)."
     elif gap > 0:
         said = f"The autoencoder beats {pca} here by {gap:.3f} AUROC: its curved code fits the normal images better."
     else:
         said = f"{pca} beats the autoencoder here by {-gap:.3f} AUROC."
+    below = [(label, value) for label, value in (("The autoencoder's score", ae), (f"The score of {pca}", linear))
+             if value < 0.5]
+    if below:
+        said += (f" {below[0][0]} ranks the wrong way round (AUROC {below[0][1]:.3f}, below the 0.5 that guessing "
+                 "gives).")
     if mode == ACTIVE:
         said += (" Both learned from every class, the anomalies included, so neither is a real detector: "
                  "train on the normal classes only to see the gap a one-class model opens.")
