@@ -169,12 +169,18 @@ def draw_counts(scored: TableScores, threshold: float) -> None:
 
 def verdict(scored: TableScores) -> str:
     """Which detector separates the groups best here, and by how much, in a sentence."""
-    names = {"autoencoder": "the autoencoder", "pca": f"PCA with {scored.k} components", "forest": "the isolation forest"}
+    names = {"autoencoder": "the autoencoder", "pca": f"PCA with {scored.k} component{'s' * (scored.k != 1)}",
+             "forest": "the isolation forest"}
     ranked = sorted(names, key=lambda name: -scored.rocs[name]["auroc"])
-    gap = scored.rocs[ranked[0]]["auroc"] - scored.rocs[ranked[1]]["auroc"]
+    best = scored.rocs[ranked[0]]["auroc"]
+    gap = best - scored.rocs[ranked[1]]["auroc"]
+    first = names[ranked[0]][:1].upper() + names[ranked[0]][1:]  # "PCA" stays PCA (str.capitalize lowers it)
+    if best < 0.5:
+        return (f"Every detector ranks the wrong way round here (the best AUROC, {best:.3f}, is below the 0.5 that "
+                "guessing gives): the rows labelled anomalous look more typical than the normal ones.")
     if gap < 0.002:
-        return f"{names[ranked[0]].capitalize()} and {names[ranked[1]]} separate the groups equally well here."
-    said = f"{names[ranked[0]].capitalize()} separates the groups best here, by {gap:.3f} AUROC."
+        return f"{first} and {names[ranked[1]]} separate the groups equally well here."
+    said = f"{first} separates the groups best here, by {gap:.3f} AUROC."
     rows = scored.result["train_rows"]
     if ranked[0] != "autoencoder" and rows < 1000:
         said += (f" With {rows} normal rows to learn from, a network finds little that a linear map (PCA) or "
