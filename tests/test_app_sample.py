@@ -49,8 +49,8 @@ def test_plain_autoencoder_shows_both_gaussians_says_why_and_has_no_sigma():
 def test_the_prior_numbers_are_live_and_a_plain_ae_misses_where_a_vae_hits():
     at = open_this()
     numbers = metrics(at)
-    plain = float(numbers["Look real, from N(0, T² I)"].rstrip("%"))
-    fitted = float(numbers["Look real, from the fitted Gaussian"].rstrip("%"))
+    plain = float(numbers["Near a test image, from N(0, T² I)"].rstrip("%"))
+    fitted = float(numbers["Near a test image, from the fitted Gaussian"].rstrip("%"))
     assert plain < fitted  # a Gaussian at the codes' place and shape does better than N(0, I)
     widget(at.slider, "Temperature").set_value(0.5).run()
     assert metrics(at)["Nearest real image, from N(0, T² I)"] != numbers["Nearest real image, from N(0, T² I)"]
@@ -59,8 +59,8 @@ def test_the_prior_numbers_are_live_and_a_plain_ae_misses_where_a_vae_hits():
         "Nearest real image, from the fitted Gaussian"]
 
     vae = open_this("digits-vae-8")
-    assert float(metrics(vae)["Look real, from N(0, T² I)"].rstrip("%")) > plain
-    assert "Look real, from the fitted Gaussian" not in metrics(vae)
+    assert float(metrics(vae)["Near a test image, from N(0, T² I)"].rstrip("%")) > plain
+    assert "Near a test image, from the fitted Gaussian" not in metrics(vae)
 
 
 def test_the_use_a_vae_button_makes_the_reparameterisation_appear():
