@@ -32,7 +32,9 @@ image = int(image_col.number_input("Test image (index)", 0, len(test) - 1, 0, ke
 if variational:
     with eps_col:
         with presenter.secondary("Noise seed"):
-            eps_seed = int(st.number_input("ε seed", min_value=0, value=0, key=EPS_SEED, bind="query-params"))
+            # No value=: it starts at min_value, and a value given beside the Resample button's write
+            # through Session State made Streamlit warn ("created with a default value but also set").
+            eps_seed = int(st.number_input("ε seed", min_value=0, key=EPS_SEED, bind="query-params"))
     button_col.button("Resample ε", on_click=bump, args=(EPS_SEED,), help="Draw new noise ε: a new z, a new image.")
     pictures, units, table, draw = reparam.draw(active, image, eps_seed, presenter.scale(96))
     pictures_col, units_col = st.columns([2, 3])
@@ -70,7 +72,7 @@ temperature = temp_col.slider("Temperature T", 0.0, 2.0, 1.0, 0.1, key="sm_temp"
 with count_col:
     with presenter.secondary("Sample count"):
         count = st.slider("Samples", 8, 64, 32, 8, key="sm_count", bind="query-params")
-sample_seed = int(seed_col.number_input("Seed", min_value=0, value=0, key=SAMPLE_SEED, bind="query-params"))
+sample_seed = int(seed_col.number_input("Seed", min_value=0, key=SAMPLE_SEED, bind="query-params"))  # no value=: see ε
 button_col.button("New samples", on_click=bump, args=(SAMPLE_SEED,))
 
 shown = view.sample_figures(active, count, temperature, sample_seed, presenter.scale(48))

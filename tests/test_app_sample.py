@@ -137,3 +137,26 @@ def test_presenter_mode_folds_the_secondary_controls_and_enlarges_the_pictures()
     assert [e.label for e in at.expander] == ["Noise seed", "Sample count", "Units to drag"]
     assert widget(at.number_input, "ε seed").value == 0  # folded, not gone
     assert figures(at)[0]["layout"]["height"] > figures(plain)[0]["layout"]["height"]
+
+
+def test_the_resample_buttons_set_their_seeds_without_a_streamlit_warning(monkeypatch):
+    """"Resample ε" and "New samples" write their seed through Session State: a number input created
+    with a value= beside that logs "created with a default value but also had its value set"."""
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)  # Streamlit warns once per process
+    warned = []
+    handler = logging.Handler()
+    handler.emit = lambda record: warned.append(record.getMessage())
+    logging.getLogger(policies.__name__).addHandler(handler)
+    try:
+        at = open_page(PAGE, model="digits-vae-8")
+        for label, key in (("Resample ε", "sm_eps"), ("New samples", "sm_seed")):
+            next(button for button in at.button if button.label == label).click().run()
+            assert not at.exception and at.session_state[key] == 1
+    finally:
+        logging.getLogger(policies.__name__).removeHandler(handler)
+    assert not [text for text in warned if "default value" in text], warned
+
