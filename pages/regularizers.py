@@ -60,9 +60,10 @@ for col, figure in zip(st.columns(2), [view.sensitivity_figure(contraction, nois
     col.plotly_chart(figure, **CHART)
 
 st.header("VAE: KL per dimension, β and warm-up")
+variational = view.compared_models(active, view.VARIATIONAL, kind="vae")
+kl_dims = view.kl_per_dim(variational)
 st.markdown("A VAE's KL term pulls every posterior q(z|x) towards the prior N(0, I); a unit whose KL is near 0 "
-            "says nothing about the image (it has collapsed to the prior). β > 1 pulls harder: more units collapse.")
-kl_dims = view.kl_per_dim(view.compared_models(active, view.VARIATIONAL, kind="vae"))
+            "says nothing about the image (it has collapsed to the prior). " + view.beta_words(variational, kl_dims))
 st.plotly_chart(view.kl_figure(kl_dims), **CHART)
 st.caption(view.kl_caption(kl_dims) + ". A model whose bars are all missing has collapsed: its code carries nothing.")
 

@@ -160,3 +160,23 @@ def test_presenter_mode_folds_the_image_chooser_away():
     at = open_link(PAGE, {"present": "true"})
     assert [e.label for e in at.expander] == ["Pick a test image"]
     assert at.number_input(key="rg_image").value == 0
+
+
+def vae_named(name: str, beta: float):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(name=name, source="pretrained", model=SimpleNamespace(config=SimpleNamespace(beta=beta)))
+
+
+@pytest.mark.parametrize("strong_kl, says", [
+    ([2.0, 1.0, 0.0, 0.0], "β > 1 pulls harder, and more units collapse: beta (β = 4) uses 2 of 4 units, plain 3 of 4."),
+    ([0.5, 0.5, 0.5, 0.0], "yet no more units collapse here: beta (β = 4) uses 3 of 4 units, as many as plain's 3 of 4; "
+                           "the pull shows in what each unit carries: 1.5 nats of KL in all against 6.0."),
+    ([3.0, 3.0, 3.0, 3.0], "yet no more units collapse here: beta (β = 4) uses 4 of 4 units, more than plain's 3 of 4; "
+                           "and it carries 12.0 nats of KL in all against 6.0.")])
+def test_the_beta_sentence_follows_the_units_it_describes(strong_kl, says):
+    """The page said "β > 1 pulls harder: more units collapse" above bars where vae-8 and beta-vae-8
+    both use 3 of 8 units."""
+    kl = {"plain": [3.0, 2.0, 1.0, 0.0], "beta": strong_kl}
+    assert says in view.beta_words([vae_named("plain", 1.0), vae_named("beta", 4.0)], kl)
+

@@ -303,6 +303,26 @@ def history_figure(curves: dict[str, list[float]], name: str) -> go.Figure:
     return _layout(figure, f"Loss per epoch of {name}", "epoch", "loss (nats per image)")
 
 
+def beta_words(models: list[state.ActiveModel], kl: dict[str, list[float]]) -> str:
+    """What β > 1 did here, read from the bars drawn below: units in use and total KL of the first
+    β = 1 model against the first β > 1 one (the textbook "more units collapse" only where it holds)."""
+    betas = {_label(m): float(getattr(m.model.config, "beta", 1.0)) for m in models}
+    plain = next((name for name in kl if betas.get(name) == 1.0), None)
+    strong = next((name for name in kl if betas.get(name, 1.0) > 1.0), None)
+    if plain is None or strong is None:
+        return "β > 1 pulls harder towards the prior, which can close more units."
+    used = {name: len(kl[name]) - inspect_code.collapsed_units(kl[name]) for name in (plain, strong)}
+    share = {name: used[name] / len(kl[name]) for name in (plain, strong)}
+    units = f"{strong} (β = {betas[strong]:g}) uses {used[strong]} of {len(kl[strong])} units"
+    total = f"{sum(kl[strong]):.1f} nats of KL in all against {sum(kl[plain]):.1f}"
+    if share[strong] < share[plain]:
+        return f"β > 1 pulls harder, and more units collapse: {units}, {plain} {used[plain]} of {len(kl[plain])}."
+    more = "as many as" if share[strong] == share[plain] else "more than"
+    return (f"β > 1 pulls harder, yet no more units collapse here: {units}, {more} {plain}'s {used[plain]} of "
+            f"{len(kl[plain])}; " + ("the pull shows in what each unit carries: " + total + "."
+                                     if sum(kl[strong]) < sum(kl[plain]) else f"and it carries {total}."))
+
+
 def kl_caption(kl: dict[str, list[float]]) -> str:
     """"name: total KL over its units, k units above 0.01 nats" per model; a collapsed model reads 0."""
     return "; ".join(f"{name}: {sum(v):.2f} nats in all, {len(v) - inspect_code.collapsed_units(v)} of {len(v)} units "
