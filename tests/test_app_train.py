@@ -220,3 +220,15 @@ def test_the_sidebar_shows_the_sessions_unfinished_job_on_every_page(queue):
     finally:
         job.cancel()
     wait_until(lambda: job.finished, "the run to stop")
+
+
+def test_the_loss_chart_draws_from_the_first_epoch():
+    """During epoch 2 each curve is one point: drawn as a line alone it left the chart empty."""
+    from types import SimpleNamespace
+
+    one_epoch = SimpleNamespace(train_history=[{"recon": 80.0, "kl": 4.0, "total": 84.0}],
+                                val_history=[{"recon": 82.0, "kl": 4.1, "total": 86.1}])
+    figure = training.loss_figure(one_epoch)
+    assert len(figure.data) == 6  # recon, kl, total; train and validation each
+    assert all(len(trace.y) == 1 and "markers" in trace.mode for trace in figure.data)
+

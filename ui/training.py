@@ -131,7 +131,9 @@ def loss_figure(snapshot: RunSnapshot, height: int = 320) -> go.Figure:
                                             ("validation", snapshot.val_history, VAL_COLOR, "dash")):
             values = [epoch[term] for epoch in history]
             figure.add_scatter(x=list(range(1, len(values) + 1)), y=values, name=split, legendgroup=split,
-                               showlegend=column == 1, mode="lines", line={"color": color, "dash": dash},
+                               # markers too: after the first epoch a curve is one point, which a line alone never draws
+                               showlegend=column == 1, mode="lines+markers", line={"color": color, "dash": dash},
+                               marker={"size": 5},
                                hovertemplate=f"{term} ({split}), epoch %{{x}}: %{{y:.4g}}<extra></extra>",
                                row=1, col=column)
     figure.update_xaxes(title_text="epoch")
