@@ -62,7 +62,7 @@ class LinkedMaps {
     this.legend.innerHTML = "";
     data.classes.forEach((name, c) => {
       const item = document.createElement("span");
-      item.innerHTML = `<i style="background:${PALETTE[c % PALETTE.length]}"></i>`;
+      item.innerHTML = `<i style="background:${this.colour(c)}"></i>`;
       item.append(name);
       this.legend.appendChild(item);
     });
@@ -134,9 +134,14 @@ class LinkedMaps {
     return [entry.offset[0] + (xy[2 * i] - x0) * entry.scale, entry.offset[1] + (y1 - xy[2 * i + 1]) * entry.scale];
   }
 
+  colour(c) {  // the app's one palette (ui/core/palette.py), sent with the data; D3's by default
+    const palette = (this.data && this.data.palette) || PALETTE;
+    return palette[c % palette.length];
+  }
+
   dot(ctx, entry, i, radius) {
     const [px, py] = this.toScreen(entry, i);
-    ctx.fillStyle = PALETTE[this.labels[i] % PALETTE.length];
+    ctx.fillStyle = this.colour(this.labels[i]);
     ctx.beginPath();
     ctx.arc(px, py, radius, 0, 2 * Math.PI);
     ctx.fill();

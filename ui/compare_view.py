@@ -31,6 +31,7 @@ from ui.core import jobs, presenter, state
 from ui.core.cache import model_key, split_positions, test_split, train_test_split
 from ui.core.gallery import compose_grid
 from ui.core.models import pretrained_entries, pretrained_model
+from ui.core.palette import CLASS_COLOURS
 
 MODELS_KEY, METHOD_KEY = "cm_models", "cm_method"  # widget keys, and the link's query parameters
 MAPS_KEY = "cm_maps"  # the linked maps component
@@ -214,7 +215,7 @@ def linked_maps(models: list[state.ActiveModel], shown: list[Measured], dataset:
     chosen = set(selection(dataset))
     data = {"names": [m.name for m in models], "points": b64encode(aligned.tobytes()).decode(),
             "rows": shown_rows.tolist(), "labels": b64encode(_labels(dataset).tobytes()).decode(),
-            "classes": list(test.classes), "selected": [i for i, r in enumerate(shown_rows.tolist()) if r in chosen],
+            "classes": list(test.classes), "palette": CLASS_COLOURS[:len(test.classes)], "selected": [i for i, r in enumerate(shown_rows.tolist()) if r in chosen],
             "height": presenter.scale(HEIGHT_PX), "radius": 3.5 if len(shown_rows) <= INLINE_POINTS else 2.2,
             **_sprite(dataset),
             "hint": "Hover a dot to ring that image on every map; click a dot or drag a box to select, "

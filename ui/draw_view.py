@@ -29,6 +29,7 @@ from ui.core.cache import DOWNLOADABLE_DATASETS, model_key, test_split
 from ui.core.concepts import Live
 from ui.core.gallery import compose_grid
 from ui.core.models import pretrained_entries, pretrained_model
+from ui.core.palette import CLASS_COLOURS
 
 STROKES_KEY = "draw_strokes"  # session state: the canvas's strokes as it last sent them
 CANVAS_KEY = "draw_canvas"  # the component's key; not a URL parameter (dw_...): a drawing is no link
@@ -42,8 +43,7 @@ NEIGHBOURS = 10
 TRAIL = 12  # the map shows where the drawing sat after each of its last strokes
 MAP_POINTS = 4000  # test images drawn on the map (a seeded sample of larger test sets)
 HINTS = {"fashion-mnist": "Draw a piece of clothing", "shapes": "Draw a filled shape"}
-COLOURS = ["rgb(31,119,180)", "rgb(255,127,14)", "rgb(44,160,44)", "rgb(214,39,40)", "rgb(148,103,189)",
-           "rgb(140,86,75)", "rgb(227,119,194)", "rgb(127,127,127)", "rgb(188,189,34)", "rgb(23,190,207)"]
+COLOURS = CLASS_COLOURS  # one colour per class on every page
 
 _canvas = st.components.v2.component(
     "aecore_sketch_canvas",

@@ -19,6 +19,7 @@ from ui.core import state
 from ui.core.cache import model_key, test_split
 from ui.core.concepts import Live
 from ui.core.frame_figure import slider_figure, still_figure, with_side_panel
+from ui.core.palette import class_colour
 
 SWEEP = np.linspace(-3, 3, 7)  # the traversal grid, in standard deviations
 DRAG_SWEEP = np.linspace(-3, 3, 25)  # the finer sweep behind each drag slider
@@ -119,8 +120,9 @@ def path_map(active: state.ActiveModel, path: np.ndarray) -> tuple[list[dict], n
     labels = test_split(active.dataset).labels
     traces = [
         {"type": "scattergl", "mode": "markers", "x": embedding[:, 0].tolist(), "y": embedding[:, 1].tolist(),
-         "hoverinfo": "skip", "marker": {"size": 4, "opacity": 0.5, "colorscale": "Turbo",
-                                         "color": labels.tolist() if labels is not None else "gray"}},
+         "hoverinfo": "skip", "marker": {"size": 4, "opacity": 0.5,  # each class its colour on every page
+                                         "color": [class_colour(label) for label in labels.tolist()]
+                                         if labels is not None else "gray"}},
         {"type": "scatter", "mode": "lines+markers", "x": xy[:, 0].tolist(), "y": xy[:, 1].tolist(),
          "line": {"color": "black", "width": 2}, "marker": {"size": 6, "color": "black"}, "name": "path"},
         {"type": "scatter", "mode": "markers+text", "x": xy[[0, -1], 0].tolist(), "y": xy[[0, -1], 1].tolist(),

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import plotly.colors
 import plotly.graph_objects as go
 import streamlit as st
 import torch
@@ -38,10 +37,10 @@ from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from ui.core.cache import model_key
 from ui.core.gallery import tile
+from ui.core.palette import CLASS_COLOURS  # one colour per class on every page
 
 CLICK_GRID = 60  # grid markers per side: a click lands within half a cell of where it was aimed
 HEIGHT_PX = 620
-CLASS_COLOURS = plotly.colors.qualitative.Plotly + plotly.colors.qualitative.Dark24
 SPOT_COLOUR = "rgb(20, 20, 20)"
 DIMMED = 0.2  # opacity of the dots left out of a selection
 POINTER_KEY = "lm_pointer"  # the hover decoder's element key: one mount, kept across reruns and models
