@@ -81,6 +81,9 @@ def test_vae_reparameterisation_shows_mu_sigma_eps_z_and_its_kl_and_resamples():
     assert abs(mu + sigma * eps - z).max() < 0.002  # the table's rounding
     kl_total = metrics(at)["KL of this image"]
     assert abs(float(kl_total.split()[0]) - kl.sum()) < 0.02  # the total is the table's KL row summed
+    # One image's units are named so; "units in use" is the model's count over the test images alone.
+    assert metrics(at)["Units this image uses"] == f"{int((kl > 0.01).sum())} of {len(kl)}"
+    assert not any(label.lower().startswith("units in use") for label in metrics(at))
     pictures = figures(at)[0]
     assert pictures["layout"]["title"]["text"] == "test image #0, ε seed 0"
     assert pictures["layout"]["xaxis"]["ticktext"] == ["input x", "g(μ): no noise", "g(z): this draw"]

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from aecore.inspect_code import KL_ACTIVE
 from aecore.models.registry import model_class
 from aecore.reparam import Reparameterisation, reparameterise
 from ui.core import state
@@ -81,8 +82,11 @@ def live(r: Reparameterisation) -> list[Live]:
     top = int(np.argmax(r.kl))
     return [Live("KL of this image", f"{r.kl_total:.2f} nats",
                  help="The sum over units of ½(μ² + σ² − 1 − log σ²): what the loss pays for this image's code."),
-            Live("Units in use", f"{int((r.kl > 0.01).sum())} of {len(r.kl)}",
-                 help=f"Units whose KL is above 0.01 nats for this image; the largest is z{top} ({r.kl[top]:.2f})."),
+            # Not "units in use": that is the model's count over all test images (Inside the code).
+            Live("Units this image uses", f"{int((r.kl > KL_ACTIVE).sum())} of {len(r.kl)}",
+                 help=f"Units whose KL is above {KL_ACTIVE} nats for this image alone; the largest is z{top} "
+                      f"({r.kl[top]:.2f}). A model's units in use (Inside the code) count the units whose KL, "
+                      "averaged over the test images, is above that: one image can use a unit the rest leave idle."),
             Live("‖z − μ‖ = ‖σ ⊙ ε‖", f"{r.shift:.3f}",
                  help="How far this draw of the noise moved the code from its mean; resample ε to move it again.")]
 
