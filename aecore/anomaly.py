@@ -12,10 +12,10 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from sklearn.metrics import roc_curve
 
 from aecore.data import ImageDataset
+from aecore.metrics import nested_pca
 from aecore.models import Autoencoder
 
 _BATCH = 512
@@ -68,12 +68,9 @@ def pca_scores_each(train: ImageDataset | torch.Tensor, test: ImageDataset | tor
         if int(k) != k or not 1 <= k <= most:
             raise ValueError(f"k must be an integer from 1 to {most} (the number of train images or pixels), got {k}")
     # "full": exact, so the nesting holds (the randomized solver "auto" picks for large images is not).
-    pca = PCA(n_components=int(max(ks)), svd_solver="full").fit(x_train)
-    centred = x_test - pca.mean_
     scores = {}
-    for k in sorted({int(k) for k in ks}):
-        basis = pca.components_[:k]  # (k, pixels), orthonormal rows
-        x_hat = np.clip(centred @ basis.T @ basis + pca.mean_, 0.0, 1.0)
+    for k, pca in nested_pca(x_train, ks, solver="full").items():
+        x_hat = np.clip(pca.inverse_transform(pca.transform(x_test)), 0.0, 1.0)
         scores[k] = ((x_hat - x_test) ** 2).mean(1)
     return scores
 

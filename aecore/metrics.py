@@ -12,7 +12,7 @@ models and for PCA):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -181,6 +181,26 @@ def pca_baseline(train: ImageDataset | torch.Tensor, test: ImageDataset | torch.
     metrics: dict[str, Any] = reconstruction_metrics(torch.from_numpy(x_test), torch.from_numpy(x_hat))
     metrics["k"] = int(k)
     return metrics
+
+
+def nested_pca(x_train: np.ndarray, sizes: Sequence[int], solver: str = "covariance_eigh") -> dict[int, Any]:
+    """{k: PCA with k components} for every k of `sizes`, from one exact fit (N, pixels) at the
+    largest: an exact PCA's first k components are PCA-k's (the covariance's eigenvectors, in
+    order), so one fit serves every size. `solver`: an exact one of scikit-learn's ("full",
+    "covariance_eigh", the faster on tall data); a randomized one would break the nesting."""
+    import copy
+
+    from sklearn.decomposition import PCA  # scikit-learn loads on first use
+
+    top = PCA(n_components=int(max(sizes)), svd_solver=solver, random_state=0).fit(x_train)
+    nested = {}
+    for k in sorted({int(k) for k in sizes}):
+        pca = copy.copy(top)
+        pca.n_components = pca.n_components_ = k
+        for name in ("components_", "explained_variance_", "explained_variance_ratio_", "singular_values_"):
+            setattr(pca, name, getattr(top, name)[:k])
+        nested[k] = pca
+    return nested
 
 
 def _flat_images(data: ImageDataset | torch.Tensor, what: str) -> np.ndarray:

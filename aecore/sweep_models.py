@@ -17,16 +17,14 @@ runs it in the background with the zoo's own measuring (`aecore.local_studies`),
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 
 from aecore.checkpoint import WEIGHTS_NAME, load, save
 from aecore.compression import (QUANT_BITS, SWEEP_RECIPES, anchor_images, format_table, load_sweep,
@@ -35,7 +33,7 @@ from aecore.data import ImageDataset, load_split
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.data.splits import split_record, split_tag
 from aecore.image_files import file_anchor
-from aecore.metrics import error_metrics
+from aecore.metrics import error_metrics, nested_pca
 from aecore.pretrained import file_digest, local_results_root, pretrained_root
 from aecore.quantize import SIDE_BITS_PER_UNIT
 from aecore.recipes import SWEEP_SIZES
@@ -99,27 +97,12 @@ def is_measured(dataset: str, root: str | os.PathLike | None = None) -> bool:
     return has_models(dataset, root) and measured_path(dataset, root).is_file()
 
 
-def _nested_pca(train_x: np.ndarray, sizes: Sequence[int]) -> dict[int, PCA]:
-    # One exact fit (the covariance's eigenvectors) at the largest size serves every size: its first
-    # k components are PCA-k's, as `aecore.pca_baseline` fits it on a tall set like MNIST's (there
-    # scikit-learn picks this solver itself), for a fifth of the CPU of five fits (2 s each on 60,000).
-    top = PCA(n_components=max(sizes), svd_solver="covariance_eigh", random_state=0).fit(train_x)
-    nested = {}
-    for k in sizes:
-        pca = copy.copy(top)
-        pca.n_components = pca.n_components_ = int(k)
-        for name in ("components_", "explained_variance_", "explained_variance_ratio_", "singular_values_"):
-            setattr(pca, name, getattr(top, name)[:k])
-        nested[int(k)] = pca
-    return nested
-
-
 def measure_rows(dataset: str, train: ImageDataset, test: ImageDataset, images: torch.Tensor,
                  root: str | os.PathLike | None = None, progress: Progress | None = None) -> list[dict[str, Any]]:
     """One row per shipped sweep model, in the layout of `rate_distortion`'s, measured on (train, test)."""
     sizes = _recipe(dataset)["latent_dims"]
     train_x, test_x = train.images.flatten(1).double().numpy(), test.images.flatten(1).double().numpy()
-    pcas = _nested_pca(train_x, sizes)
+    pcas = nested_pca(train_x, sizes)  # one exact fit serves every size (a fifth of five fits' CPU)
     # (N, largest k): PCA-k's codes are their first k columns.
     train_pca, test_pca = pcas[max(sizes)].transform(train_x), pcas[max(sizes)].transform(test_x)
     rows = []

@@ -19,6 +19,7 @@ from sklearn.decomposition import PCA
 import aecore
 from aecore import compression, lab_curves, local_studies, sweep_models
 from aecore.checkpoint import WEIGHTS_NAME
+from aecore.metrics import nested_pca
 from aecore.recipes import SWEEP_SIZES
 from aecore.run import FitSettings, RunSpec
 from fake_mirror import write_unpacked_mnist
@@ -64,7 +65,7 @@ def test_the_sweep_models_ship_small_in_float16_from_the_sweep_recipe(dataset):
 def test_one_pca_fit_serves_every_code_size():
     train, test = aecore.load_split("digits")
     x_train = train.images.flatten(1).double().numpy()
-    nested = sweep_models._nested_pca(x_train, [2, 8, 32])
+    nested = nested_pca(x_train, [2, 8, 32])
     for k, pca in nested.items():
         full = PCA(n_components=k, svd_solver="full").fit(x_train)
         x = test.images.flatten(1).double().numpy()

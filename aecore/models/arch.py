@@ -18,14 +18,25 @@ if TYPE_CHECKING:
 
 Builder = Callable[["ModelConfig", int], tuple[nn.Module, nn.Module]]
 ARCHITECTURES: dict[str, Builder] = {}
+_BATCH_COUPLED: set[str] = set()  # architectures whose code of one image depends on its batch in training
 
 
-def register_arch(name: str) -> Callable[[Builder], Builder]:
+def register_arch(name: str, per_image: bool = True) -> Callable[[Builder], Builder]:
+    """Register an architecture builder. per_image=False: in training it codes each image together
+    with the rest of its batch (batch norm), so a per-image quantity such as the contractive
+    penalty's Jacobian is not defined for it."""
     def wrap(fn: Builder) -> Builder:
         ARCHITECTURES[name] = fn
+        if not per_image:
+            _BATCH_COUPLED.add(name)
         return fn
 
     return wrap
+
+
+def codes_each_image(arch: str) -> bool:
+    """Whether `arch` codes every image on its own in training (see `register_arch`)."""
+    return arch not in _BATCH_COUPLED
 
 
 def list_archs() -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from aecore.models.arch import codes_each_image, list_archs
 from aecore.models.base import Autoencoder, AutoencoderOutput, ModelConfig
 from aecore.models.registry import register_model
 
@@ -29,9 +30,11 @@ class ContractiveConfig(ModelConfig):
         super().__post_init__()
         if self.weight < 0:
             raise ValueError(f"contractive weight must be >= 0, got {self.weight}")
-        if self.arch == "resconv":  # see jacobian_penalty: its batch norm ties each code to the whole batch
-            raise ValueError("the contractive penalty needs an encoder that codes each image on its own; resconv's "
-                             "batch norm ties each code to the rest of the batch in training: use arch 'conv' or 'mlp'")
+        if not codes_each_image(self.arch):  # see jacobian_penalty
+            usable = [name for name in list_archs() if codes_each_image(name)]
+            raise ValueError(f"the contractive penalty needs an encoder that codes each image on its own; {self.arch}'s "
+                             f"batch norm ties each code to the rest of the batch in training: use arch "
+                             f"{' or '.join(repr(name) for name in usable)}")
 
 
 def jacobian_penalty(z: torch.Tensor, x: torch.Tensor, create_graph: bool = True) -> torch.Tensor:

@@ -32,7 +32,7 @@ class Residual(nn.Module):
         return F.relu(h + self.body(h))
 
 
-@register_arch("resconv")
+@register_arch("resconv", per_image=False)  # batch norm: see register_arch
 def resconv(config: "ModelConfig", code_width: int) -> tuple[nn.Module, nn.Module]:
     """Stride-2 convolutions (`channels`, one per halving), each followed by a residual block, and a
     linear layer to the code; the decoder mirrors it with transposed convolutions that double each
