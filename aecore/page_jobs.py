@@ -22,6 +22,7 @@ from aecore.data import ImageDataset, load_split
 from aecore.models import Autoencoder
 from aecore.probe import LABEL_COUNTS, MAX_DRAWS, TEST_IMAGES as PROBE_TEST_IMAGES, probe_draws
 from aecore.in_worker import report
+from aecore.job_progress import JobProgress
 
 
 @lru_cache(maxsize=4)
@@ -40,8 +41,18 @@ def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] |
     scored on `probe_test(dataset)`. known: pixels' (and PCA's, for a code of the same size) draws
     from a shipped model's stored results, which do not depend on this model: reused, not fitted again."""
     train, _ = dataset_split(dataset)
-    report("fitting the classifiers")
-    return probe_draws(_model(checkpoint), train, probe_test(dataset), LABEL_COUNTS, draws=MAX_DRAWS, known=known)
+    known = dict(known or {})
+    if "pixels" not in known and dataset in _pixels:  # this worker scored them for another model
+        known["pixels"] = _pixels[dataset]
+    report("fitting the classifiers on the codes and on PCA")
+    result = probe_draws(_model(checkpoint), train, probe_test(dataset), LABEL_COUNTS, draws=MAX_DRAWS, known=known,
+                         partial=lambda so_far: report(JobProgress("scoring the pixels", 0.25, so_far)))
+    _pixels[dataset] = result["scores"]["pixels"]
+    return result
+
+
+# dataset -> pixels' probe scores, the slow part, the same for every model: a worker keeps them
+_pixels: dict[str, Any] = {}
 
 
 def probe_test(dataset: str) -> ImageDataset:

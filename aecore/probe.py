@@ -15,7 +15,7 @@ should help most when labels are few.
 from __future__ import annotations
 
 import time
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -120,7 +120,8 @@ def all_labels_accuracy(features: tuple[np.ndarray, np.ndarray], y_train: np.nda
 
 def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
                 labels_per_class: int | None | Sequence[int | None] = LABEL_COUNTS, *, seed: int = 0,
-                draws: int = MAX_DRAWS, known: dict[str, Any] | None = None) -> dict[str, Any]:
+                draws: int = MAX_DRAWS, known: dict[str, Any] | None = None,
+                partial: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Every seeded draw's test accuracy, kept apart so that any number of draws up to `draws` can be
     averaged later without fitting again (`summarize`): what the zoo stores and the app reads.
 
@@ -128,7 +129,10 @@ def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: 
     seed+1, ...] (one draw for a count that takes every training image), "train_images": label key
     -> labelled images per draw, "latent_dim", "train_size", "test_size", "label_counts", "draws",
     "seconds"}. known: representation -> its "scores" from an earlier result on the same split
-    (pixels do not depend on the model, PCA only on the code size), taken as they are.
+    (pixels do not depend on the model, PCA only on the code size), taken as they are. partial:
+    called with the result so far (the codes' and PCA's scores, no "pixels") before the pixels are
+    scored, the slow part (784 features: 10 of the 13 s on 20,000 MNIST images), so that a page
+    can draw the codes against PCA meanwhile (`summarize` takes it as it is).
     """
     start = time.perf_counter()
     counts = [labels_per_class] if labels_per_class is None or isinstance(labels_per_class, (int, np.integer)) \
@@ -141,10 +145,19 @@ def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: 
     known = known or {}
     features = representations(model_or_codes, train, test, skip_pca="pca" in known)
     scores: dict[str, dict[str, dict[str, list[float]]]] = {}
-    for representation in REPRESENTATIONS:
+    def result() -> dict[str, Any]:
+        return {"scores": dict(scores), "train_images": {label_key(c): len(labelled_subset(y_train, c, seed))
+                                                          for c in counts},
+                "latent_dim": int(features["autoencoder"][0].shape[1]), "train_size": len(train),
+                "test_size": len(test), "label_counts": [label_key(c) for c in counts], "draws": draws,
+                "seconds": time.perf_counter() - start}
+
+    for representation in REPRESENTATIONS:  # the codes first, pixels last
         if representation in known:
             scores[representation] = known[representation]
             continue
+        if representation == "pixels" and partial is not None:
+            partial(result())
         scores[representation] = {c: {} for c in CLASSIFIERS}
         for count in counts:
             everything = len(labelled_subset(y_train, count, seed)) == len(y_train)
@@ -152,21 +165,20 @@ def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: 
             for classifier in CLASSIFIERS:
                 scores[representation][classifier][label_key(count)] = _score(
                     features[representation], y_train, y_test, classifier, count, seeds)
-    return {"scores": scores, "train_images": {label_key(c): len(labelled_subset(y_train, c, seed)) for c in counts},
-            "latent_dim": int(features["autoencoder"][0].shape[1]), "train_size": len(train),
-            "test_size": len(test), "label_counts": [label_key(c) for c in counts], "draws": draws,
-            "seconds": time.perf_counter() - start}
+    return result()
 
 
 def summarize(result: dict[str, Any], repeats: int) -> dict[str, Any]:
     """`linear_probe`'s result from `probe_draws`'s, averaging the first `repeats` draws of each
-    count (all of them when fewer were stored; a count of every label has one). Milliseconds."""
+    count (all of them when fewer were stored; a count of every label has one). Milliseconds. A
+    partial result's missing representations (pixels, still being scored) are missing here too."""
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ValueError(f"repeats must be a whole number of at least 1, got {repeats!r}")
-    accuracy: dict[str, dict[str, dict[str, float]]] = {r: {c: {} for c in CLASSIFIERS} for r in REPRESENTATIONS}
+    present = [r for r in REPRESENTATIONS if r in result["scores"]]
+    accuracy: dict[str, dict[str, dict[str, float]]] = {r: {c: {} for c in CLASSIFIERS} for r in present}
     rows = []
     for count in result["label_counts"]:
-        for representation in REPRESENTATIONS:
+        for representation in present:
             for classifier in CLASSIFIERS:
                 scores = result["scores"][representation][classifier][count][:repeats]
                 accuracy[representation][classifier][count] = float(np.mean(scores))

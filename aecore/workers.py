@@ -44,6 +44,15 @@ from aecore.job_progress import JobProgress, as_progress
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
 ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
+JOB_LOG_ENV = "AECORE_JOB_LOG"  # a file: one line per job submitted, started and ended (where the time goes)
+
+
+def _log(job: "Job", event: str) -> None:
+    path = os.environ.get(JOB_LOG_ENV)
+    if path:
+        lane = "background" if job.background else "users"
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{time.time():.2f}\t{event}\t{job.id}\t{lane}\t{job.name}\n")
 
 
 def default_workers() -> int:
@@ -160,6 +169,7 @@ class JobQueue:
             self._flags[job.id % SLOTS] = 0
             self._jobs[job.id] = job
             self._waiting[job.id] = (job, function, args, kwargs)
+        _log(job, "submitted")
         self._dispatch()
         return job
 
@@ -249,6 +259,7 @@ class JobQueue:
             if job is not None and not job.finished:
                 if kind == "started":
                     job.state, job.started = RUNNING, time.monotonic()
+                    _log(job, "started")
                 elif kind == "progress":
                     job.progress = as_progress(payload)
             if time.monotonic() - last_sweep >= 1.0:
@@ -300,6 +311,7 @@ class JobQueue:
         if job.started is None:
             job.started = job.ended
         job.state = state
+        _log(job, state)
 
 
 __all__ = ["ABANDON_AFTER", "CANCELLED", "DONE", "FAILED", "FINISHED", "Job", "JobQueue", "QUEUED", "RUNNING",

@@ -41,14 +41,18 @@ except ValueError as error:  # e.g. a dataset without labels
     st.error(str(error))
     st.stop()
 
-if stored is None:  # nothing stored for this model (yet): its probe runs in the background
-    page_results.draw_pending(view.PURPOSE, job, f"the probe of {active.name} (not measured on this machine's copy "
-                              f"of {dataset} yet)" if active.source == "pretrained"
-                              else "the probe of your model (nothing is stored for it)")
+# Nothing stored for this model (yet): its probe runs in the background and sends the codes' and
+# PCA's scores ahead of the pixels' (the slow part), so the figure is drawn from those meanwhile.
+draws_so_far = stored if stored is not None else page_results.partial(job)
+what = (f"the probe of {active.name} (not measured on this machine's copy of {dataset} yet)"
+        if active.source == "pretrained" else "the probe of your model (nothing is stored for it)")
+if draws_so_far is None:
+    page_results.draw_pending(view.PURPOSE, job, what)
 else:
-    result = view.probe(stored, draws)
-    when = (downloads.measured_where(active.name, dataset) if shipped
-            else f"measured in the background in {result['seconds']:.1f} s")
+    result = view.probe(draws_so_far, draws)
+    when = (downloads.measured_where(active.name, dataset) if shipped and stored is not None
+            else f"measured in the background in {result['seconds']:.1f} s" if stored is not None
+            else f"the codes and PCA measured in the background in {result['seconds']:.1f} s, the pixels next")
     st.caption(f"Model **{active.name}** ({result['latent_dim']}-D code) · {dataset}: {result['train_size']:,} "
                f"training and {result['test_size']:,} test images · {when}")
     live = classifiers[0]  # logistic regression when both are shown: the formula's linear map
@@ -58,6 +62,8 @@ else:
                  column_config={view.column_name(count): st.column_config.NumberColumn(format="%.1f")
                                 for count in result["label_counts"]})
     st.plotly_chart(view.chart(result, classifiers, marked=labels), width="stretch")
+    if stored is None:  # the pixels' rows and lines join when the job ends (the panel reruns the page)
+        page_results.draw_pending(view.PURPOSE, job, "the pixels' scores (every pixel a feature: the slow part)")
     st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
                 " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
                 "throws away, and on small images such as digits' 8×8 a classifier can use them all.")

@@ -147,3 +147,40 @@ def test_presenter_mode_folds_the_draws_and_enlarges_the_chart():
     folded = [slider.label for expander in at.expander for slider in expander.slider]
     assert folded == ["Draws per small label count"]
     assert figures(at)[0]["layout"]["height"] > 420
+
+
+class _Owner:  # what a Job asks of its queue: a running job is at place 0
+    def position(self, job) -> int:
+        return 0
+
+    def cancel(self, job) -> None:
+        pass
+
+
+def test_the_codes_against_pca_are_drawn_while_the_pixels_are_scored():
+    from aecore.job_progress import JobProgress
+    from aecore.probe import LABEL_COUNTS, probe_draws
+    from aecore.workers import RUNNING, Job
+    from ui.core.cache import train_test_split
+
+    torch.manual_seed(0)
+    model = aecore.create_model("ae", input_shape=(1, 8, 8), latent_dim=4, hidden=(32,))
+    at = open_page(PAGE, model=state.ActiveModel(model=model, name="trained: early 4-D", source="trained",
+                                                 dataset="digits"))
+    real = at.session_state[jobs.JOBS_KEY][view.PURPOSE]
+    real.cancel()
+    train, test = train_test_split("digits")
+    sent = []
+    probe_draws(model, train, test, LABEL_COUNTS, draws=2, partial=sent.append)
+    # The job as the page sees it between the two parts: running, its latest report carrying the early scores.
+    job = Job(10_000, "feature probe", _Owner())
+    job.state, job.progress = RUNNING, JobProgress("scoring the pixels", 0.25, sent[0])
+    at.session_state[jobs.JOBS_KEY][view.PURPOSE] = job
+    at.run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert set(table["representation"]) == {"autoencoder", "PCA"} and len(table) == 4
+    assert {trace["name"].split(",")[0] for trace in figures(at)[0]["data"]} == {"autoencoder", "PCA"}
+    assert widget(at.metric, "Pixels").value == "…"
+    assert "the pixels next" in at.caption[0].value
+    assert any("pixels' scores" in info.value and "computing in the background" in info.value for info in at.info)

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import aecore
-from aecore.probe import CLASSIFIERS, LABEL_COUNTS, REPRESENTATIONS, labelled_subset, linear_probe
+from aecore.probe import (CLASSIFIERS, LABEL_COUNTS, REPRESENTATIONS, labelled_subset, linear_probe, probe_draws,
+                          summarize)
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,18 @@ def test_unlabelled_images_are_refused(digits_split):
     unlabelled = aecore.ImageDataset(images=train.images)
     with pytest.raises(ValueError, match="no labels"):
         linear_probe((np.zeros((len(train), 2)), np.zeros((len(test), 2))), unlabelled, test)
+
+
+def test_the_codes_and_pca_are_sent_ahead_of_the_pixels(digits_split):
+    train, test = digits_split
+    sent = []
+    result = probe_draws(aecore.load_pretrained("digits-ae-8"), train, test, LABEL_COUNTS, draws=2, partial=sent.append)
+    assert len(sent) == 1 and set(sent[0]["scores"]) == {"autoencoder", "pca"}
+    assert sent[0]["scores"]["autoencoder"] == result["scores"]["autoencoder"]  # the same numbers, sent early
+    early = summarize(sent[0], 2)
+    assert set(early["accuracy"]) == {"autoencoder", "pca"} and len(early["rows"]) == 2 * len(CLASSIFIERS) * 3
+    # With the pixels known (another model's), nothing is slow and nothing is sent ahead.
+    again = []
+    probe_draws(aecore.load_pretrained("digits-ae-8"), train, test, LABEL_COUNTS, draws=2, partial=again.append,
+                known={"pixels": result["scores"]["pixels"]})
+    assert again == []

@@ -69,11 +69,17 @@ def column_name(count: str) -> str:
     return "all labels" if count == "all" else f"{count} per class"
 
 
+def present(result: dict[str, Any]) -> list[str]:
+    """The representations `result` has scores for: all three, or the codes and PCA while the
+    pixels are still being scored."""
+    return [r for r in REPRESENTATIONS if r in result["accuracy"]]
+
+
 def table(result: dict[str, Any], classifiers: list[str]) -> pd.DataFrame:
     """Test accuracy (%), one row per representation and classifier, one column per label count."""
     rows = [{"representation": REPRESENTATION_NAMES[r], "classifier": CLASSIFIER_NAMES[c],
              **{column_name(count): 100 * result["accuracy"][r][c][count] for count in result["label_counts"]}}
-            for r in REPRESENTATIONS for c in CLASSIFIERS if c in classifiers]
+            for r in present(result) for c in CLASSIFIERS if c in classifiers]
     return pd.DataFrame(rows)
 
 
@@ -88,7 +94,7 @@ def chart(result: dict[str, Any], classifiers: list[str], marked: str | None = N
               "y": [100 * result["accuracy"][r][c][count] for count in x],
               "error_y": {"type": "data", "array": [100 * stds[r, c, count] for count in x], "visible": True},
               "line": {"color": COLORS[r], "dash": DASHES[c]}}
-             for r in REPRESENTATIONS for c in CLASSIFIERS if c in classifiers]
+             for r in present(result) for c in CLASSIFIERS if c in classifiers]
     # On a category axis a shape's x is the category's position: "10" as a string would mean the 11th.
     at = x.index(marked) if marked in x else None
     shapes = [] if at is None else [{"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at,
@@ -104,15 +110,17 @@ def chart(result: dict[str, Any], classifiers: list[str], marked: str | None = N
 def concept_numbers(result: dict[str, Any], classifier: str, count: str) -> list[Live]:
     """The live numbers beside the feature-extraction formula: test accuracy of `classifier` on the
     codes, on PCA codes of the same size and on the pixels, with `count` labelled images per class."""
-    accuracy = {r: 100 * result["accuracy"][r][classifier][count] for r in REPRESENTATIONS}
+    accuracy = {r: 100 * result["accuracy"][r][classifier][count] for r in present(result)}
+    pixels = (f"{accuracy['pixels']:.1f}%" if "pixels" in accuracy else "…",
+              f"{CLASSIFIER_NAMES[classifier]} on the raw pixels: every detail, no summary."
+              + ("" if "pixels" in accuracy else " Still being scored in the background."))
     k, per_class = result["latent_dim"], "every label" if count == "all" else f"{count} labels per class"
     return [Live(f"Codes z = f(x), {k}-D", f"{accuracy['autoencoder']:.1f}%",
                  f"{CLASSIFIER_NAMES[classifier]} on the model's codes, {per_class}.",
                  f"{accuracy['autoencoder'] - accuracy['pca']:+.1f} points vs PCA"),
             Live(f"PCA codes, {k}-D", f"{accuracy['pca']:.1f}%",
                  f"{CLASSIFIER_NAMES[classifier]} on PCA codes of the same size, also learned without labels."),
-            Live("Pixels", f"{accuracy['pixels']:.1f}%",
-                 f"{CLASSIFIER_NAMES[classifier]} on the raw pixels: every detail, no summary.")]
+            Live("Pixels", *pixels)]
 
 
 def concept_note(classifier: str) -> str:

@@ -60,6 +60,13 @@ def background(purpose: str, key: str, function: Callable[..., Any], arguments: 
     return None, job
 
 
+def partial(job: Job | None) -> dict[str, Any] | None:
+    """What a running job has sent ahead of its result (a dict in its latest progress report's
+    detail: the probe's codes-and-PCA scores before the pixels'), or None."""
+    detail = job.progress.detail if job is not None and not job.finished and job.progress is not None else None
+    return detail if isinstance(detail, dict) else None
+
+
 def restart(purpose: str) -> None:
     """Forget the session's `purpose` job, so that the next `background` call submits it again."""
     st.session_state.setdefault(FOR_KEY, {}).pop(purpose, None)
