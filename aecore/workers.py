@@ -1,4 +1,5 @@
-"""Long work in worker processes: one queue for a whole server, users' jobs first, then in order.
+"""Long work in worker processes: one queue for a whole server, users' jobs first, the jobs of pages
+on a screen before those of pages left behind, then in order.
 
 A training step of these small models is many tiny torch calls, and each hands the GIL away: run in
 a thread of a web server, it crawls while every page's script competes with it, and it makes every
@@ -44,6 +45,10 @@ from aecore.job_progress import JobProgress, as_progress
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED, CANCELLED)
 ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
+# A job its page touched this recently is on a screen now: in its lane it goes before the jobs of
+# pages the user has left (they stay queued, in order, until abandoned). A queued job's panel polls
+# every 2 s.
+SHOWN_WITHIN = 5.0
 JOB_LOG_ENV = "AECORE_JOB_LOG"  # a file: one line per job submitted, started and ended (where the time goes)
 
 
@@ -100,7 +105,7 @@ class Job:
         self.submitted = time.monotonic()
         self.started: float | None = None
         self.ended: float | None = None
-        self.last_touch = time.monotonic()
+        self.last_touch = self.last_shown = time.monotonic()
         self.future: Future | None = None
 
     @property
@@ -119,9 +124,13 @@ class Job:
             return 0.0
         return (self.ended or time.monotonic()) - self.started
 
-    def touch(self) -> None:
-        """Say someone still wants the result: a job untouched for `abandon_after` s is cancelled."""
+    def touch(self, shown: bool = True) -> None:
+        """Say someone still wants the result: a job untouched for `abandon_after` s is cancelled.
+        shown: its page is on a screen now (a sidebar's list of the session's jobs is not), which
+        puts it before the queued jobs of pages nobody is looking at."""
         self.last_touch = time.monotonic()
+        if shown:
+            self.last_shown = self.last_touch
 
     def cancel(self) -> None:
         """A queued job never starts; a running one is asked to stop (it ends as the work allows).
@@ -173,8 +182,9 @@ class JobQueue:
         self._dispatch()
         return job
 
-    def _order(self, job: Job) -> tuple[bool, int]:
-        return job.background, job.id
+    def _order(self, job: Job) -> tuple[bool, bool, int]:
+        # Its lane, then the jobs of pages on a screen, then first come first served.
+        return job.background, time.monotonic() - job.last_shown > SHOWN_WITHIN, job.id
 
     def position(self, job: Job) -> int:
         if job.state != QUEUED:

@@ -68,6 +68,19 @@ def test_jobs_run_in_order_with_places_in_the_queue(queue):
     assert second.started <= third.started  # first in, first out
 
 
+def test_the_job_of_the_page_on_screen_goes_before_those_of_pages_left(queue):
+    blocker = queue.submit(count_until_cancelled, 100_000, name="running")
+    left = queue.submit(count_until_cancelled, 3, name="a page the user has left")
+    wait_until(lambda: blocker.state == RUNNING, "the blocker to start")
+    left.last_shown -= 60  # its page stopped polling a minute ago; only the sidebar still touches it
+    left.touch(shown=False)
+    open_page = queue.submit(count_until_cancelled, 3, name="the page on screen")
+    assert (open_page.position, left.position) == (1, 2)
+    blocker.cancel()
+    wait_until(lambda: open_page.finished and left.finished, "the queue to drain")
+    assert open_page.state == left.state == DONE and open_page.started <= left.started
+
+
 def test_a_queued_job_cancelled_never_runs(queue):
     blocker = queue.submit(count_until_cancelled, 100_000)
     waiting = queue.submit(count_until_cancelled, 5)

@@ -127,7 +127,8 @@ def queue_text(job: Job) -> str:
                 "jobs and at a lower priority than theirs.")
     workers = job_queue().workers
     return (f"Waiting for a free worker: {place}. This server runs {workers} job{'s' if workers > 1 else ''} "
-            "of its users at a time, first come first served; background work has a worker of its own.")
+            "of its users at a time, the jobs of pages someone is looking at first, then first come first served; "
+            "background work has a worker of its own.")
 
 
 def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label: str = "Cancel",
@@ -167,7 +168,7 @@ def draw_heartbeat() -> None:
         if any(job.finished for job in watched):
             st.rerun(scope="app")
         for job in watched:
-            job.touch()
+            job.touch(shown=False)  # still wanted, but its page may be closed: it waits behind the open page's
             where = "queued" if job.state == QUEUED else "running"
             st.caption(f":material/pending: {job.name}: {where}")
 
