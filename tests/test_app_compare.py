@@ -17,6 +17,8 @@ import pytest
 
 from conftest import open_link, open_page, wait_for_job
 
+from aecore.workers import DONE
+
 import aecore
 from aecore import compare
 from ui import compare_view as view
@@ -128,6 +130,14 @@ def test_a_model_of_the_session_is_offered_first_and_measured():
     assert len(trust) == 2 and "…" not in trust and "…" not in probe
 
 
+def settle(models, method: str) -> None:
+    """Wait, as the page's poll would, until each model's map and then the numbers under it are done."""
+    for model in models:
+        while (measured := view.measured(model, method)).job is not None and measured.trustworthiness is None:
+            wait_for_job(measured.job, timeout=300)
+            assert measured.job.state == DONE, measured.job.error
+
+
 def test_on_shapes_the_numbers_come_from_background_jobs_and_a_new_dataset_starts_from_its_defaults():
     at = open_page(PAGE)
     at.session_state[state.DATASET_KEY] = "shapes"
@@ -137,15 +147,29 @@ def test_on_shapes_the_numbers_come_from_background_jobs_and_a_new_dataset_start
     assert at.multiselect[0].value == view.default_models("shapes")
     data = maps_data(at)  # the maps of stored codes are drawn at once
     assert len(data["rows"]) == compare.SUBSET_SIZE and len(data["names"]) == 4
-    models = view.resolve(at.multiselect[0].value, state.default_model("shapes"))
-    for model in models:
-        job = view.measured(model, "pca").job
-        if job is not None:
-            wait_for_job(job, timeout=300)
+    settle(view.resolve(at.multiselect[0].value, state.default_model("shapes")), "pca")
     at.run()
     assert not at.exception, at.exception
     trust = metric_values(at, "Trustworthiness")
     assert len(trust) == 4 and all(0.5 < float(value) <= 1 for value in trust), trust
+
+
+def test_the_maps_of_models_with_nothing_stored_come_before_any_numbers():
+    from ui.core import jobs
+
+    shape = state.default_model("shapes").model.config.input_shape
+    fresh = [state.ActiveModel(model=aecore.create_model("ae", input_shape=shape, latent_dim=dim),
+                               name=f"trained: ae {dim}-D", source="trained", dataset="shapes") for dim in (3, 5)]
+    assert len(view.rows("shapes")) > view.INLINE_POINTS  # measured in the queue, not in the script run
+    view.measure_all(fresh, "pca")  # queues both maps (a warm worker may finish them at once)
+    map_jobs = [jobs.peek_server_job(("compare-map", view.model_key(m), "pca")) for m in fresh]
+    assert all(job is not None for job in map_jobs)
+    settle(fresh, "pca")
+    shown = [view.measured(m, "pca") for m in fresh]
+    assert all(0 < m.trustworthiness <= 1 and m.map.shape == (len(view.rows("shapes")), 2) for m in shown)
+    assert min(m.job.id for m in shown) > max(job.id for job in map_jobs)  # every map was queued first
+    # A map drawn while the numbers under it are measured reads "…", not a number.
+    assert view.numbers(view.Measured(shown[0].map)) == ("…", "…")
 
 
 def test_umap_of_a_model_with_no_stored_map_runs_in_the_background_with_pca_meanwhile():
@@ -160,7 +184,7 @@ def test_umap_of_a_model_with_no_stored_map_runs_in_the_background_with_pca_mean
         assert any("PCA is shown meanwhile" in info.value for info in at.info)
         assert any("PCA of the 3-D code" in c.value for c in at.caption)
         assert len(maps_data(at)["names"]) == 2
-        wait_for_job(job, timeout=300)
+    settle([fresh], "umap")
     at.run()
     assert not at.exception, at.exception
     assert any("UMAP of the 3-D code" in c.value for c in at.caption)

@@ -3,9 +3,10 @@ computed now or in the background), the linked maps component, and what a select
 
 A zoo model's stored codes, maps and probe (`aecore.pretrained`) are read, not computed. What is
 left (trustworthiness; everything for a model with nothing stored) is computed in the script run
-only where the test split is small (digits: a few milliseconds), else as `aecore.compare.measure_job`
-in the server's job queue, one job per model and map method for the whole server, which a fragment
-polls. Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md).
+only where the test split is small (digits: a few milliseconds), else in the server's job queue,
+two jobs per model and map method for the whole server, which a fragment polls: its map
+(`aecore.compare.map_job`, every model's queued before any numbers, so the maps appear within
+seconds), then the numbers under it (`aecore.compare.measure_job`). Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md).
 """
 
 from __future__ import annotations
@@ -149,31 +150,59 @@ def _inline(key: str, method: str, dataset: str, _active: state.ActiveModel) -> 
     return compare.measure(_active.model, train, test, rows(dataset), method, _stored(_active, method))
 
 
-def _job(active: state.ActiveModel, method: str) -> Job:
-    """The server's job measuring a model for a map method: one per model and method."""
-    def arguments() -> tuple:
-        source = active.name if active.source == "pretrained" else aecore.to_zip_bytes(active.model)
-        return source, active.dataset, rows(active.dataset), method, _stored(active, method)
+def _source(active: state.ActiveModel) -> str | bytes:
+    return active.name if active.source == "pretrained" else aecore.to_zip_bytes(active.model)
 
-    return jobs.server_job(("compare", model_key(active), method), compare.measure_job, arguments,
-                           name=f"compare: {active.name}")
+
+def _map_job(active: state.ActiveModel, method: str) -> Job:
+    """The server's job drawing a model's map for a method (codes of the shown images, then the plane)."""
+    return jobs.server_job(("compare-map", model_key(active), method), compare.map_job,
+                           lambda: (_source(active), active.dataset, rows(active.dataset), method,
+                                    _stored(active, method)), name=f"compare map: {active.name}")
+
+
+def _numbers_job(active: state.ActiveModel, method: str, drawn: dict[str, np.ndarray]) -> Job:
+    """The server's job measuring the numbers under a model's map (`drawn`: its codes and map)."""
+    return jobs.server_job(("compare", model_key(active), method), compare.measure_job,
+                           lambda: (_source(active), active.dataset, rows(active.dataset), method,
+                                    {**_stored(active, method), **drawn}), name=f"compare: {active.name}")
+
+
+def _quick(active: state.ActiveModel, method: str) -> bool:
+    return len(rows(active.dataset)) <= INLINE_POINTS and (method != "umap" or "map" in _stored(active, method))
+
+
+def drawn_map(active: state.ActiveModel, method: str) -> tuple[dict[str, np.ndarray] | None, Job | None]:
+    """({"codes", "map"}, its job or None) of a model that is not measured in the script run: stored,
+    or from its map job once done; else (None, the map job)."""
+    known = _stored(active, method)
+    if "map" in known:
+        return {"codes": known["codes"], "map": known["map"]}, None
+    job = _map_job(active, method)
+    return (job.result, job) if job.state == DONE else (None, job)
 
 
 def measured(active: state.ActiveModel, method: str) -> Measured:
-    """A model's map and numbers for `method`: at once where stored or quick, else from its job."""
-    known = _stored(active, method)
-    quick = len(rows(active.dataset)) <= INLINE_POINTS and (method != "umap" or "map" in known)
-    if quick:
+    """A model's map and numbers for `method`: at once where stored or quick, else from its jobs
+    (the map first, then the numbers under it)."""
+    if _quick(active, method):
         return Measured(**{k: v for k, v in _inline(model_key(active), method, active.dataset, active).items()
                            if k != "codes"})
-    job = _job(active, method)
+    known = _stored(active, method)
+    drawn, map_job = drawn_map(active, method)
+    if drawn is None:
+        return Measured(None, None, known.get("probe"), map_job)
+    job = _numbers_job(active, method, drawn)
     if job.state == DONE:
         return Measured(job.result["map"], job.result["trustworthiness"], job.result["probe"], job)
-    return Measured(known.get("map"), None, known.get("probe"), job)
+    return Measured(drawn["map"], None, known.get("probe"), job)
 
 
 def measure_all(models: list[state.ActiveModel], method: str) -> tuple[list[Measured], str | None]:
     """Every model's measures, and a note when UMAP is still computing (PCA is shown meanwhile)."""
+    for model in models:  # every map job is queued before any numbers job: the maps come first
+        if not _quick(model, method):
+            drawn_map(model, method)
     shown = [measured(m, method) for m in models]
     if method == "umap" and any(m.map is None for m in shown):
         failed = next((m.error for m in shown if m.error), None)
@@ -187,7 +216,8 @@ def waiting(shown: list[Measured], models: list[state.ActiveModel], method: str)
     """Jobs still running for what is shown, and for the UMAP maps asked for."""
     pending = [m.job for m in shown if m.pending]
     if method == "umap":
-        pending += [j for j in (jobs.peek_server_job(("compare", model_key(m), "umap")) for m in models) if j is not None and not j.finished]
+        pending += [j for m in models for kind in ("compare-map", "compare")
+                    if (j := jobs.peek_server_job((kind, model_key(m), "umap"))) is not None and not j.finished]
     return list({id(j): j for j in pending}.values())
 
 
