@@ -41,6 +41,14 @@ class JobProgress:
         return JobProgress(words, share, self.detail)
 
 
+@dataclass(frozen=True)
+class Early:
+    """A report's detail that is part of the job's result, sent ahead of the rest (the probe's codes
+    and PCA scores before the pixels'), for a page that can draw it meanwhile."""
+
+    result: Any
+
+
 def as_progress(payload: Any) -> JobProgress:
     """Any report as a JobProgress: a bare value (from code written before this type) becomes its text,
     with its `fraction` when it has one, so that a page never has to guess a payload's shape."""
@@ -52,4 +60,4 @@ def as_progress(payload: Any) -> JobProgress:
     return JobProgress("", fraction if isinstance(fraction, (int, float)) else None, payload)
 
 
-__all__ = ["JobProgress", "as_progress"]
+__all__ = ["Early", "JobProgress", "as_progress"]

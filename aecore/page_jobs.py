@@ -22,7 +22,7 @@ from aecore.data import ImageDataset, load_split
 from aecore.models import Autoencoder
 from aecore.probe import LABEL_COUNTS, MAX_DRAWS, TEST_IMAGES as PROBE_TEST_IMAGES, probe_draws
 from aecore.in_worker import report
-from aecore.job_progress import JobProgress
+from aecore.job_progress import Early, JobProgress
 
 
 @lru_cache(maxsize=4)
@@ -46,7 +46,7 @@ def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] |
         known["pixels"] = _pixels[dataset]
     report("fitting the classifiers on the codes and on PCA")
     result = probe_draws(_model(checkpoint), train, probe_test(dataset), LABEL_COUNTS, draws=MAX_DRAWS, known=known,
-                         partial=lambda so_far: report(JobProgress("scoring the pixels", 0.25, so_far)))
+                         partial=lambda so_far: report(JobProgress("scoring the pixels", 0.25, Early(so_far))))
     _pixels[dataset] = result["scores"]["pixels"]
     return result
 

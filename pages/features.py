@@ -63,7 +63,8 @@ else:
                                 for count in result["label_counts"]})
     st.plotly_chart(view.chart(result, classifiers, marked=labels), width="stretch")
     if stored is None:  # the pixels' rows and lines join when the job ends (the panel reruns the page)
-        page_results.draw_pending(view.PURPOSE, job, "the pixels' scores (every pixel a feature: the slow part)")
+        page_results.draw_pending(view.PURPOSE, job, "the pixels' scores (every pixel a feature: the slow part)",
+                                   early_drawn=True)
     st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
                 " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
                 "throws away, and on small images such as digits' 8×8 a classifier can use them all.")

@@ -158,7 +158,7 @@ class _Owner:  # what a Job asks of its queue: a running job is at place 0
 
 
 def test_the_codes_against_pca_are_drawn_while_the_pixels_are_scored():
-    from aecore.job_progress import JobProgress
+    from aecore.job_progress import Early, JobProgress
     from aecore.probe import LABEL_COUNTS, probe_draws
     from aecore.workers import RUNNING, Job
     from ui.core.cache import train_test_split
@@ -174,7 +174,7 @@ def test_the_codes_against_pca_are_drawn_while_the_pixels_are_scored():
     probe_draws(model, train, test, LABEL_COUNTS, draws=2, partial=sent.append)
     # The job as the page sees it between the two parts: running, its latest report carrying the early scores.
     job = Job(10_000, "feature probe", _Owner())
-    job.state, job.progress = RUNNING, JobProgress("scoring the pixels", 0.25, sent[0])
+    job.state, job.progress = RUNNING, JobProgress("scoring the pixels", 0.25, Early(sent[0]))
     at.session_state[jobs.JOBS_KEY][view.PURPOSE] = job
     at.run()
     assert not at.exception, at.exception

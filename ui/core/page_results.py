@@ -11,6 +11,7 @@ from typing import Any, Callable
 import streamlit as st
 
 import aecore
+from aecore.job_progress import Early
 from aecore.workers import Job
 from ui.core import jobs
 from ui.core.models import zoo_stamp
@@ -60,11 +61,11 @@ def background(purpose: str, key: str, function: Callable[..., Any], arguments: 
     return None, job
 
 
-def partial(job: Job | None) -> dict[str, Any] | None:
-    """What a running job has sent ahead of its result (a dict in its latest progress report's
-    detail: the probe's codes-and-PCA scores before the pixels'), or None."""
+def partial(job: Job | None) -> Any | None:
+    """What a running job has sent ahead of its result (its latest report's `Early` detail: the
+    probe's codes-and-PCA scores before the pixels'), or None."""
     detail = job.progress.detail if job is not None and not job.finished and job.progress is not None else None
-    return detail if isinstance(detail, dict) else None
+    return detail.result if isinstance(detail, Early) else None
 
 
 def restart(purpose: str) -> None:
@@ -73,9 +74,11 @@ def restart(purpose: str) -> None:
     jobs.forget(purpose)
 
 
-def draw_pending(purpose: str, job: Job, what: str) -> None:
+def draw_pending(purpose: str, job: Job, what: str, early_drawn: bool = False) -> None:
     """Where a user's model's measurement stands: queued or running (polled until done), failed or
-    cancelled (with a button to measure again). `what` names it: "the probe of your model", ..."""
+    cancelled (with a button to measure again). `what` names it: "the probe of your model", ...
+    early_drawn: the page drew the job's `partial` result; until then the poll reruns the page as
+    soon as one arrives, so that it is drawn at once, not when the whole job ends."""
     if job.state == jobs.FAILED:
         st.error(f"Measuring {what} failed: {job.error}")
     elif job.state == jobs.CANCELLED:
@@ -85,6 +88,8 @@ def draw_pending(purpose: str, job: Job, what: str) -> None:
                 "shows here when it is ready.", icon=":material/pending:")
 
         def draw_running(running: Job) -> None:
+            if not early_drawn and partial(running) is not None:
+                st.rerun(scope="app")
             text = jobs.progress_text(running)
             st.caption(f":material/progress_activity: {text[:1].upper()}{text[1:]}…")
 
