@@ -36,18 +36,22 @@ def _model(checkpoint: bytes | Autoencoder) -> Autoencoder:
     return checkpoint if isinstance(checkpoint, Autoencoder) else load(checkpoint)
 
 
-def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] | None = None) -> dict[str, Any]:
+def probe(checkpoint: bytes | Autoencoder, dataset: str, known: dict[str, Any] | None = None,
+          skip_pixels: bool = False) -> dict[str, Any]:
     """`aecore.probe.probe_draws` of the model at 10, 100 and all labels per class, `MAX_DRAWS` draws,
     scored on `probe_test(dataset)`. known: pixels' (and PCA's, for a code of the same size) draws
-    from a shipped model's stored results, which do not depend on this model: reused, not fitted again."""
+    from a shipped model's stored results, which do not depend on this model: reused, not fitted again.
+    skip_pixels: leave the pixels out (the zoo's background measuring of this model scores them)."""
     train, _ = dataset_split(dataset)
     known = dict(known or {})
     if "pixels" not in known and dataset in _pixels:  # this worker scored them for another model
         known["pixels"] = _pixels[dataset]
     report("fitting the classifiers on the codes and on PCA")
     result = probe_draws(_model(checkpoint), train, probe_test(dataset), LABEL_COUNTS, draws=MAX_DRAWS, known=known,
-                         partial=lambda so_far: report(JobProgress("scoring the pixels", 0.25, Early(so_far))))
-    _pixels[dataset] = result["scores"]["pixels"]
+                         partial=lambda so_far: report(JobProgress("scoring the pixels", 0.25, Early(so_far))),
+                         skip=("pixels",) if skip_pixels and "pixels" not in known else ())
+    if "pixels" in result["scores"]:
+        _pixels[dataset] = result["scores"]["pixels"]
     return result
 
 

@@ -121,7 +121,7 @@ def all_labels_accuracy(features: tuple[np.ndarray, np.ndarray], y_train: np.nda
 def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: ImageDataset,
                 labels_per_class: int | None | Sequence[int | None] = LABEL_COUNTS, *, seed: int = 0,
                 draws: int = MAX_DRAWS, known: dict[str, Any] | None = None,
-                partial: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+                partial: Callable[[dict[str, Any]], None] | None = None, skip: Sequence[str] = ()) -> dict[str, Any]:
     """Every seeded draw's test accuracy, kept apart so that any number of draws up to `draws` can be
     averaged later without fitting again (`summarize`): what the zoo stores and the app reads.
 
@@ -132,7 +132,8 @@ def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: 
     (pixels do not depend on the model, PCA only on the code size), taken as they are. partial:
     called with the result so far (the codes' and PCA's scores, no "pixels") before the pixels are
     scored, the slow part (784 features: 10 of the 13 s on 20,000 MNIST images), so that a page
-    can draw the codes against PCA meanwhile (`summarize` takes it as it is).
+    can draw the codes against PCA meanwhile (`summarize` takes it as it is). skip: representations
+    left out of the result (pixels, when another job scores them anyway).
     """
     start = time.perf_counter()
     counts = [labels_per_class] if labels_per_class is None or isinstance(labels_per_class, (int, np.integer)) \
@@ -153,6 +154,8 @@ def probe_draws(model_or_codes: Autoencoder | Codes, train: ImageDataset, test: 
                 "seconds": time.perf_counter() - start}
 
     for representation in REPRESENTATIONS:  # the codes first, pixels last
+        if representation in skip:
+            continue
         if representation in known:
             scores[representation] = known[representation]
             continue

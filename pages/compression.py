@@ -25,7 +25,7 @@ if error:
 sources = view.sources(name)
 if not sources:
     st.info(view.missing_words(name))
-    zoo_results.draw_studies_wait(name)
+    zoo_results.draw_measuring_wait(name)
 else:
     source = st.radio("Sweep", list(sources), format_func=view.SOURCES.get,
                       horizontal=True, key=view.SOURCE_KEY, bind="query-params")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore.probe import CLASSIFIERS, MAX_DRAWS
 from ui import features_view as view
-from ui.core import downloads, page_results, presenter, state
+from ui.core import downloads, page_results, presenter, state, zoo_results
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -65,6 +65,10 @@ else:
     if stored is None:  # the pixels' rows and lines join when the job ends (the panel reruns the page)
         page_results.draw_pending(view.PURPOSE, job, "the pixels' scores (every pixel a feature: the slow part)",
                                    early_drawn=True)
+    elif "pixels" not in result["accuracy"]:  # left to the zoo's measuring of this model, under way
+        st.caption(":material/pending: The pixels' scores come with the zoo's measuring of this model, in the "
+                   "background: they join the table when it is done.")
+        zoo_results.draw_measuring_wait(dataset, active.name)
     st.markdown(" ".join(view.gap_text(result, c) for c in classifiers) +
                 " Pixels are the ceiling to compare with, not a fair rival: they keep every detail the code "
                 "throws away, and on small images such as digits' 8×8 a classifier can use them all.")

@@ -77,3 +77,4 @@ def test_load_and_home_say_the_zoos_errors_were_measured_on_its_builders_copy(mn
             "measure each model on this machine's copy.") in captions(load)
     assert "builders' copy" not in captions(open_page("pages/load.py", model="digits-ae-8"))
     assert "builders' copy" not in captions(open_page("pages/home.py"))  # digits: the same images everywhere
+

@@ -16,7 +16,7 @@ import streamlit as st
 import aecore
 from aecore.page_jobs import stored_probe_parts
 from aecore.probe import CLASSIFIERS, LABEL_COUNTS, KNN_NEIGHBOURS, REPRESENTATIONS, label_key, summarize
-from ui.core import page_results, presenter, state
+from ui.core import page_results, presenter, state, zoo_results
 from ui.core.cache import load_dataset, model_key, split_positions, train_test_split
 from ui.core.concepts import Live
 from ui.core.models import pretrained_entries
@@ -45,17 +45,26 @@ def _labels_check(dataset: str) -> None:
         raise ValueError(f"the {dataset} images carry no labels: a probe needs a labelled dataset such as digits")
 
 
+def pixels_with_the_zoo(dataset: str, active: state.ActiveModel) -> bool:
+    """Whether the zoo's background measuring of the active (shipped) model is under way: it scores
+    the pixels too, so the page's own probe leaves them to it (10 to 20 s of a user's worker)."""
+    return active.source == "pretrained" and zoo_results.measuring(dataset, active.name) is not None
+
+
 def probe_job(dataset: str, active: state.ActiveModel) -> tuple[dict[str, Any] | None, Any]:
     """(every draw of the active model's probe, None), or (None, the job measuring it) for a user's
-    model that is still in the queue. Pixels' and PCA's draws come from the zoo's stored results."""
+    model that is still in the queue. Pixels' and PCA's draws come from the zoo's stored results;
+    the pixels are left out while the zoo's measuring of this model will store them."""
     _labels_check(dataset)
     if page_results.has_stored(active):
         return page_results.stored(active.name)["probe"], None
     dim = active.model.config.latent_dim
     known = stored_probe_parts([page_results.stored(e["name"]) for e in pretrained_entries(dataset)
                                if aecore.pretrained.has_results(e["name"])], dim)
-    return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.probe,
-                                   lambda: (aecore.to_zip_bytes(active.model), dataset, known),
+    skip = "pixels" not in known and pixels_with_the_zoo(dataset, active)
+    return page_results.background(PURPOSE, f"{model_key(active)}:{'no pixels' if skip else 'all'}",
+                                   aecore.page_jobs.probe,
+                                   lambda: (aecore.to_zip_bytes(active.model), dataset, known, skip),
                                    name=f"feature probe of {active.name}")
 
 

@@ -84,11 +84,18 @@ def jobs_for(dataset: str, start: bool = True, first: str | None = None) -> list
     return found
 
 
-def draw_studies_wait(dataset: str) -> None:
-    """On the Compression page waiting for SWEEP: the progress of its job (its place in the queue
-    while it waits); the page reruns when it ends. Nothing when no such job is held."""
-    job = _server_jobs().get((dataset, SWEEP))
-    if job is None or job.finished:
+def measuring(dataset: str, name: str) -> Job | None:
+    """The unfinished background job measuring `name` (a zoo model, SWEEP or CURVES) of `dataset`, or None."""
+    job = _server_jobs().get((dataset, name))
+    return None if job is None or job.finished else job
+
+
+def draw_measuring_wait(dataset: str, name: str = SWEEP) -> None:
+    """On a page waiting for the background measuring of `name` (SWEEP, for the Compression page; a
+    zoo model): the progress of its job (its place in the queue while it waits); the page reruns
+    when it ends. Nothing when no such job is held."""
+    job = measuring(dataset, name)
+    if job is None:
         return
 
     @st.fragment(run_every=jobs.POLL_SECONDS)
@@ -147,4 +154,4 @@ def draw_panel(dataset: str) -> None:
     panel()
 
 
-__all__ = ["CURVES", "STUDIES", "SWEEP", "draw_panel", "draw_studies_wait", "jobs_for"]
+__all__ = ["CURVES", "STUDIES", "SWEEP", "draw_panel", "draw_measuring_wait", "jobs_for", "measuring"]
