@@ -42,12 +42,17 @@ navigation = st.navigation([
 ], expanded=True)  # 15 pages: Streamlit folds a list of more than 12 behind "View more"
 
 collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
+# A lesson link or a lesson's Next/Back may open another page, and may choose the dataset: before
+# anything is drawn (the sidebar's dataset picker cannot be set once drawn: a link to a step on
+# MNIST raised there).
+lessons.follow_link(navigation.url_path)
 # Drawn before the page runs, so a page that stops early still has it. A page that changes the
 # active model should do so in a widget callback (or call st.rerun()) for the card to show it at once.
 draw_sidebar()
-# A lesson link or a lesson's Next/Back may open another page: before anything of this one is drawn.
-lessons.follow_link(navigation.url_path)
 state.publish_link()  # the address bar is always a link to this view
 lessons.draw_panel()
 
-navigation.run()
+try:
+    navigation.run()
+finally:  # also after a page's st.stop(): the lesson's answer follows the numbers the page drew
+    lessons.draw_answer()

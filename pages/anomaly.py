@@ -6,7 +6,7 @@ import streamlit as st
 from aecore.limits import MAX_UPLOAD_MB
 from ui import anomaly_table_view as table_view
 from ui import anomaly_view as view
-from ui.core import page_results, state
+from ui.core import lessons, page_results, state
 from ui.core.cache import load_dataset, read_upload
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -48,6 +48,7 @@ if source == table_view.TABLE:
                            bind="query-params", help="τ sits at this percentile of the normal test rows' scores "
                                                      "(of all test rows in a table without labels).")
     threshold = table_view.threshold_at(scored, percentile)
+    lessons.publish(table_view.lesson_facts(scored))
     explain("anomaly", table_view.concept_numbers(scored, threshold),
             note=f"τ = {threshold:.4f}; D = {len(table.columns)} standardised columns.")
     table_view.draw_counts(scored, threshold)
@@ -101,12 +102,14 @@ else:
     model, result, _ = trained
 
 percentile = st.slider("Threshold τ: percentile of the normal scores", min_value=50.0, max_value=100.0,
-                       value=view.DEFAULT_PERCENTILE, step=0.5, format="%.1f", key="an_threshold",
+                       **state.initial("an_threshold", view.DEFAULT_PERCENTILE), step=0.5, format="%.1f",
+                       key="an_threshold",
                        bind="query-params",
                        help="τ sits at this percentile of the normal test images' scores: at 95, 5% of them are "
                             "flagged (false alarms). A percentile, not a raw score, so it means the same for every "
                             "model and every choice of classes.")
 threshold = view.threshold_at(result, percentile)
+lessons.publish({"auroc": result.roc["auroc"], "auroc_pca": result.pca_roc["auroc"]})
 explain("anomaly", view.concept_numbers(result, threshold),
         note=f"τ = {threshold:.4f}. Both detectors were fit on {result.fit_on}.")
 view.draw_counts(result, threshold)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from aecore import capacity
 from ui import capacity_view as view
-from ui.core import jobs, presenter
+from ui.core import jobs, presenter, state
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -62,7 +62,7 @@ st.markdown("Three models with the same code width, trained on the same digits f
             "digits' own pixel values shuffled between images.")
 code_col, button_col = st.columns([3, 1])
 code = code_col.select_slider("Code width k (the image has 64 pixels)", capacity.CODE_WIDTHS,
-                              value=capacity.OVERCOMPLETE_DEFAULT, key="cap_code", bind="query-params",
+                              **state.initial("cap_code", capacity.OVERCOMPLETE_DEFAULT), key="cap_code", bind="query-params",
                               help="16: narrower than the image; 64: as wide; 256: four times wider (overcomplete).")
 if button_col.button("Train the three models", type="primary", key="cap_overcomplete_train",
                      disabled=not view.idle(view.OVERCOMPLETE_PURPOSE)):

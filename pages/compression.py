@@ -4,7 +4,7 @@ each number is really stored in b bits, beside PNG and JPEG files of the same im
 import streamlit as st
 
 from ui import compression_view as view
-from ui.core import jobs, presenter, state, zoo_results
+from ui.core import jobs, lessons, presenter, state, zoo_results
 from ui.core.cache import test_words
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -38,16 +38,17 @@ else:
         st.session_state.pop("cp_k", None)
 
     st.subheader("The bottleneck: what a k-number code keeps")
-    k = st.select_slider("Code size k", sizes, value=view.default_k(sweep), key="cp_k", bind="query-params",
+    k = st.select_slider("Code size k", sizes, **state.initial("cp_k", view.default_k(sweep)), key="cp_k", bind="query-params",
                          help="Which sweep model the numbers and the pictures start from.")
     explain("bottleneck", view.bottleneck_live(sweep, k))
+    lessons.publish(view.lesson_facts(sweep, k))
     st.plotly_chart(view.trade_off_figure(sweep, k, presenter.scale(56)), width="stretch", key="cp_trade_off")
     explain("bottleneck_size", view.size_live(sweep),
             note="Drag the slider under the pictures: the rebuilds, the ring on the curve and the title's "
                  "numbers follow it at once.")
 
     st.subheader("Storing the code: b bits per number")
-    bits = st.slider("Bits per code number (b)", 2, 16, view.DEFAULT_BITS, key="cp_bits", bind="query-params",
+    bits = st.slider("Bits per code number (b)", 2, 16, **state.initial("cp_bits", view.DEFAULT_BITS), key="cp_bits", bind="query-params",
                      help="Each code unit is cut into 2^b levels between its min and max on the training codes.")
     explain("compression", view.compression_live(sweep, k, bits),
             note="Every number here is measured after quantization: the test codes rounded to b bits, then decoded.")

@@ -6,7 +6,7 @@ import aecore
 from aecore import lab
 from aecore.limits import MAX_UPLOAD_MB
 from ui import denoise_view as view
-from ui.core import presenter, state
+from ui.core import lessons, presenter, state
 from ui.core.cache import read_upload
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -51,7 +51,8 @@ kind_col, level_col, count_col = st.columns([1, 2, 1])
 kind = kind_col.selectbox("Noise", aecore.noise.list_noise(), key="dn_kind", bind=LINK, persist_state=KEEP)
 levels = lab.noise_levels(kind)
 level = level_col.slider(f"Start at {view.noise_level_label(kind)}", min_value=levels[0], max_value=levels[-1],
-                         value=view.default_level(levels), step=levels[1] - levels[0], format="%.2f",
+                         **state.initial("dn_level", view.default_level(levels)), step=levels[1] - levels[0],
+                         format="%.2f",
                          key="dn_level", bind=LINK, persist_state=KEEP,
                          help="Where the figure starts; the slider inside it moves through every level live.")
 count = count_col.slider("Images", min_value=1, max_value=32, value=12, key="dn_count", bind=LINK, persist_state=KEEP)
@@ -99,6 +100,7 @@ st.caption(f"Above the pictures: the mean PSNR over the images shown. Below: PSN
            "above the dotted one, it removes noise.")
 
 meaning, _, _ = aecore.noise.describe_level(kind)
+lessons.publish(view.lesson_facts(lab_view, index, actives))
 explain("denoising", live=view.concept_numbers(lab_view, index, actives),
         note=f"The numbers here are at the starting level {lab_view.levels[index]:.2f}; the figure's own numbers "
              f"follow its slider. The formula shows Gaussian noise; the noise now is {kind} (level: {meaning}).")

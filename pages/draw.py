@@ -34,7 +34,7 @@ if active.dataset != state.active_dataset_name():
 canvas_col, result_col = st.columns([2, 3])
 with canvas_col:
     # Bound to the URL (?dw_pen=thick): a shared link opens with the same pen.
-    size = st.select_slider("Pen", list(view.PEN_SCALE), value="medium", key="dw_pen", bind="query-params",
+    size = st.select_slider("Pen", list(view.PEN_SCALE), **state.initial("dw_pen", "medium"), key="dw_pen", bind="query-params",
                             help="How wide the pen draws; the drawing is scaled to the image size after.")
     view.canvas(active.dataset, view.pen_width(active.dataset, size))
     st.caption(f"Made into a {'×'.join(map(str, active.model.config.input_shape[1:]))} image "

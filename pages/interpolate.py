@@ -28,12 +28,14 @@ selection = view.latent_map_selection(len(test))
 sources = [p for p in PICKS if p != "selection" or len(selection) >= 2]
 
 how_col, a_col, b_col = st.columns([2, 2, 2])
-how = how_col.radio("Pick two images by", sources, index=sources.index("class"), horizontal=True, key="ip_how",
+how = how_col.radio("Pick two images by", sources, **state.initial("ip_how", sources.index("class"), "index"),
+                    horizontal=True, key="ip_how",
                     bind="query-params", help="selection: the first two test images selected on the Latent map.")
 classes = test.classes or ["all"]
 class_a = a_col.selectbox("Class of the first", classes, index=0, disabled=how != "class",
                           key="ip_class_a", bind="query-params")
-class_b = b_col.selectbox("Class of the second", classes, index=min(1, len(classes) - 1), disabled=how != "class",
+class_b = b_col.selectbox("Class of the second", classes, **state.initial("ip_class_b", min(1, len(classes) - 1), "index"),
+                          disabled=how != "class",
                           key="ip_class_b", bind="query-params")
 index_a = a_col.number_input("Index of the first", 0, len(test) - 1, 0, disabled=how != "index",
                              key="ip_a", bind="query-params")

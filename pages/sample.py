@@ -6,7 +6,7 @@ import streamlit as st
 from aecore import generate
 from ui import generate_reparam as reparam
 from ui import generate_view as view
-from ui.core import presenter, state
+from ui.core import lessons, presenter, state
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -78,6 +78,7 @@ button_col.button("New samples", on_click=bump, args=(SAMPLE_SEED,))
 shown = view.sample_figures(active, count, temperature, sample_seed, presenter.scale(48))
 for col, (figure, _) in zip(st.columns(len(shown)), shown.values()):
     col.plotly_chart(figure, **CHART)
+lessons.publish(view.near_share(active, shown))
 explain("prior", view.prior_live(active, shown),
         note="A sample \"looks real\" when its nearest test image is as close as real images are to each other.")
 

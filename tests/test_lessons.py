@@ -24,7 +24,8 @@ def test_at_least_the_three_lessons_of_the_issue_ship() -> None:
     for lesson in lessons.lessons().values():
         assert len(lesson.steps) >= 3, lesson.name
         for step in lesson.steps:
-            assert step.question.strip() and step.reveal.strip() and step.text.strip()
+            answers = step.reveal.values() if isinstance(step.reveal, dict) else [step.reveal]
+            assert step.question.strip() and step.text.strip() and all(a.strip() for a in answers)
 
 
 def test_a_malformed_lesson_names_its_file_and_the_problem(tmp_path: Path) -> None:

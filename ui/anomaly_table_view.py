@@ -135,6 +135,15 @@ def threshold_at(scored: TableScores, percentile: float) -> float:
     return float(np.percentile(scored.normal_scores, percentile))
 
 
+def lesson_facts(scored: TableScores) -> dict[str, float]:
+    """The numbers a lesson's claim may name: each detector's AUROC, and the best of AE and PCA."""
+    if not scored.rocs:
+        return {}
+    aurocs = {name: scored.rocs[name]["auroc"] for name in ("autoencoder", "pca", "forest")}
+    return {"auroc_ae": aurocs["autoencoder"], "auroc_pca": aurocs["pca"], "auroc_forest": aurocs["forest"],
+            "auroc_ae_or_pca": max(aurocs["autoencoder"], aurocs["pca"])}
+
+
 def concept_numbers(scored: TableScores, threshold: float) -> list[Live]:
     """The live numbers beside the anomaly concept: the three detectors' AUROC and the flagged share."""
     flagged = scored.scores > threshold

@@ -236,6 +236,13 @@ def bottleneck_live(sweep: dict[str, Any], k: int) -> list[Live]:
                  "below 1: the curved code keeps more than the best linear one")]
 
 
+def lesson_facts(sweep: dict[str, Any], k: int) -> dict[str, float]:
+    """The numbers a lesson's claim may name: the AE's and PCA's test MSE at k, and the AE's largest."""
+    row = row_at(sweep, k)
+    return {"ae_mse": row["ae_mse"], "pca_mse": row["pca_mse"],
+            "ae_mse_largest": max(r["ae_mse"] for r in sweep["rows"])}
+
+
 def size_live(sweep: dict[str, Any]) -> list[Live]:
     """The sweep's ends: how far the error falls from the narrowest code to the widest."""
     first, last = sweep["rows"][0], sweep["rows"][-1]

@@ -186,6 +186,18 @@ def concept_numbers(view: LabView, index: int, actives: list[state.ActiveModel])
     return numbers
 
 
+def lesson_facts(view: LabView, index: int, actives: list[state.ActiveModel]) -> dict[str, float]:
+    """The numbers a lesson's claim may name, at level `index`: the best mean PSNR of the models shown
+    that were trained to denoise, and of the others (each only when such a model is shown)."""
+    kinds = {a.name: a.model.kind for a in actives}
+    facts = {}
+    for fact, denoiser in (("psnr_denoiser", True), ("psnr_other", False)):
+        values = [view.mean_psnr[name][index] for name, kind in kinds.items() if (kind == "denoising") == denoiser]
+        if values:
+            facts[fact] = max(values)
+    return facts
+
+
 def forget_other_classes(key: str, classes: list[str]) -> None:
     """Let the class picker `key` start afresh (every class) when it holds classes of another dataset:
     Streamlit would keep only the valid ones, often none, and the page would ask for a class."""

@@ -172,6 +172,14 @@ def real_spacing(dataset: str) -> np.ndarray:
     return generate.real_spacing(_references(dataset))
 
 
+def near_share(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.ndarray]]) -> dict[str, float]:
+    """The numbers a lesson's claim may name: the share of the prior's samples (N(0, T² I)) near a test
+    image, as `prior_live` shows it."""
+    close = float(np.quantile(real_spacing(active.dataset), 0.9))
+    return {"near_share": float(np.mean(nearest <= close)) for label, (_, nearest) in shown.items()
+            if label.startswith("N(")}
+
+
 def prior_live(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.ndarray]]) -> list[Live]:
     """The live numbers of concept "prior" for the samples shown: per source, the share of samples as
     close to a real image as nine real images in ten are to their nearest neighbour, and the mean

@@ -6,7 +6,13 @@ keys a shared link carries) and a "predict, then reveal" pair: a question the cl
 the page's numbers are read, and the answer. The URL carries `?lesson=<name>&step=<i>`, so a link to a
 step opens that step, with its settings, in a fresh browser.
 
-The router (`app.py`) calls `follow_link` and `draw_panel` around every page.
+A step's answer may depend on the data: then it carries a `claim` over numbers its page shows,
+such as {"left": "ae_mse", "op": "<", "right": "pca_mse"}, and its `reveal` has a branch for each
+outcome ({"holds": ..., "fails": ...}). The page publishes those numbers with `publish({name: value})`
+as it draws them, and the answer is written after the page has run (`draw_answer`), so it always
+follows the numbers on screen: at k = 32 PCA beats the autoencoder on 8x8 digits and loses on MNIST.
+
+The router (`app.py`) calls `follow_link` and `draw_panel` before every page and `draw_answer` after.
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ PAGES = {"home": "pages/home.py", "train": "pages/train.py", "load": "pages/load
 LESSON_PARAM, STEP_PARAM = "lesson", "step"
 _CURRENT = "lesson_current"  # (lesson name, step index) this session shows
 _SWITCH = "lesson_switch_to"  # the page a Next or Back asked for, opened by the router's next run
+_FACTS = "lesson_facts"  # name -> a number the page drew in this run, for the step's claim
+_ANSWER = "lesson_answer_slot"  # the reveal expander's placeholder, filled once the page has run
+OPS = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__}
+NOT_READY = ("The page's numbers for this answer are still being measured: open the answer again once "
+             "they are drawn.")
 
 
 @dataclass(frozen=True)
@@ -43,12 +54,33 @@ class Step:
     title: str
     text: str
     question: str
-    reveal: str
+    reveal: str | dict[str, str]
     # The dataset to show, or several in order of preference (MNIST where it is downloaded, digits
     # otherwise), and the model: one name, or one per dataset.
     dataset: str | list[str] | None = None
     model: str | dict[str, str] | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    # {"left": a fact's name, "op": one of OPS, "right": a fact's name or a number}: what the answer
+    # states, checked against the page's numbers; `reveal` is then {"holds": ..., "fails": ...}
+    # where the outcome depends on the data, or one text where it must always hold (a test checks it).
+    claim: dict[str, Any] | None = None
+
+    def holds(self, facts: dict[str, float]) -> bool | None:
+        """Whether the claim holds for `facts` (a page's numbers); None without a claim or a number."""
+        if self.claim is None:
+            return None
+        left, right = self.claim["left"], self.claim["right"]
+        values = [facts.get(side) if isinstance(side, str) else side for side in (left, right)]
+        if any(value is None for value in values):
+            return None
+        return OPS[self.claim["op"]](float(values[0]), float(values[1]))
+
+    def answer(self, facts: dict[str, float]) -> str:
+        """The answer to show: the branch the page's numbers choose, or NOT_READY while they are missing."""
+        if isinstance(self.reveal, str):
+            return self.reveal
+        outcome = self.holds(facts)
+        return NOT_READY if outcome is None else self.reveal["holds" if outcome else "fails"]
 
     def choose(self, available: Any = is_available) -> tuple[str | None, str | None]:
         """(dataset, model) this step shows on this machine: the first dataset here, and its model."""
@@ -77,6 +109,12 @@ def _read(path: Path) -> Lesson:
     for number, step in enumerate(steps, 1):
         if step.page not in PAGES:
             raise ValueError(f"lesson {path.name}, step {number}: unknown page {step.page!r}; valid: {', '.join(PAGES)}")
+        if step.claim is not None and (set(step.claim) != {"left", "op", "right"} or step.claim["op"] not in OPS):
+            raise ValueError(f"lesson {path.name}, step {number}: a claim is {{left, op, right}} with op one of "
+                             f"{', '.join(OPS)}, got {step.claim!r}")
+        if isinstance(step.reveal, dict) and (step.claim is None or set(step.reveal) != {"holds", "fails"}):
+            raise ValueError(f"lesson {path.name}, step {number}: a reveal with branches needs a claim and "
+                             "exactly the branches 'holds' and 'fails'")
     if not steps:
         raise ValueError(f"lesson {path.name} has no steps")
     return lesson
@@ -149,9 +187,21 @@ def follow_link(current_page: str) -> None:
             st.query_params[key] = value
 
 
+def publish(numbers: dict[str, float]) -> None:
+    """A page publishes numbers it draws (name -> value), for the lesson step whose claim names them."""
+    st.session_state.setdefault(_FACTS, {}).update({name: float(value) for name, value in numbers.items()})
+
+
+def facts() -> dict[str, float]:
+    """The numbers the page published in this run."""
+    return dict(st.session_state.get(_FACTS, {}))
+
+
 def draw_panel() -> None:
     """The lesson's panel above the page: the step's text, its question with the answer folded away,
-    and Back, Next and End."""
+    and Back, Next and End. The answer itself is written by `draw_answer`, after the page."""
+    st.session_state[_FACTS] = {}  # this run's numbers only
+    st.session_state.pop(_ANSWER, None)
     at = current()
     if at is None:
         return
@@ -164,7 +214,9 @@ def draw_panel() -> None:
         # Keyed by its step: an expander without a key is the same element on every step, and one
         # answer revealed stayed open on all the steps after it.
         with st.expander("Reveal the answer", key=f"lesson_reveal_{lesson.name}_{index}"):
-            st.markdown(step.reveal)
+            slot = st.empty()
+            slot.markdown(step.answer({}) if isinstance(step.reveal, str) else NOT_READY)
+            st.session_state[_ANSWER] = (slot, step)
         back, next_, end = st.columns([1, 1, 4])
         back.button("Back", on_click=move, args=(-1,), disabled=index == 0, key="lesson_back", icon=":material/arrow_back:")
         next_.button("Next", on_click=move, args=(1,), disabled=index == len(lesson.steps) - 1, key="lesson_next",
@@ -172,4 +224,14 @@ def draw_panel() -> None:
         end.button("End the lesson", on_click=leave, key="lesson_end")
 
 
-__all__ = ["Lesson", "Step", "current", "draw_panel", "follow_link", "leave", "lessons", "move", "start"]
+def draw_answer() -> None:
+    """In the router, after the page has run (even one that stopped early): the step's answer, the
+    branch its page's numbers choose."""
+    held = st.session_state.pop(_ANSWER, None)
+    if held is not None:
+        slot, step = held
+        slot.markdown(step.answer(facts()))
+
+
+__all__ = ["Lesson", "NOT_READY", "Step", "current", "draw_answer", "draw_panel", "facts", "follow_link",
+           "leave", "lessons", "move", "publish", "start"]

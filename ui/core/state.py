@@ -29,6 +29,13 @@ FIRST_DOWNLOAD = "mnist"  # with no dataset remembered, the app opens on MNIST o
 PENDING_DOWNLOAD_KEY = "dataset_to_download"
 
 
+def initial(key: str, value: Any, name: str = "value") -> dict[str, Any]:
+    """A widget's default as its keyword (`name`: "value", "index"), or nothing when `key` already
+    holds a value in Session State (a lesson step or an earlier run set it): Streamlit warns about
+    a widget given a default whose value was set through Session State, and keeps the set value."""
+    return {} if key in st.session_state else {name: value}
+
+
 def opening_dataset() -> str:
     """Where a new session starts: the dataset remembered when this server started (ui.core.settings)
     if it is still here, else MNIST once downloaded, else digits."""
