@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import latent_map_view as view
-from ui.core import downloads, presenter, state
+from ui.core import downloads, lessons, presenter, state
 from ui.core.cache import model_key
 from ui.core.router import require_router
 
@@ -54,6 +54,9 @@ manifold = manifold and shown.method in ("raw", "pca")
 st.caption(f"Model **{active.name}** · {len(data.rows):,} test images of {active.dataset} · "
            f"{view.METHOD_LABELS[shown.method]}"
            + (f" ({downloads.measured_where(active.name, active.dataset)})" if shown.method in data.stored else ""))
+words, numbers = view.shape_words(active, shown)
+st.caption(words)
+lessons.publish(numbers)
 pick = view.current_pick(active, shown)
 chart = view.chart_key(active, shown)
 map_col, side_col = st.columns([3, 2])

@@ -25,6 +25,7 @@ import torch
 import aecore
 from aecore.latent import PCAProjection, encode_dataset
 from aecore.latent.decode import MapInverse, grid_points
+from aecore.latent.shape import NEIGHBOURS, map_shape
 from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from ui.core.cache import model_key, split_positions, test_split
@@ -193,6 +194,31 @@ def manifold_images(model: aecore.Autoencoder, inverse: MapInverse, embedding: n
     xs, ys = grid_points(embedding, MANIFOLD_SIZE)
     points = np.array([(x, y) for y in ys[::-1] for x in xs])  # row by row, top first
     return {"images": decode(model, inverse.to_codes(points)), "xs": xs, "ys": ys}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _shape(key: str, method: str, _embedding: np.ndarray, _labels: np.ndarray | None) -> dict[str, Any]:
+    return map_shape(_embedding, _labels)
+
+
+def shape_words(active: state.ActiveModel, shown: MapProjection) -> tuple[str, dict[str, float]]:
+    """A sentence of the shown map's numbers (classes kept together; a 2-D code's spread against
+    N(0, I)'s), and those numbers by name for a lesson's claim (`aecore.latent.shape.map_shape`)."""
+    test = test_split(active.dataset)
+    rows = latent_data(active).rows
+    labels = test.labels[rows].numpy() if test.labels is not None else None
+    shape = _shape(model_key(active), shown.method, shown.embedding, labels)
+    words, facts = [], {}
+    if "same_class_share" in shape:
+        words.append(f"Of each image's {NEIGHBOURS} nearest dots, {shape['same_class_share']:.0%} are of its class "
+                     f"(a map blind to the classes: {shape['chance']:.0%}).")
+        facts.update(same_class_share=shape["same_class_share"], chance=shape["chance"])
+    if shown.method == "raw":  # the code itself: its scale means something (the prior's is 1)
+        (sx, sy), (cx, cy) = shape["spread"], shape["centre"]
+        words.append(f"The codes' spread (standard deviation) is {sx:.2f} by {sy:.2f} around ({cx:.2f}, {cy:.2f}); "
+                     "N(0, I) has 1 by 1 around (0, 0).")
+        facts["off_unit"] = shape["off_unit"]
+    return " ".join(words), facts
 
 
 def chart_key(active: state.ActiveModel, shown: MapProjection) -> str:
