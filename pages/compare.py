@@ -5,7 +5,7 @@ import streamlit as st
 
 from aecore.compare import MAX_MODELS, METHODS
 from ui import compare_view as view
-from ui.core import presenter, state
+from ui.core import lessons, presenter, state
 from ui.core.concepts import Live, explain
 from ui.core.router import require_router
 
@@ -77,6 +77,7 @@ if picked:
     st.markdown(f"**{len(picked)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
     st.image(picture, caption="selected test images, drawn bright on every map above", width="stretch")
 
+lessons.publish(view.lesson_facts(shown))
 trusts = [(model.name, measured.trustworthiness) for model, measured in zip(models, shown)
           if measured.trustworthiness is not None]
 if trusts:

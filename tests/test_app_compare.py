@@ -207,3 +207,10 @@ def test_a_lesson_step_that_changes_the_dataset_keeps_the_models_it_names():
     at.run()
     assert not at.exception, at.exception
     assert at.multiselect[0].value == chosen and maps_data(at)["names"] == chosen
+
+
+def test_the_lesson_fact_says_whether_the_two_numbers_order_the_models_alike():
+    same = [view.Measured(None, 0.9, 0.8), view.Measured(None, 0.8, 0.7)]
+    crossed = [view.Measured(None, 0.9, 0.7), view.Measured(None, 0.8, 0.8)]
+    assert view.lesson_facts(same) == {"same_order": 1.0} and view.lesson_facts(crossed) == {"same_order": 0.0}
+    assert view.lesson_facts([view.Measured(None, 0.9, None), view.Measured(None, 0.8, 0.8)]) == {}  # not yet measured

@@ -297,6 +297,17 @@ def numbers(shown: Measured) -> tuple[str, str]:
     return trust, probe
 
 
+def lesson_facts(shown: list[Measured]) -> dict[str, float]:
+    """The numbers a lesson's claim may name: "same_order" is 1 when trustworthiness and the probe
+    put the models in the same order (ties aside), else 0; nothing until every model has both."""
+    pairs = [(m.trustworthiness, m.probe) for m in shown]
+    if len(pairs) < 2 or any(t is None or p is None for t, p in pairs):
+        return {}
+    by_trust = sorted(range(len(pairs)), key=lambda i: pairs[i][0])
+    by_probe = sorted(range(len(pairs)), key=lambda i: pairs[i][1])
+    return {"same_order": float(by_trust == by_probe)}
+
+
 def map_note(model: state.ActiveModel, method: str) -> str:
     """Under a map: its code size and how the map was made."""
     dim = model.model.config.latent_dim
