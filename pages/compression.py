@@ -44,8 +44,8 @@ else:
     lessons.publish(view.lesson_facts(sweep, k))
     st.plotly_chart(view.trade_off_figure(sweep, k, presenter.scale(56)), width="stretch", key="cp_trade_off")
     explain("bottleneck_size", view.size_live(sweep),
-            note="Drag the slider under the pictures: the rebuilds, the ring on the curve and the title's "
-                 "numbers follow it at once.")
+            note="Move the Code size k slider above: the rebuilds, the ring on the curve, the figure's title "
+                 "and the numbers beside the formulas all follow it.")
 
     st.subheader("Storing the code: b bits per number")
     bits = st.slider("Bits per code number (b)", 2, 16, **state.initial("cp_bits", view.DEFAULT_BITS), key="cp_bits", bind="query-params",

@@ -1,5 +1,5 @@
-"""The Compression page under AppTest: it opens on the shipped sweep, its figure frames carry the
-numbers of every code size, the bits control changes the error measured after quantization, a link's
+"""The Compression page under AppTest: it opens on the shipped sweep, its figure shows the page's code
+size k (no slider of its own), the bits control changes the error measured after quantization, a link's
 query parameters restore the view, it follows the active dataset, and it recomputes a sweep in the
 background.
 
@@ -76,19 +76,18 @@ def test_the_psnr_says_why_it_is_not_the_mse_in_decibels(page, shipped) -> None:
     assert ("lower" in psnr.help) == (pooled < row8["ae_psnr"] - 0.005)
 
 
-def test_the_trade_off_figure_carries_every_size_in_its_frames(page, shipped) -> None:
+def ring_and_title(figure: dict) -> tuple[dict, str]:
+    return figure["data"][-1], figure["layout"]["title"]["text"]
+
+
+def test_the_trade_off_figure_shows_the_pages_k_and_has_no_slider_of_its_own(page, shipped) -> None:
+    # One control for k, so that the figure and the concept box beside it never disagree.
     figure = charts(page)["trade_off"]
-    sizes = [row["latent_dim"] for row in shipped["rows"]]
-    assert [frame["name"] for frame in figure["frames"]] == [f"k={k}" for k in sizes]
-    slider = figure["layout"]["sliders"][0]
-    assert slider["active"] == sizes.index(8)
-    assert all(step["method"] == "animate" for step in slider["steps"])
-    for frame, row in zip(figure["frames"], shipped["rows"]):
-        # The title's numbers and the ring on the curve follow the in-figure slider on the client.
-        assert f"AE MSE {row['ae_mse']:.4f}" in frame["layout"]["title"]["text"]
-        assert f"PCA MSE {row['pca_mse']:.4f}" in frame["layout"]["title"]["text"]
-        ring = frame["data"][frame["traces"].index(len(figure["data"]) - 1)]
-        assert ring["x"] == [row["latent_dim"]] * 2 and ring["y"] == pytest.approx([row["ae_mse"], row["pca_mse"]])
+    assert "frames" not in figure and "sliders" not in figure["layout"]
+    row = shipped["rows"][2]  # k = 8, the page's default
+    ring, title = ring_and_title(figure)
+    assert f"AE MSE {row['ae_mse']:.4f}" in title and f"PCA MSE {row['pca_mse']:.4f}" in title
+    assert ring["x"] == [8, 8] and ring["y"] == pytest.approx([row["ae_mse"], row["pca_mse"]])
     curves = {trace.get("name"): trace for trace in figure["data"]}
     assert curves["autoencoder"]["y"] == pytest.approx([row["ae_mse"] for row in shipped["rows"]])
 
@@ -121,7 +120,8 @@ def test_the_code_size_control_moves_the_numbers_and_the_figure(shipped) -> None
     row2 = shipped["rows"][0]
     assert metrics(at)["AE MSE, k = 2"] == f"{row2['ae_mse']:.4f}"
     assert metrics(at)["bits per image (k·b)"] == "16"
-    assert charts(at)["trade_off"]["layout"]["sliders"][0]["active"] == 0
+    ring, title = ring_and_title(charts(at)["trade_off"])
+    assert title.startswith(f"k = 2: AE MSE {row2['ae_mse']:.4f}") and ring["x"] == [2, 2]
 
 
 def test_a_link_restores_the_view(shipped) -> None:
@@ -135,7 +135,7 @@ def test_a_link_restores_the_view(shipped) -> None:
     numbers = metrics(at)
     assert numbers["bits per image (k·b)"] == "64"
     assert numbers["AE PSNR after 4-bit quantization"] == f"{compression.at_bits(shipped['rows'][3], 4)['ae_psnr']:.2f} dB"
-    assert charts(at)["trade_off"]["layout"]["sliders"][0]["active"] == 3
+    assert ring_and_title(charts(at)["trade_off"])[0]["x"] == [16, 16]
 
 
 def test_follows_the_active_dataset() -> None:

@@ -1,14 +1,14 @@
 """The Compression page in a real browser: reached from the sidebar it shows the three concepts with
-their formulas, the slider inside the trade-off figure moves the pictures and the numbers while it
-is dragged, the bits control changes the error measured after quantization and the URL, a link
-opened in a fresh browser restores the view, and a recomputed sweep replaces the shipped one."""
+their formulas; the page's one code-size slider moves the pictures, the figure's title and the
+concept's numbers together; the bits control changes the error measured after quantization and the
+URL; a link opened in a fresh browser restores the view; a recomputed sweep replaces the shipped one."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import assert_no_exception, drag_figure_slider, screenshot, settle, wait_ready
+from conftest import assert_no_exception, screenshot, settle, wait_ready
 
 from aecore import compression
 
@@ -55,24 +55,29 @@ def test_concepts_the_live_k_slider_and_the_bits_control(streamlit_app, page) ->
     screenshot(page, "compression")
     page.set_viewport_size({"width": 1400, "height": 1000})
 
-    # The slider inside the figure: the pictures and the title's numbers change while it is dragged.
-    (start_picture, start_title), seen, released = drag_figure_slider(page, trade_off, (0.02, 0.5, 0.98),
-                                                                      lambda: picture(trade_off))
-    titles = [title for _, title in seen]
-    first, last = shipped["rows"][0], shipped["rows"][-1]
-    assert titles[0].startswith(f"k = 2: AE MSE {first['ae_mse']:.4f} · PCA MSE {first['pca_mse']:.4f}"), titles
-    assert titles[-1].startswith(f"k = 32: AE MSE {last['ae_mse']:.4f} · PCA MSE {last['pca_mse']:.4f}"), titles
-    assert len({p for p, _ in seen}) == 3 and released == titles[-1]
+    # One control for k: End takes it to 32, and the pictures, the figure's title and the numbers
+    # beside the formulas all follow (an in-figure slider once moved only the figure).
+    before = picture(trade_off)
+    k_thumb = page.get_by_role("slider", name="Code size k")
+    k_thumb.focus()
+    k_thumb.press("End")
+    last = shipped["rows"][-1]
+    expect(trade_off.locator(".gtitle")).to_contain_text(f"k = 32: AE MSE {last['ae_mse']:.4f} · PCA MSE "
+                                                         f"{last['pca_mse']:.4f}", timeout=30_000)
+    expect(metric(page, "AE MSE, k = 32")).to_have_text(f"{last['ae_mse']:.4f}")
+    expect(metric(page, "PCA MSE, k = 32")).to_have_text(f"{last['pca_mse']:.4f}")
+    settle(page, k_thumb, "aria-valuetext")
+    assert picture(trade_off) != before and not trade_off.locator(".slider-container").count()
     assert_no_exception(page)
 
     # The bits control: Home takes it to 2 bits; the numbers after quantization follow, and the URL.
     thumb = page.get_by_role("slider", name="Bits per code number (b)")
     thumb.focus()
     thumb.press("Home")
-    expect(metric(page, "bits per image")).to_have_text("16", timeout=30_000)
+    expect(metric(page, "bits per image")).to_have_text("64", timeout=30_000)  # k = 32 numbers of 2 bits
     settle(page, thumb, "aria-valuetext")
     assert_no_exception(page)
-    at2 = compression.at_bits(shipped["rows"][2], 2)
+    at2 = compression.at_bits(shipped["rows"][-1], 2)
     expect(metric(page, "AE PSNR after 2-bit quantization")).to_have_text(f"{at2['ae_psnr']:.2f} dB")
     expect(page.locator(CHARTS).nth(1).locator(".gtitle")).to_contain_text("2 bits per number")
     assert "cp_bits=2" in page.url

@@ -22,7 +22,7 @@ from aecore import compression, image_files, sweep_models
 from aecore.quantize import bits_per_image
 from ui.core import jobs
 from ui.core.concepts import Live
-from ui.core.frame_figure import slider_figure, still_figure
+from ui.core.frame_figure import still_figure
 
 PURPOSE = "compression"  # the session's sweep job in ui.core.jobs
 OWN_SWEEPS_KEY = "compression_own_sweeps"  # dataset -> the sweep this session recomputed
@@ -158,15 +158,16 @@ def _marker(row: dict[str, Any]) -> dict:
 
 
 def trade_off_figure(sweep: dict[str, Any], k: int, tile_px: int) -> dict:
-    """Originals, the AE's and PCA's rebuilds at each code size (one frame each, float codes)
-    beside the MSE curves with a ring at the frame's size; the in-figure slider starts at k."""
+    """Originals and the AE's and PCA's rebuilds at code size k (float codes) beside the MSE curves
+    with a ring at k. The page's one "Code size k" slider moves it, so that the figure and the
+    numbers beside it always speak of the same k (an in-figure slider once moved the pictures while
+    the concept box stayed at the page's k)."""
     rows = sweep["rows"]
     sizes = [row["latent_dim"] for row in rows]
-    frames = [[sweep["images"], row["ae_images"], row["pca_images"]] for row in rows]
+    row = rows[sizes.index(k)]
     columns = [str(i + 1) for i in range(len(sweep["images"]))]
-    figure = slider_figure(frames, [f"k={size}" for size in sizes], [trade_off_title(row) for row in rows],
-                           ["original", "autoencoder", "PCA"], columns, "code size: ", tile_px=tile_px,
-                           active=sizes.index(k))
+    figure = still_figure([sweep["images"], row["ae_images"], row["pca_images"]], ["original", "autoencoder", "PCA"],
+                          columns, trade_off_title(row), tile_px=tile_px)
     layout = figure["layout"]
     layout["xaxis"]["domain"] = IMAGE_DOMAIN
     layout["height"] = max(layout["height"], CURVE_PX)
@@ -180,11 +181,7 @@ def trade_off_figure(sweep: dict[str, Any], k: int, tile_px: int) -> dict:
                                "y": [row[f"{prefix}_mse"] for row in rows], "xaxis": "x2", "yaxis": "y2",
                                "line": {"color": color}, "marker": {"size": 8},
                                "hovertemplate": f"{name}<br>k = %{{x}}<br>MSE = %{{y:.4f}}<extra></extra>"})
-    figure["data"].append(_marker(rows[sizes.index(k)]))
-    marker_index = len(figure["data"]) - 1
-    for frame, row in zip(figure["frames"], rows):
-        frame["data"].append(_marker(row))
-        frame["traces"] = [0, marker_index]
+    figure["data"].append(_marker(row))
     return figure
 
 

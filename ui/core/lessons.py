@@ -143,7 +143,7 @@ def _apply(lesson: Lesson, index: int) -> None:
     if model and model in pretrained_names(state.active_dataset_name()):
         state.set_active_model(pretrained_model(model))
     for key, value in step.settings.items():  # a bound widget takes its value from session state
-        st.session_state[key] = value
+        state.set_widget(key, value)
     st.session_state[_CURRENT] = (lesson.name, index)
     st.session_state[_SWITCH] = step.page
 

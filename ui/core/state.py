@@ -29,11 +29,25 @@ FIRST_DOWNLOAD = "mnist"  # with no dataset remembered, the app opens on MNIST o
 PENDING_DOWNLOAD_KEY = "dataset_to_download"
 
 
+_SET_NOW = "widgets_set_by_code"  # keys whose value code set (a lesson step) and no widget has taken yet
+
+
+def set_widget(key: str, value: Any) -> None:
+    """Set a widget's value from code (a lesson step's control), before the widget is drawn."""
+    st.session_state[key] = value
+    st.session_state.setdefault(_SET_NOW, set()).add(key)
+
+
 def initial(key: str, value: Any, name: str = "value") -> dict[str, Any]:
-    """A widget's default as its keyword (`name`: "value", "index"), or nothing when `key` already
-    holds a value in Session State (a lesson step or an earlier run set it): Streamlit warns about
-    a widget given a default whose value was set through Session State, and keeps the set value."""
-    return {} if key in st.session_state else {name: value}
+    """A widget's default as its keyword (`name`: "value", "index"), left out on the one run where
+    code has just set the widget's value (`set_widget`): Streamlit warns about a widget given a
+    default whose value was set through Session State. Always given otherwise, as the default
+    decides what a link leaves out of the URL (a bound widget's value equal to it)."""
+    pending = st.session_state.get(_SET_NOW, set())
+    if key in pending:
+        pending.discard(key)
+        return {}
+    return {name: value}
 
 
 def opening_dataset() -> str:
