@@ -9,7 +9,7 @@ import pandas  # noqa: F401  (see below)
 import streamlit as st
 import torch
 
-from ui.core import lessons, state
+from ui.core import lessons, presenter, state
 from ui.sidebar import draw_sidebar
 from ui.training import collect_finished
 
@@ -21,7 +21,9 @@ torch.set_num_threads(1)
 # sys.modules without waiting for an import in progress, so a session's chart could otherwise meet
 # a half-imported pandas while another session's first use of scikit-learn (which aecore loads
 # lazily) is importing it.
-st.set_page_config(page_title="Autoencoder Explorer", layout="wide")
+# Presenter mode folds the sidebar away: a projector's width is for the page.
+st.set_page_config(page_title="Autoencoder Explorer", layout="wide",
+                   initial_sidebar_state="collapsed" if presenter.presenting() else "auto")
 
 navigation = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
