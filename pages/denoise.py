@@ -58,7 +58,7 @@ level = level_col.slider(f"Start at {view.noise_level_label(kind)}", min_value=l
 count = count_col.slider("Images", min_value=1, max_value=32, value=12, key="dn_count", bind=LINK, persist_state=KEEP)
 
 with presenter.secondary("Seed, classes, your own image"):
-    seed_col, classes_col, shuffle_col = st.columns([1, 2, 1])
+    seed_col, classes_col, shuffle_col = st.columns([1, 4, 1])  # room for ten class tags (the "9" was cut)
     seed = int(seed_col.number_input("Seed", min_value=0, value=0, step=1, key="dn_seed", bind=LINK,
                                      persist_state=KEEP, help="Fixes the noise and the shuffle."))
     view.forget_other_classes("dn_classes", test.classes)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, open_page, wait_for_job
+from conftest import APP, APPTEST_TIMEOUT_S, figures, open_link, open_page, wait_for_job
 
 import aecore
 from ui import latent_map_view as view
@@ -290,3 +290,12 @@ def test_a_2d_model_opens_on_its_own_code_unless_the_user_chose_a_map_for_it():
 def test_a_link_to_a_2d_model_keeps_the_map_it_names():
     at = open_with_params({"lm_method": "PCA"}, model="digits-ae-2")
     assert at.radio[0].value == "pca"
+
+
+def test_the_decoded_images_under_the_map_keep_their_square_shape():
+    at = open_link("pages/latent_map.py", {"model": "digits-ae-2", "dataset": "digits", "lm_manifold": "true"})
+    layout = figures(at)[0]["layout"]
+    tiles = layout["images"][0]
+    # The plot keeps the grid's width-to-height ratio, so each of its square cells is drawn square.
+    assert layout["yaxis"]["scaleanchor"] == "x"
+    assert layout["yaxis"]["scaleratio"] == pytest.approx(tiles["sizex"] / tiles["sizey"])

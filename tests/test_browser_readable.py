@@ -75,3 +75,18 @@ def test_turning_presenter_mode_on_folds_the_sidebar_away(streamlit_app, page) -
     expect(page).to_have_url(re.compile(r"present=true"))
     expect(sidebar).to_have_attribute("data-collapsed", "true")
     assert_no_exception(page)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 1000)], ids=["1280x720", "1400x1000"])
+def test_every_class_tag_of_the_denoise_lab_shows_whole(streamlit_app, page, size) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(streamlit_app)
+    wait_ready(page)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Reconstruct & denoise", exact=True).click()
+    wait_ready(page)
+    box = page.locator("[data-testid='stMultiSelect']").filter(has_text="Classes")
+    tags = box.locator("[data-tag]")
+    expect(tags).to_have_count(10)
+    outer = box.locator("[data-testid='stMultiSelectTagsContainer']").bounding_box()
+    last = tags.nth(9).bounding_box()
+    assert last["x"] + last["width"] <= outer["x"] + outer["width"], (last, outer)  # the "9" was cut at the edge

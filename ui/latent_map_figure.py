@@ -102,6 +102,11 @@ def map_figure(embedding: np.ndarray, rows: np.ndarray, values: np.ndarray, clas
     }
     if manifold is not None:
         layout["images"] = [_manifold_image(manifold)]
+        # Square tiles: the grid's width and height in data units fill a square of the plot (the
+        # plot keeps that ratio at any width), or each decoded image is stretched into a stripe.
+        ratio = float((manifold["xs"][-1] - manifold["xs"][0]) / (manifold["ys"][-1] - manifold["ys"][0]))
+        layout["yaxis"].update({"scaleanchor": "x", "scaleratio": ratio, "constrain": "domain"})
+        layout["xaxis"]["constrain"] = "domain"
     return {"data": [grid, *_data_traces(embedding, rows, values, classes, colour)], "layout": layout}
 
 
