@@ -9,7 +9,7 @@ import pandas  # noqa: F401  (see below)
 import streamlit as st
 import torch
 
-from ui.core import lessons, presenter, state
+from ui.core import lessons, presenter, state, verdict
 from ui.sidebar import draw_sidebar
 from ui.training import collect_finished
 
@@ -53,6 +53,7 @@ lessons.follow_link(navigation.url_path)
 draw_sidebar()
 state.publish_link()  # the address bar is always a link to this view
 lessons.draw_panel()
+verdict.start_run()  # the sentences this run's page says, for the claims test
 
 try:
     navigation.run()

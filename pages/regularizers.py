@@ -80,6 +80,7 @@ if experiment.state == jobs.FAILED:
 elif not experiment.finished:
     view.draw_warmup_progress(experiment)
 else:
+    st.markdown(view.warmup_words(beta, experiment.result))
     st.plotly_chart(view.kl_figure({k: r["kl_per_dim"] for k, r in experiment.result.items()},
                                    f"KL per dimension, β = {beta:g}"), **CHART)
 

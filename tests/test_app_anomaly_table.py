@@ -125,7 +125,7 @@ def test_the_upload_choice_asks_for_a_file():
 @pytest.mark.parametrize("k, aurocs, says", [
     (1, (0.80, 0.95, 0.90), "PCA with 1 component separates the groups best here, by 0.050 AUROC."),
     (4, (0.97, 0.90, 0.93), "The autoencoder separates the groups best here, by 0.040 AUROC."),
-    (4, (0.31, 0.42, 0.38), "Every detector ranks the wrong way round here (the best AUROC, 0.420,")])
+    (4, (0.31, 0.42, 0.38), "Every score ranks the wrong way round here (AUROC 0.420 and 0.380 and 0.310, below")])
 def test_the_table_verdict_is_computed_and_written_right(k, aurocs, says):
     """A good CSV got "Pca with 1 components separates the groups best"."""
     rocs = {name: {"auroc": value} for name, value in zip(("autoencoder", "pca", "forest"), aurocs)}

@@ -169,14 +169,28 @@ def vae_named(name: str, beta: float):
 
 
 @pytest.mark.parametrize("strong_kl, says", [
-    ([2.0, 1.0, 0.0, 0.0], "β > 1 pulls harder, and more units collapse: beta (β = 4) uses 2 of 4 units, plain 3 of 4."),
-    ([0.5, 0.5, 0.5, 0.0], "yet no more units collapse here: beta (β = 4) uses 3 of 4 units, as many as plain's 3 of 4; "
-                           "the pull shows in what each unit carries: 1.5 nats of KL in all against 6.0."),
-    ([3.0, 3.0, 3.0, 3.0], "yet no more units collapse here: beta (β = 4) uses 4 of 4 units, more than plain's 3 of 4; "
-                           "and it carries 12.0 nats of KL in all against 6.0.")])
+    ([2.0, 1.0, 0.0, 0.0], "β > 1 pulls harder, and more units collapse: plain keeps more units in use than "
+                           "beta (β = 4): 3 of 4 against 2 of 4."),
+    ([0.5, 0.5, 0.5, 0.0], "yet no more units collapse here: plain keeps as many units in use as beta (β = 4): 3 of 4 "
+                           "and 3 of 4. The pull shows in what each unit carries: 1.5 nats of KL in all against 6.0."),
+    ([3.0, 3.0, 3.0, 3.0], "yet no more units collapse here: beta (β = 4) keeps more units in use than plain: 4 of 4 "
+                           "against 3 of 4. And it carries 12.0 nats of KL in all against 6.0.")])
 def test_the_beta_sentence_follows_the_units_it_describes(strong_kl, says):
     """The page said "β > 1 pulls harder: more units collapse" above bars where vae-8 and beta-vae-8
     both use 3 of 8 units."""
     kl = {"plain": [3.0, 2.0, 1.0, 0.0], "beta": strong_kl}
     assert says in view.beta_words([vae_named("plain", 1.0), vae_named("beta", 4.0)], kl)
 
+
+
+@pytest.mark.parametrize("used, says", [
+    ((3, 5), "warm-up keeps more units in use than no warm-up: 5 of 8 against 3 of 8. The full KL weight"),
+    ((4, 3), "no warm-up keeps more units in use than warm-up: 4 of 8 against 3 of 8. Warm-up is no promise"),
+    ((4, 4), "warm-up keeps as many units in use as no warm-up: 4 of 8 and 4 of 8. Here the KL pull")])
+def test_the_warmup_sentence_says_which_run_kept_more_units(used, says):
+    """At β = 1, warm-up kept fewer units (3 of 8) than no warm-up (4 of 8), and nothing said so."""
+    def run(active: int) -> dict:
+        return {"kl_per_dim": [1.0] * active + [0.0] * (8 - active)}
+
+    result = {"no warm-up": run(used[0]), "warm-up": run(used[1])}
+    assert view.warmup_words(1.0, result).startswith(f"At β = 1, {says}")

@@ -20,6 +20,7 @@ import streamlit as st
 from aecore import anomaly, tabular
 from aecore.data.table import MIN_ROWS, Table, TableError, bundled_table, read_csv
 from ui.core import jobs, page_results, presenter
+from ui.core import verdict as verdict_words
 from ui.core.concepts import Live
 
 # The source radio's and the table selectbox's options are their URL values (?an_tsource=table).
@@ -177,21 +178,14 @@ def draw_counts(scored: TableScores, threshold: float) -> None:
 
 
 def verdict(scored: TableScores) -> str:
-    """Which detector separates the groups best here, and by how much, in a sentence."""
+    """Which detector separates the groups best here, and by how much (`ui.core.verdict.rank`)."""
     names = {"autoencoder": "the autoencoder", "pca": f"PCA with {scored.k} component{'s' * (scored.k != 1)}",
              "forest": "the isolation forest"}
-    ranked = sorted(names, key=lambda name: -scored.rocs[name]["auroc"])
-    best = scored.rocs[ranked[0]]["auroc"]
-    gap = best - scored.rocs[ranked[1]]["auroc"]
-    first = names[ranked[0]][:1].upper() + names[ranked[0]][1:]  # "PCA" stays PCA (str.capitalize lowers it)
-    if best < 0.5:
-        return (f"Every detector ranks the wrong way round here (the best AUROC, {best:.3f}, is below the 0.5 that "
-                "guessing gives): the rows labelled anomalous look more typical than the normal ones.")
-    if gap < 0.002:
-        return f"{first} and {names[ranked[1]]} separate the groups equally well here."
-    said = f"{first} separates the groups best here, by {gap:.3f} AUROC."
+    scores = {names[key]: scored.rocs[key]["auroc"] for key in names}
+    said = verdict_words.rank(scores)
+    best = max(scores, key=scores.get)
     rows = scored.result["train_rows"]
-    if ranked[0] != "autoencoder" and rows < 1000:
+    if scores[best] >= 0.5 and best != names["autoencoder"] and rows < 1000:
         said += (f" With {rows} normal rows to learn from, a network finds little that a linear map (PCA) or "
                  "random splits (the forest) miss.")
     return said

@@ -24,6 +24,7 @@ from aecore import anomaly
 from aecore.run import RunSnapshot
 from aecore.workers import Job
 from ui.core import jobs, page_results, presenter
+from ui.core import verdict as verdict_words
 from ui.core.cache import model_key, train_test_split
 from ui.core.concepts import Live
 from ui.core.gallery import compose_grid
@@ -174,30 +175,16 @@ def draw_counts(result: Scored, threshold: float) -> None:
 
 
 def verdict(result: Scored, mode: str) -> str:
-    """What the comparison with PCA (fit on the same images) says, in a sentence or two."""
+    """What the comparison with PCA (fit on the same images) says, computed from the two AUROCs
+    (`ui.core.verdict.rank`), with why where the numbers give a reason."""
     ae, linear = result.roc["auroc"], result.pca_roc["auroc"]
-    gap = ae - linear
-    pca = f"PCA with {result.k} components"
-    if ae < 0.5 and linear < 0.5:
-        # Below chance the score ranks the other way: the "anomalies" are rebuilt better than the
-        # normal images. Neither detects anything, so neither beats the other.
-        return (f"Both scores rank the wrong way round here (AUROC {ae:.3f} and {linear:.3f}, below 0.5, where "
-                "guessing gives 0.5): the chosen anomalies are rebuilt better than the normal images, so a high "
-                "error does not flag them. Neither is a detector of these classes; "
-                + ("train on the normal classes only to see what a one-class model does." if mode == ACTIVE
-                   else "classes that are simple to draw are rebuilt well whatever the model learned."))
-    if abs(gap) < 0.002:
-        said = f"The autoencoder and {pca} separate the two groups equally well here (AUROC within 0.002)."
-    elif gap > 0:
-        said = f"The autoencoder beats {pca} here by {gap:.3f} AUROC: its curved code fits the normal images better."
-    else:
-        said = f"{pca} beats the autoencoder here by {-gap:.3f} AUROC."
-    below = [(label, value) for label, value in (("The autoencoder's score", ae), (f"The score of {pca}", linear))
-             if value < 0.5]
-    if below:
-        said += (f" {below[0][0]} ranks the wrong way round (AUROC {below[0][1]:.3f}, below the 0.5 that guessing "
-                 "gives).")
-    if mode == ACTIVE:
+    said = verdict_words.rank({"the autoencoder": ae, f"PCA with {result.k} components": linear})
+    if min(ae, linear) >= 0.5 and ae - linear >= 0.002:
+        said += " Its curved code fits the normal images better."
+    if max(ae, linear) < 0.5:
+        said += (" Train on the normal classes only to see what a one-class model does." if mode == ACTIVE
+                 else " Classes that are simple to draw are rebuilt well whatever the model learned.")
+    elif mode == ACTIVE:
         said += (" Both learned from every class, the anomalies included, so neither is a real detector: "
                  "train on the normal classes only to see the gap a one-class model opens.")
     return said

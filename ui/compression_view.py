@@ -5,9 +5,9 @@ A sweep is a dict as `aecore.compression.load_sweep` returns it (rows with float
 metrics and reconstructions, the originals, the PNG/JPEG anchor). A recomputed one comes from
 `aecore.jobs.compression_sweep` in the server's queue.
 
-`trade_off_figure` holds one frame per code size behind an in-figure slider: the pictures, the ring
-on the error curve and the title's numbers all change while the thumb is dragged, in the browser,
-with no rerun (STACK.md). The other figures are drawn at the bits the page asks for.
+`trade_off_figure` draws the page's one code size k (its pictures, the ring on the error curve and
+the title's numbers), so it always agrees with the numbers beside the formulas. The other figures
+are drawn at the bits the page asks for.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from aecore import sketch
 from aecore.data import default_data_root
 from aecore.workers import Job
 from ui.core import page_results, presenter
+from ui.core import verdict as verdict_words
 from ui.core.active import ActiveModel
 from ui.core.cache import DOWNLOADABLE_DATASETS, model_key, test_split
 from ui.core.concepts import Live
@@ -160,17 +161,8 @@ def neighbours_picture(dataset: str, seen: sketch.Seen, count: int = 8) -> np.nd
 
 
 def verdict(seen: sketch.Seen) -> str:
-    """The percentile in words, its own number in them: the judgement follows the score's place
-    among the test images (a 95% cut-off for an anomaly, 75% for unusual)."""
-    share = seen.percentile
-    place = ("worse than every test image" if share >= 100 else "better than every test image" if share <= 0
-             else f"worse than {share:.1f}% of the test images")
-    if share >= 95:
-        return (f"rebuilt {place}: the model finds it unusual, an anomaly by the 95% cut-off (a drawing's strokes "
-                "can be unlike the scanned test images even when the shape is right)")
-    if share >= 75:
-        return f"rebuilt {place}: somewhat unusual for this model"
-    return f"rebuilt {place}: as well as typical test images, it looks like the data the model learned"
+    """The percentile in words, its own number in them (`ui.core.verdict.percentile`)."""
+    return verdict_words.percentile(seen.percentile)
 
 
 def concept_numbers(seen: sketch.Seen, ref: sketch.Reference) -> list[Live]:

@@ -22,6 +22,7 @@ import streamlit as st
 import aecore
 from aecore import inspect_code
 from ui.core import jobs, page_results, presenter, state
+from ui.core import verdict as verdict_words
 from ui.core.cache import model_key, test_split
 from ui.core.concepts import Live
 from ui.core.gallery import compose_grid
@@ -312,15 +313,33 @@ def beta_words(models: list[state.ActiveModel], kl: dict[str, list[float]]) -> s
     if plain is None or strong is None:
         return "β > 1 pulls harder towards the prior, which can close more units."
     used = {name: len(kl[name]) - inspect_code.collapsed_units(kl[name]) for name in (plain, strong)}
-    share = {name: used[name] / len(kl[name]) for name in (plain, strong)}
-    units = f"{strong} (β = {betas[strong]:g}) uses {used[strong]} of {len(kl[strong])} units"
+    label = f"{strong} (β = {betas[strong]:g})"
+    kept = verdict_words.units_kept(plain, used[plain], len(kl[plain]), label, used[strong], len(kl[strong]))
+    kept = kept[:1].lower() + kept[1:]  # after a colon
     total = f"{sum(kl[strong]):.1f} nats of KL in all against {sum(kl[plain]):.1f}"
-    if share[strong] < share[plain]:
-        return f"β > 1 pulls harder, and more units collapse: {units}, {plain} {used[plain]} of {len(kl[plain])}."
-    more = "as many as" if share[strong] == share[plain] else "more than"
-    return (f"β > 1 pulls harder, yet no more units collapse here: {units}, {more} {plain}'s {used[plain]} of "
-            f"{len(kl[plain])}; " + ("the pull shows in what each unit carries: " + total + "."
-                                     if sum(kl[strong]) < sum(kl[plain]) else f"and it carries {total}."))
+    if used[strong] / len(kl[strong]) < used[plain] / len(kl[plain]):
+        return f"β > 1 pulls harder, and more units collapse: {kept}"
+    return (f"β > 1 pulls harder, yet no more units collapse here: {kept} " +
+            (f"The pull shows in what each unit carries: {total}." if sum(kl[strong]) < sum(kl[plain])
+             else f"And it carries {total}."))
+
+
+def warmup_words(beta: float, result: dict[str, dict]) -> str:
+    """What the warm-up experiment shows, read from its two runs: which kept more units in use, and
+    why the textbook story may not show (warm-up helps where the KL pull would close units early)."""
+    used = {label: len(run["kl_per_dim"]) - inspect_code.collapsed_units(run["kl_per_dim"])
+            for label, run in result.items()}
+    units = {label: len(run["kl_per_dim"]) for label, run in result.items()}
+    (plain, warm) = list(result)
+    said = verdict_words.units_kept(warm, used[warm], units[warm], plain, used[plain], units[plain])
+    said = f"At β = {beta:g}, {said[:1].lower()}{said[1:]}"
+    if used[warm] / units[warm] > used[plain] / units[plain]:
+        return f"{said} The full KL weight from the first step closed units before the decoder could use them; " \
+               "the ramp let them open."
+    if used[warm] == used[plain]:
+        return f"{said} Here the KL pull is not strong enough to close units early."
+    return (f"{said} Warm-up is no promise for every run: at this β the pull is mild, and the two runs, from one "
+            "seed, settled on different units.")
 
 
 def kl_caption(kl: dict[str, list[float]]) -> str:
