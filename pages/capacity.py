@@ -6,7 +6,7 @@ import streamlit as st
 
 from aecore import capacity
 from ui import capacity_view as view
-from ui.core import jobs, presenter, state
+from ui.core import jobs, lessons, presenter, state
 from ui.core.concepts import explain
 from ui.core.router import require_router
 
@@ -80,7 +80,6 @@ else:
             note="MSE per pixel, averaged over 300 images of each set.")
     st.plotly_chart(view.overcomplete_figure(overcomplete), **CHART)
     st.plotly_chart(view.mse_figure(overcomplete), **CHART)
-    st.caption("With a wide code the plain model copies: noise and shapes come back almost as they went in. The "
-               "sparse and denoising models rebuild digits and turn the rest into digit-like blurs. Uniform noise "
-               "also lights the border pixels that no digit ever inks: no model learned to pass those through, so "
-               "none rebuilds it.")
+    lessons.publish(view.overcomplete_facts(overcomplete))
+    st.caption(view.overcomplete_words(overcomplete) + " Uniform noise also lights the border pixels that no digit "
+               "ever inks: no model learned to pass those through, so none rebuilds it.")

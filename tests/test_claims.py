@@ -70,3 +70,17 @@ def test_every_verdict_agrees_with_the_numbers_beside_it(page, model):
     text = page_text(at)
     for each in said:
         check(each, text)
+
+
+@pytest.mark.parametrize("plain, says", [(0.015, "The plain AE has the lower error on noise with a 256-D code here "
+                                                  "(0.0150 against the denoising model's 0.0409). It copies"),
+                                         (0.060, "The denoising model has the lower error on noise with a 16-D code "
+                                                 "here (0.0409 against the plain AE's 0.0600). At this width the "
+                                                 "plain model does not copy")])
+def test_the_capacity_sentence_says_which_model_copied_the_noise(plain, says):
+    """The caption said "With a wide code the plain model copies" whatever the code width and errors."""
+    from ui import capacity_view
+
+    code = 256 if plain < 0.04 else 16
+    result = {"code": code, "mse": {"plain": {"noise": plain}, "sparse": {"noise": 0.05}, "denoising": {"noise": 0.0409}}}
+    assert capacity_view.overcomplete_words(result).startswith(says)

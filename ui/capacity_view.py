@@ -15,6 +15,7 @@ import streamlit as st
 
 from aecore import capacity
 from ui.core import jobs, presenter
+from ui.core import verdict as verdict_words
 from ui.core.concepts import Live
 from ui.core.frame_figure import still_figure
 
@@ -146,6 +147,33 @@ def overcomplete_live(result: dict[str, Any]) -> list[Live]:
                               f"{capacity.PROBE_IMAGES} noise images. Shapes: {mse['shapes']:.4f}, "
                               f"uniform noise: {mse['uniform']:.4f}."))
     return live
+
+
+def overcomplete_facts(result: dict[str, Any]) -> dict[str, float]:
+    """The numbers a lesson's claim may name: the plain model's MSE on noise, and the lower of the
+    sparse and denoising models' (the penalties that put a bottleneck back)."""
+    mse = result["mse"]
+    penalized = [mse[name]["noise"] for name in ("sparse", "denoising") if name in mse]
+    if "plain" not in mse or not penalized:
+        return {}
+    return {"noise_mse_plain": mse["plain"]["noise"], "noise_mse_penalized": min(penalized)}
+
+
+def overcomplete_words(result: dict[str, Any]) -> str:
+    """What the three models did with noise, read from their errors (`ui.core.verdict.compare`)."""
+    facts = overcomplete_facts(result)
+    if not facts:
+        return ""
+    mse = result["mse"]
+    other = min((name for name in ("sparse", "denoising") if name in mse), key=lambda name: mse[name]["noise"])
+    said = verdict_words.compare(facts["noise_mse_plain"], facts["noise_mse_penalized"], "the plain AE",
+                                 f"the {MODEL_NAMES[other]} model", lower_is_better=True,
+                                 what=f"error on noise with a {result['code']}-D code", digits=4)
+    if facts["noise_mse_plain"] < facts["noise_mse_penalized"]:
+        return (f"{said} It copies what it is given, noise included, while the penalties rebuild digits and turn the "
+                "rest into digit-like blurs.")
+    return (f"{said} At this width the plain model does not copy: its code is narrow enough to be a bottleneck "
+            "(try 256).")
 
 
 def overcomplete_figure(result: dict[str, Any]) -> dict:
