@@ -109,7 +109,7 @@ percentile = st.slider("Threshold τ: percentile of the normal scores", min_valu
                             "flagged (false alarms). A percentile, not a raw score, so it means the same for every "
                             "model and every choice of classes.")
 threshold = view.threshold_at(result, percentile)
-lessons.publish({"auroc": result.roc["auroc"], "auroc_pca": result.pca_roc["auroc"]})
+lessons.publish(view.lesson_facts(result, percentile))
 explain("anomaly", view.concept_numbers(result, threshold),
         note=f"τ = {threshold:.4f}. Both detectors were fit on {result.fit_on}.")
 view.draw_counts(result, threshold)

@@ -149,6 +149,15 @@ def threshold_at(result: Scored, percentile: float) -> float:
     return float(np.percentile(result.scores[~result.is_anomaly], percentile))
 
 
+def lesson_facts(result: Scored, percentile: float) -> dict[str, float]:
+    """The numbers a lesson's claim may name: the AUROCs, and the anomalies caught and false alarms
+    at the threshold's percentile and at one 10 points lower."""
+    lower = threshold_at(result, max(percentile - 10.0, 0.0))
+    at, below = (anomaly.confusion(result.scores, result.is_anomaly, t) for t in (threshold_at(result, percentile), lower))
+    return {"auroc": result.roc["auroc"], "auroc_pca": result.pca_roc["auroc"], "caught": at["tp"],
+            "caught_lower": below["tp"], "false_alarms": at["fp"], "false_alarms_lower": below["fp"]}
+
+
 def concept_numbers(result: Scored, threshold: float) -> list[Live]:
     """The live numbers beside the anomaly concept's formula, measured on the scores shown."""
     flagged = result.scores > threshold
