@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore import sketch
 from ui import draw_view as view
-from ui.core import page_results, state
+from ui.core import lessons, page_results, state
 from ui.core.cache import load_dataset
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -69,6 +69,7 @@ with result_col, st.container(key="draw_result"):
                               help=f"The most common class among the {view.NEIGHBOURS} test images whose codes are "
                                    f"nearest yours: {likely[1]} of them.")
         st.caption(f"Score s(x) = {seen.score:.4f}: {view.verdict(seen)}.")
+        lessons.publish({"percentile": seen.percentile})
         st.image(view.neighbours_picture(active.dataset, seen),
                  caption="the test images whose codes are nearest your drawing's, nearest first")
 

@@ -172,6 +172,26 @@ def real_spacing(dataset: str) -> np.ndarray:
     return generate.real_spacing(_references(dataset))
 
 
+def path_nearness(active: state.ActiveModel, rows: tuple[int, int], steps: int, mode: str) -> dict[str, float]:
+    """Of the frames between the two ends (the ends are the images themselves), the share as close
+    to a real test image as nine real images in ten are to theirs: on the decoded path and on the
+    pixel cross-fade. What "a plausible image on the way" means, in numbers."""
+    return _path_nearness(active.dataset, model_key(active), tuple(int(r) for r in rows), int(steps), mode, active)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _path_nearness(dataset: str, key: str, rows: tuple[int, int], steps: int, mode: str,
+                   _active: state.ActiveModel) -> dict[str, float]:
+    test, codes = test_split(dataset), test_codes(_active)
+    decoded = generate.decode_codes(_active.model, interpolate(codes[rows[0]], codes[rows[1]], steps, mode))[1:-1]
+    faded = generate.cross_fade(test.images[rows[0]], test.images[rows[1]], steps)[1:-1]
+    close = float(np.quantile(real_spacing(dataset), 0.9))
+    references = _references(dataset)
+    return {"path_near_share": float(np.mean(generate.nearest_rmse(decoded, references) <= close)),
+            "fade_near_share": float(np.mean(generate.nearest_rmse(faded, references) <= close)),
+            "inner_frames": float(steps - 2)}
+
+
 def near_share(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.ndarray]]) -> dict[str, float]:
     """The numbers a lesson's claim may name: the share of the prior's samples (N(0, T² I)) near a test
     image, as `prior_live` shows it."""
