@@ -15,8 +15,10 @@ import socket
 import tarfile
 import threading
 import time
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -130,3 +132,24 @@ def mirror_folder(folder: Path) -> Path:
     write_mnist_files(folder)
     (folder / "cifar-10-python.tar.gz").write_bytes(cifar_tar_bytes())
     return folder
+
+
+@contextmanager
+def mnist_here(folder: Path) -> Iterator[None]:
+    """A fake downloaded MNIST in `folder` (its data and the zoo results measured on it), where the
+    app and aecore look while the block runs; Streamlit's caches are cleared on the way in and out,
+    as datasets and results are cached by name."""
+    import pytest
+    import streamlit as st
+
+    write_unpacked_mnist(folder / "data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AECORE_DATA", str(folder / "data"))
+        patch.setenv("AECORE_ZOO_CACHE", str(folder / "zoo-results"))
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        try:
+            yield
+        finally:
+            st.cache_resource.clear()
+            st.cache_data.clear()

@@ -5,10 +5,9 @@ scores them anyway. A fake MNIST written by the test stands in for the download;
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 
 from conftest import open_page, wait_for_job
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 from ui import features_view
 from ui.core import jobs
 
@@ -25,16 +24,8 @@ class _Owner:  # what a Job asks of its queue
 
 @pytest.fixture(scope="module")
 def fresh_mnist(tmp_path_factory):
-    base = tmp_path_factory.mktemp("features_while_measuring")
-    write_unpacked_mnist(base / "data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(base / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(base / "zoo-results"))
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with mnist_here(tmp_path_factory.mktemp("features_while_measuring")):
         yield
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def test_while_the_zoo_measures_a_model_its_probe_leaves_the_pixels_to_it(fresh_mnist, monkeypatch):

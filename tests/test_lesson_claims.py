@@ -6,7 +6,6 @@ MNIST (written by the test, its sweep measured on it), where the steps that pref
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP, APPTEST_TIMEOUT_S, wait_for_job
@@ -49,6 +48,19 @@ def answer(at: AppTest) -> str:
     return expander.markdown[0].value
 
 
+def act_and_settle(at: AppTest, name: str, index: int) -> dict:
+    """Do what the step waits for (a click, a drawing), wait for the session's jobs as the page's
+    poll would, run the page again and return the numbers it published."""
+    if (name, index) in ACTIONS:
+        ACTIONS[name, index](at)
+        at.run()
+    for job in list(at.session_state[jobs.JOBS_KEY].values()) if jobs.JOBS_KEY in at.session_state else []:
+        wait_for_job(job, timeout=300)
+    at.run()
+    assert not at.exception, at.exception
+    return at.session_state["lesson_facts"]
+
+
 def check(name: str, index: int) -> tuple[lessons.Step, dict, str]:
     """Open the step; where its numbers come from a job, wait for it and run the page again (AppTest
     then runs the page alone, so the answer is the one drawn first: "not drawn yet"). Returns the
@@ -59,14 +71,7 @@ def check(name: str, index: int) -> tuple[lessons.Step, dict, str]:
     facts = at.session_state["lesson_facts"]
     if step.holds(facts) is None:
         assert shown == lessons.NOT_READY, f"{name} step {index + 1}: an answer without its numbers: {shown}"
-        if (name, index) in ACTIONS:
-            ACTIONS[name, index](at)
-            at.run()
-        for job in list(at.session_state[jobs.JOBS_KEY].values()) if jobs.JOBS_KEY in at.session_state else []:
-            wait_for_job(job, timeout=300)
-        at.run()
-        assert not at.exception, at.exception
-        facts = at.session_state["lesson_facts"]
+        facts = act_and_settle(at, name, index)
     outcome = step.holds(facts)
     assert outcome is not None, f"{name} step {index + 1}: its page published {facts}, not {step.claim}"
     if isinstance(step.reveal, str):
@@ -106,18 +111,10 @@ def test_a_step_that_sets_controls_raises_no_streamlit_warning(name, index, capl
 
 @pytest.fixture(scope="module")
 def fake_mnist(tmp_path_factory):
-    from fake_mirror import write_unpacked_mnist
+    from fake_mirror import mnist_here
 
-    base = tmp_path_factory.mktemp("lesson_claims")
-    write_unpacked_mnist(base / "data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(base / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(base / "zoo-results"))
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with mnist_here(tmp_path_factory.mktemp("lesson_claims")):
         yield
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 ON_MNIST = [(n, i) for n, i in CLAIMS if "mnist" in (lessons.lessons()[n].steps[i].dataset or [])]
@@ -145,14 +142,7 @@ def on_shapes(name: str, index: int) -> tuple[lessons.Step, dict]:
                                          else state.default_model("shapes"))
     at.run()
     assert not at.exception, at.exception
-    if (name, index) in ACTIONS:
-        ACTIONS[name, index](at)
-        at.run()
-    for job in list(at.session_state[jobs.JOBS_KEY].values()) if jobs.JOBS_KEY in at.session_state else []:
-        wait_for_job(job, timeout=300)
-    at.run()
-    assert not at.exception, at.exception
-    return step, at.session_state["lesson_facts"]
+    return step, act_and_settle(at, name, index)
 
 
 ON_SHAPES = [(n, i) for n, i in CLAIMS if lessons.lessons()[n].steps[i].page not in ("capacity", "draw")]
