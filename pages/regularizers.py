@@ -4,6 +4,7 @@ plain `ae` sibling, with each loss term's formula beside the number it produces.
 import streamlit as st
 
 from ui import regularizers_view as view
+from ui import warmup_view as warmup
 from ui.core import jobs, page_results, presenter, state
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -68,19 +69,19 @@ st.plotly_chart(view.kl_figure(kl_dims), **CHART)
 st.caption(view.kl_caption(kl_dims) + ". A model whose bars are all missing has collapsed: its code carries nothing.")
 
 st.subheader("Warm-up against posterior collapse")
-st.markdown(f"A small 8-D MLP VAE trained on {view.WARMUP_DATASET} twice, from the same seed, for 20 epochs: once "
+st.markdown(f"A small 8-D MLP VAE trained on {warmup.WARMUP_DATASET} twice, from the same seed, for 20 epochs: once "
             "with the full KL weight from the first step, once with the weight ramped up over T = 15 epochs. It runs "
             "in the server's job queue, once per β (everyone who opens the same β shares the run).")
-beta = st.select_slider("β of the small VAE", view.BETAS, value=3.0, key="rg_beta", bind="query-params")
-experiment = view.warmup_job(beta)
-explain("collapse", live=view.collapse_live(beta, experiment))
+beta = st.select_slider("β of the small VAE", warmup.BETAS, value=3.0, key="rg_beta", bind="query-params")
+experiment = warmup.warmup_job(beta)
+explain("collapse", live=warmup.collapse_live(beta, experiment))
 if experiment.state == jobs.FAILED:
     st.error(f"The experiment failed: {experiment.error}")
-    st.button("Train both again", on_click=view.retry_warmup, args=(beta,))
+    st.button("Train both again", on_click=warmup.retry_warmup, args=(beta,))
 elif not experiment.finished:
-    view.draw_warmup_progress(experiment)
+    warmup.draw_warmup_progress(experiment)
 else:
-    st.markdown(view.warmup_words(beta, experiment.result))
+    st.markdown(warmup.warmup_words(beta, experiment.result))
     st.plotly_chart(view.kl_figure({k: r["kl_per_dim"] for k, r in experiment.result.items()},
                                    f"KL per dimension, β = {beta:g}"), **CHART)
 

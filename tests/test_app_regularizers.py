@@ -13,6 +13,7 @@ from conftest import open_link, figures, open_page, wait_for_job
 
 import aecore
 from ui import regularizers_view as view
+from ui import warmup_view
 from ui.core import jobs, state
 from ui.core.concepts import CONCEPTS
 
@@ -109,7 +110,7 @@ def test_perturbation_moves_the_estimate_towards_the_exact_term():
 def test_collapse_follows_beta_and_its_warmup_experiment():
     at = open_this("digits-vae-8")
     assert any(t.startswith("KL per dimension (test set)") for t in titles(at))
-    wait_for_job(view.warmup_job(3.0))
+    wait_for_job(warmup_view.warmup_job(3.0))
     at.run()
     at3 = live(at, "collapse")
     assert at3["No warm-up: units in use"] == "0 of 8"  # β = 3 with the full KL weight at once: collapsed
@@ -117,7 +118,7 @@ def test_collapse_follows_beta_and_its_warmup_experiment():
     assert "KL per dimension, β = 3" in titles(at)
     at.select_slider(key="rg_beta").set_value(1.0).run()
     assert live(at, "collapse")["No warm-up: units in use"] in ("queued…", "training…")
-    wait_for_job(view.warmup_job(1.0))
+    wait_for_job(warmup_view.warmup_job(1.0))
     at.run()
     assert not at.exception
     assert int(live(at, "collapse")["No warm-up: units in use"].split()[0]) > 0  # β = 1: no collapse
@@ -193,4 +194,4 @@ def test_the_warmup_sentence_says_which_run_kept_more_units(used, says):
         return {"kl_per_dim": [1.0] * active + [0.0] * (8 - active)}
 
     result = {"no warm-up": run(used[0]), "warm-up": run(used[1])}
-    assert view.warmup_words(1.0, result).startswith(f"At β = 1, {says}")
+    assert warmup_view.warmup_words(1.0, result).startswith(f"At β = 1, {says}")
