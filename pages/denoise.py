@@ -19,8 +19,8 @@ st.markdown(
     "**noisy** copy, what each model rebuilds from the noisy copy, and where that rebuild is wrong "
     "(**|error|**, bright = wrong). The number under a picture is its **PSNR** against the clean image: "
     "higher is closer. Drag the slider under the pictures to raise the noise: the pictures, the mean "
-    "PSNR above them and the marker on the curve below all follow, and a plain autoencoder falls "
-    "behind one trained to denoise."
+    "PSNR above them and the marker on the curve below all follow: watch how a plain autoencoder and "
+    "one trained to denoise hold up as the noise rises."
 )
 
 name = state.active_dataset_name()
