@@ -19,7 +19,7 @@ from PIL import Image
 
 import aecore
 from aecore.data import DatasetNotAvailableError, read_idx
-from aecore.data.torchvision_sets import default_data_root
+from aecore.data import default_data_root
 
 pytestmark = pytest.mark.usefixtures("offline")
 

@@ -24,7 +24,7 @@ from aecore.data.registry import (
 )
 from aecore.data.splits import has_test_file, load_split, split_positions
 from aecore.data.stream import StreamedImages
-from aecore.data.torchvision_sets import default_data_root
+from aecore.data.paths import default_data_root
 
 __all__ = [
     "DatasetNotAvailableError", "ImageDataset", "dataset_options", "default_data_root", "download_dataset",

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from aecore.data.dataset import ImageDataset
+from aecore.data.paths import default_data_root
 from aecore.data.registry import register_dataset
 from aecore.files import write_atomically
 
@@ -157,8 +158,6 @@ def _cached_render(factors: dict[str, torch.Tensor], image_size: int, seed: int)
     size, counts = len(factors["shape"]), SUPERSAMPLE**2
     if size < CACHE_MIN_SIZE:
         return _render(factors, image_size)
-    from aecore.data.torchvision_sets import default_data_root  # imported late: that module's package imports this one
-
     path = Path(default_data_root()) / "shapes" / (
         f"shapes-v{RENDER_VERSION}-n{size}-s{image_size}-seed{seed}-ss{SUPERSAMPLE}.npy")
     try:

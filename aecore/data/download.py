@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+from aecore.data.paths import default_data_root
 from aecore.data.registry import DatasetNotAvailableError
 
 MIRROR_ENV = "AECORE_DATA_MIRROR"
@@ -122,8 +123,6 @@ def _spec(name: str) -> Downloadable:
 
 
 def _root(root: str | os.PathLike | None) -> Path:
-    from aecore.data.torchvision_sets import default_data_root  # that module imports this one
-
     return default_data_root() if root is None else Path(root).expanduser()
 
 

@@ -10,7 +10,6 @@ torchvision's stack trace.
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.download import download_dataset, is_downloaded, unavailable_message
+from aecore.data.paths import default_data_root
 from aecore.data.registry import DatasetNotAvailableError, register_dataset
 
 _MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -32,14 +32,6 @@ def _tvd():
     import torchvision.datasets
 
     return torchvision.datasets
-
-
-def default_data_root() -> Path:
-    """$AECORE_DATA if set, else $XDG_CACHE_HOME/aecore/datasets, else ~/.cache/aecore/datasets."""
-    if os.environ.get("AECORE_DATA"):
-        return Path(os.environ["AECORE_DATA"]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache).expanduser() / "aecore" / "datasets"
 
 
 def _check_flags(root: str | Path | None, download: bool, train: bool) -> Path:
