@@ -38,7 +38,7 @@ import time
 from appbench import (CHROMIUM, CHROMIUM_ARGS, DONE_TEXT, EXCEPTION, MAIN, SUCCESS, VIEWPORT, RssSampler, median,
                       server_pid, streamlit_server, tree_cpu_seconds, tree_rss_mb, verdict)
 
-PAGE_TIMEOUT_MS = 120_000  # many sessions opening at once on 2 cores are slow (STACK.md: ~21 s for 20)
+PAGE_TIMEOUT_MS = 120_000  # many sessions opening at once on 2 cores are slow (docs/streamlit-notes.md)
 FINISH_BASE_S, FINISH_PER_RUN_S = 120, 30  # one run takes ~3 s in the queue alone
 MAX_RUSH_CHANGES = 200
 FAIR_GOAL, LAB_GOAL = 1.3, 2.0

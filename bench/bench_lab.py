@@ -2,7 +2,7 @@
 
 The promise: under 150 ms, because a level change is a cache hit that only picks another frame of
 the precomputed ladder. Each timed rerun (AppTest's `run()`, the page script alone after
-`switch_page`, as STACK.md describes) is paired with a baseline rerun that changes nothing, taken
+`switch_page`, as docs/streamlit-notes.md describes) is paired with a baseline rerun that changes nothing, taken
 right after it, so load on a shared machine hits both alike. Also printed: a rerun that misses the
 cache (a new seed: the models run at every level again).
 

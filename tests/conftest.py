@@ -258,7 +258,7 @@ def refuses(kind: str, arch: str) -> bool:
 def open_page(page: str, *, model=None, dataset: str | None = None):
     """Run `app.py` once, as a browser's first load does, make `model` (a pretrained name or an
     `ui.core.active.ActiveModel`) or `dataset` active, then run `page` (a path under pages/) alone, as
-    AppTest does after `switch_page` (STACK.md). Fails on an exception."""
+    AppTest does after `switch_page` (docs/streamlit-notes.md). Fails on an exception."""
     from streamlit.testing.v1 import AppTest
 
     from ui.core import models, state
@@ -277,7 +277,7 @@ def open_page(page: str, *, model=None, dataset: str | None = None):
 
 def open_link(page: str, params: dict[str, str | list[str]]):
     """Open `page` as a fresh browser opens a shared link: the query parameters are there from the
-    first run of `app.py`, then the page runs alone (STACK.md). Fails on an exception."""
+    first run of `app.py`, then the page runs alone (docs/streamlit-notes.md). Fails on an exception."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=APPTEST_TIMEOUT_S)

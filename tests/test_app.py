@@ -1,6 +1,6 @@
 """The app under Streamlit's AppTest: the router's sidebar, the Home page and the Load page, no browser.
 
-Per STACK.md, after `switch_page("pages/...")` AppTest runs the page file alone (no router, no
+As docs/streamlit-notes.md notes, after `switch_page("pages/...")` AppTest runs the page file alone (no router, no
 sidebar), so the sidebar is tested from `app.py` and the page's state comes from `ui.core.state`. In
 Streamlit 1.67 this holds from the second `run()` on even without `switch_page` (the default page
 runs alone), so the sidebar's reactions are tested on `ui.sidebar.draw_sidebar` run on its own.

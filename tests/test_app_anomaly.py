@@ -1,7 +1,7 @@
 """The Anomaly detection page under AppTest: it opens on a class where the autoencoder and PCA differ,
 compares each detector with PCA fit on the same images (the normal classes for a one-class model,
 every class for the active model), its concept's numbers follow the threshold and the classes, and a
-link's query parameters restore the view. After `switch_page` the page runs alone (STACK.md)."""
+link's query parameters restore the view. After `switch_page` the page runs alone (docs/streamlit-notes.md)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from conftest import APPTEST_TIMEOUT_S, REPO_ROOT, figures, wait_for_job, widget
 from ui import capacity_view as view
 from ui.core import jobs
 
-PAGE = str(REPO_ROOT / "pages" / "capacity.py")  # run alone, as AppTest does after switch_page (STACK.md)
+PAGE = str(REPO_ROOT / "pages" / "capacity.py")  # run alone, as AppTest does after switch_page (docs/streamlit-notes.md)
 
 
 def open_with(**params: str) -> AppTest:

@@ -3,7 +3,7 @@ size k (no slider of its own), the bits control changes the error measured after
 query parameters restore the view, it follows the active dataset, and it recomputes a sweep in the
 background.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
+After `switch_page` AppTest runs the page file alone (docs/streamlit-notes.md), so its state comes from `ui.core.state`.
 """
 
 from __future__ import annotations

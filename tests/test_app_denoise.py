@@ -1,6 +1,6 @@
 """The Reconstruct & denoise page under AppTest: it opens, its controls exist and drive the numbers.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
+After `switch_page` AppTest runs the page file alone (docs/streamlit-notes.md), so its state comes from `ui.core.state`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ choose MNIST in the sidebar, press Download, watch the progress, end with MNIST 
 clear message and the built-in datasets; the remembered dataset reopened after a restart; every
 page that reads the active dataset working on a download with no pretrained model.
 
-Per STACK.md, AppTest runs `app.py` only on its first run, so the sidebar is run here on its own
+As docs/streamlit-notes.md notes, AppTest runs `app.py` only on its first run, so the sidebar is run here on its own
 with the active dataset loaded after it (`sidebar_and_dataset`), as the router runs a page after it;
 the pages themselves are opened on the downloaded dataset at the end. The download runs in a worker
 of the job queue; the tests wait on the job's state, then rerun.

@@ -1,5 +1,6 @@
 """The Feature extraction page under AppTest: it opens, draws its table and chart, and its controls
-change them. After `switch_page` AppTest runs the page alone (STACK.md); state comes from `ui.core.state`."""
+change them. After `switch_page` AppTest runs the page alone (docs/streamlit-notes.md); state comes
+from `ui.core.state`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The Interpolate page under AppTest: it opens, its controls change the figures, the map's marker
 has one position per frame, and a link (the URL's query parameters) restores the view.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
+After `switch_page` AppTest runs the page file alone (docs/streamlit-notes.md), so its state comes from `ui.core.state`.
 """
 
 from __future__ import annotations

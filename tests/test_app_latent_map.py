@@ -4,7 +4,7 @@ the secondary controls away, a fresh model's t-SNE runs in the background, and a
 the map: a cross on a clicked spot, selected dots large with the others dimmed. The in-browser hover
 decoder gets the model's decoder and each map's point -> code rule (exact, linear, grid) as data.
 
-After `switch_page` AppTest runs the page file alone (STACK.md), so its state comes from `ui.core.state`.
+After `switch_page` AppTest runs the page file alone (docs/streamlit-notes.md), so its state comes from `ui.core.state`.
 AppTest cannot click a plotly chart: a pick is stored as the chart's `on_select` callback stores it,
 and selection events are fed to `ui.latent_map_view` directly; the browser test clicks.
 """

@@ -1,7 +1,7 @@
 """The Train page under AppTest: the formula of the loss beside its live terms, a training run in the
 job queue, a queued run, stop and failure (its form: `test_app_train_form.py`).
 
-Per STACK.md, after `switch_page("pages/train.py")` each run executes the page alone; the job runs
+As docs/streamlit-notes.md notes, after `switch_page("pages/train.py")` each run executes the page alone; the job runs
 in a worker process meanwhile, so a test waits on the job and then reruns the page.
 """
 

@@ -51,7 +51,7 @@ def test_table_mode_shows_three_detectors_and_the_rows_column_shares(streamlit_a
 
 
 def test_a_bad_csv_says_what_to_fix_and_a_good_one_is_scored(streamlit_app, page, tmp_path) -> None:
-    page.goto(streamlit_app)  # "/" first: the server has run the router (STACK.md)
+    page.goto(streamlit_app)  # "/" first: the server has run the router (docs/streamlit-notes.md)
     wait_ready(page)
     page.goto(f"{streamlit_app}/anomaly?an_tsource=table&an_ttable=upload")
     expect(page.get_by_text("Upload a CSV to find its unusual rows")).to_be_visible(timeout=60_000)

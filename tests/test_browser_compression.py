@@ -85,7 +85,7 @@ def test_concepts_the_live_k_slider_and_the_bits_control(streamlit_app, page) ->
 
 def test_a_link_restores_the_view_in_a_fresh_browser(streamlit_app, browser) -> None:
     # Someone has opened the app on this server before (a link to a page is otherwise run without
-    # the router, STACK.md); the link itself then opens in a browser that has never seen it.
+    # the router, docs/streamlit-notes.md); the link itself then opens in a browser that has never seen it.
     warm = browser.new_context()
     warm.new_page().goto(streamlit_app)
     warm.close()

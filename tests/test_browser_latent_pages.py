@@ -135,7 +135,7 @@ def test_resample_eps_draws_a_new_z_and_a_new_image(streamlit_app, page) -> None
 
 
 def test_links_opened_in_a_fresh_browser_restore_the_views(streamlit_app, page, browser) -> None:
-    page.goto(streamlit_app)  # a page URL as a server's first visit runs without the router (STACK.md)
+    page.goto(streamlit_app)  # a page URL as a server's first visit runs without the router (docs/streamlit-notes.md)
     wait_ready(page)
     context, opened = open_link(browser, streamlit_app,
                                 "/interpolate?ip_how=index&ip_a=4&ip_b=9&ip_steps=6&ip_mode=slerp", "Interpolate")

@@ -14,7 +14,7 @@ from conftest import assert_no_exception, screenshot, wait_ready
 pytestmark = pytest.mark.browser
 
 TITLES = re.findall(r'st\.Page\("pages/\w+\.py", title="([^"]+)"', open("app.py").read())
-# A formula is cut exactly when its .katex-display box scrolls (STACK.md).
+# A formula is cut exactly when its .katex-display box scrolls (docs/streamlit-notes.md, "KaTeX").
 CUT = """() => [...document.querySelectorAll('.katex-display')]
              .filter(b => b.scrollWidth > b.clientWidth + 0.5).map(b => b.textContent.slice(0, 60))"""
 FITTED = """() => [...document.querySelectorAll('.katex-display')].every(b => b.scrollWidth <= b.clientWidth + 0.5)"""

@@ -81,7 +81,7 @@ def test_a_link_to_each_step_opens_it_with_its_settings(name: str, index: int) -
 
 def test_next_moves_to_the_next_step_and_its_settings() -> None:
     # After the first run AppTest runs the page alone, without the router that draws the panel
-    # (STACK.md), so Back and End are clicked in the browser test; here Next, from the first run.
+    # (docs/streamlit-notes.md), so Back and End are clicked in the browser test; here Next, from the first run.
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     at.query_params.update({"lesson": "sampling", "step": "0"})
     at.run()

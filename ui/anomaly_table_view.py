@@ -38,7 +38,7 @@ SHOWN_ROWS = 10  # the most anomalous rows drawn with their column shares
 KEEP_SHARED = 16  # finished detector runs kept for every session of the server
 AE_COLOR, PCA_COLOR, FOREST_COLOR = "#1f77b4", "#ff7f0e", "#9467bd"
 NORMAL_COLOR, ANOMALY_COLOR = "#2ca02c", "#d62728"
-SHARE_SCALE = [[0.0, "rgb(255,255,255)"], [1.0, "rgb(178,24,43)"]]  # rgb(): see STACK.md on #000001
+SHARE_SCALE = [[0.0, "rgb(255,255,255)"], [1.0, "rgb(178,24,43)"]]  # rgb(): the chart theme rewrites #000001 to #000020
 
 
 @dataclass

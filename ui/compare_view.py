@@ -6,7 +6,8 @@ left (trustworthiness; everything for a model with nothing stored) is computed i
 only where the test split is small (digits: a few milliseconds), else in the server's job queue,
 two jobs per model and map method for the whole server, which a fragment polls: its map
 (`aecore.compare.map_job`, every model's queued before any numbers, so the maps appear within
-seconds), then the numbers under it (`aecore.compare.measure_job`). Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md).
+seconds), then the numbers under it (`aecore.compare.measure_job`). Models reach the caches as
+`_`-prefixed arguments beside `model_key` (docs/streamlit-notes.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ concept's live numbers.
 Every control change reruns the page, so the expensive part (running the models at every noise
 level and drawing the frames) is cached on the inputs that change it; moving the starting level
 alone is a cache hit that only picks another frame. Models reach the caches as `_`-prefixed
-arguments beside a key that identifies their weights (STACK.md: tensors and modules cannot be hashed).
+arguments beside a key that identifies their weights (docs/streamlit-notes.md: not hashable).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The app side of the Interpolate and Sample & traverse pages: cached test codes and the figures
-drawn from them. Models reach the caches as `_`-prefixed arguments beside `model_key` (STACK.md).
+drawn from them. Models reach the caches as `_`-prefixed arguments beside `model_key` (docs/streamlit-notes.md).
 
 Every figure is cached by (model key, settings) as a `go.Figure` in st.cache_resource: a rerun with
 nothing new decodes and encodes nothing, and st.plotly_chart does not validate a go.Figure again

@@ -2,7 +2,7 @@
 PSNR numbers above it and the PSNR-against-level curve below it, all moved by one in-figure slider.
 
 The slider's steps `animate` between precomputed frames, so dragging it swaps frames in the browser
-with no rerun (STACK.md). A plotly slider drives only its own figure, so everything that depends on
+with no rerun (docs/streamlit-notes.md). A plotly slider drives only its own figure, so everything that depends on
 the level lives in the frames of this one figure, and nothing on screen can disagree with the
 pictures: the grid (one PNG per frame, far smaller than a JSON array per pixel), the PSNR under each
 tile, the headline means (annotations) and the level's marker on the curve.

@@ -3,7 +3,7 @@
 Trace 0 is a grid of invisible markers covering the plane; the data follow, one WebGL trace per class
 (so the legend names the classes) or one trace coloured by a continuous factor, each with the row ids
 of its points in `customdata`. `st.plotly_chart(on_select=...)` reports only selected points, so a
-click on empty space selects the nearest grid point and hands back its x, y (STACK.md). A selected
+click on empty space selects the nearest grid point and hands back its x, y (docs/streamlit-notes.md). A selected
 grid point is drawn as a cross: plotly marks the clicked spot itself, in the browser, with no change
 to the figure (a changed figure is a new chart, which forgets the user's zoom). Selected rows are
 drawn into the figure (`with_marks`): selected dots larger, the others dimmed. For a 2-D code the

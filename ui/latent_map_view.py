@@ -6,7 +6,7 @@ Pretrained models read their stored codes and projections (`aecore.load_latent`)
 computed on opening. Other models are encoded once; PCA is fitted at once, UMAP and t-SNE run as
 `aecore.jobs.project` in the server's job queue (one job per model and method for the whole server),
 which a fragment polls. Models reach the caches as `_`-prefixed
-arguments beside `model_key` (STACK.md: modules cannot be hashed).
+arguments beside `model_key` (docs/streamlit-notes.md, "Caches": modules cannot be hashed).
 
 The hover decoder beside the map is drawn by `latent_map_figure.hover_panel`.
 """

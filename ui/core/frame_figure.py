@@ -2,7 +2,7 @@
 
 Shared by the latent pages and the denoise lab (`ui.ladder_figure`, whose Painter and GridGeometry
 compose the pictures here). A slider whose steps `animate` between precomputed frames swaps the
-picture in the browser while the thumb is dragged, with no rerun (STACK.md).
+picture in the browser while the thumb is dragged, with no rerun (docs/streamlit-notes.md).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def with_side_panel(figure: dict, traces: Sequence[dict], moving: Sequence[dict]
     The pictures keep the left `share` of the width and the slider runs under them; `traces` are
     drawn on axes x2/y2 at the right, with `axes` as their layout ({"xaxis": ..., "yaxis": ...}).
     `moving` holds one trace per frame (a marker, say): each frame swaps it in with its picture,
-    so the marker moves while the thumb is dragged, in the browser, with no rerun (STACK.md)."""
+    so the marker moves while the thumb is dragged, in the browser, with no rerun (docs/streamlit-notes.md)."""
     if len(moving) != len(figure["frames"]):
         raise ValueError(f"one moving trace per frame: {len(figure['frames'])} frames, {len(moving)} traces")
     on_panel = {"xaxis": "x2", "yaxis": "y2"}

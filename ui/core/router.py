@@ -15,7 +15,8 @@ def require_router() -> None:
     rerunning sends this first run through the router, which then runs the page the URL names.
 
     AppTest sets the flag again before every run (so each run would run twice and lose a button's
-    click), and STACK.md's tests expect a page alone there: the guard stays out of AppTest.
+    click), and under AppTest a page runs alone after `switch_page` (docs/streamlit-notes.md): the
+    guard stays out of AppTest.
     """
     if getattr(PagesManager, "uses_pages_directory", False) and not config.get_option("global.appTest"):
         PagesManager.uses_pages_directory = False

@@ -1,7 +1,7 @@
 """Session-state keys shared by the router (`app.py`) and the pages, kept in one place.
 
 Pages read shared state through these functions rather than `st.session_state[...]` directly:
-under AppTest a page can run without `app.py` (see STACK.md), so each getter fills its default on
+under AppTest a page can run without `app.py` (docs/streamlit-notes.md), so each getter fills its default on
 first use instead of relying on the router to have set it.
 """
 
