@@ -20,7 +20,7 @@ from aecore.models import (
 from aecore.checkpoint import CheckpointError, checkpoint_config, load, save, to_zip_bytes
 from aecore.metrics import evaluate, pca_baseline, psnr, reconstruction_metrics
 from aecore.train import AUGMENTS, SCHEDULES, History, Progress, TrainingDiverged, fit
-from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, run
+from aecore.runner import FitSettings, RunResult, RunSnapshot, RunSpec, run
 from aecore.workers import Job, JobQueue
 from aecore import recipes
 from aecore.pretrained import list_pretrained, load_latent, load_pretrained, load_results, pretrained_entry

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from aecore.data import ImageDataset, load_dataset
-from aecore.run import FitSettings, RunSnapshot, RunSpec, run, split_for
+from aecore.runner import FitSettings, RunSnapshot, RunSpec, run, split_for
 from aecore.in_worker import cancel_flag, report, stage
 
 DATASET = "digits"

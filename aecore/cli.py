@@ -28,7 +28,7 @@ from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
 from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
-from aecore.run import FitSettings, RunSnapshot, RunSpec, resident_sample, run
+from aecore.runner import FitSettings, RunSnapshot, RunSpec, resident_sample, run
 
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
 

@@ -33,7 +33,7 @@ from aecore.pretrained import pretrained_root
 from aecore.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.recipes import SWEEP_ARCHS, SWEEP_EPOCHS, SWEEP_SIZES, default_spec
-from aecore.run import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
+from aecore.runner import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
 from aecore.sweep_store import SWEEP_FORMAT, read_anchor, read_sweep, write_sweep
 
 QUANT_BITS = tuple(range(2, 17))  # the bit widths every sweep row is measured at

@@ -23,7 +23,7 @@ from aecore.data import ImageDataset
 from aecore.models import Autoencoder
 from aecore.models.vae import kl_standard_normal
 from aecore.recipes import warmup_specs
-from aecore.run import run
+from aecore.runner import run
 
 KL_ACTIVE = 0.01  # a VAE unit whose mean KL is at most this many nats carries nothing (collapsed)
 ACTIVE_THRESHOLD = 0.1  # a unit is "on" for an image when |z_j| exceeds this share of its largest |z_j|

@@ -24,7 +24,7 @@ from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
 from aecore.recipes import default_spec, warmup_specs
-from aecore.run import RunSnapshot, RunSpec, narrowed, run
+from aecore.runner import RunSnapshot, RunSpec, narrowed, run
 from aecore.in_worker import cancel_flag, report, stage
 
 
@@ -42,7 +42,7 @@ def split_of(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
 
 
 def data_for(spec: RunSpec) -> tuple[ImageDataset, ImageDataset]:
-    """`aecore.run.split_for(spec)`, from the split loaded once per process."""
+    """`aecore.runner.split_for(spec)`, from the split loaded once per process."""
     return narrowed(spec, *split_of(spec))
 
 

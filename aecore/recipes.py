@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 
 
 @dataclass(frozen=True)

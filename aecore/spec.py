@@ -1,7 +1,7 @@
 """What to train, as plain data: `FitSettings` (how) and `RunSpec` (data, split, model, fit).
 
 A spec pickles and serialises (a worker process runs it; a checkpoint records it), and reads the
-same as a `python -m aecore train` command (`argv`, `command`). `aecore.run.run(spec)` trains it.
+same as a `python -m aecore train` command (`argv`, `command`). `aecore.runner.run(spec)` trains it.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from aecore.metrics import error_metrics, nested_pca
 from aecore.pretrained import file_digest, local_results_root, pretrained_root
 from aecore.quantize import SIDE_BITS_PER_UNIT
 from aecore.recipes import SWEEP_SIZES
-from aecore.run import RunResult
+from aecore.runner import RunResult
 from aecore.sweep_store import SWEEP_FORMAT, read_sweep, write_sweep
 
 MODEL_SWEEPS: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES

@@ -1,6 +1,6 @@
 """`build_zoo`, which (re)builds the pretrained zoo from its recipes: `python -m aecore zoo`.
 
-Each model is trained through the run layer (`aecore.run`) from its recipe in `aecore.recipes`;
+Each model is trained through the run layer (`aecore.runner`) from its recipe in `aecore.recipes`;
 the manifest records the recipe as the exact `python -m aecore train` command, so every shipped
 model can be reproduced by hand as well. Beside each model go its latent map and its page results
 (`aecore.pretrained.load_results`); `build_results` (`python -m aecore zoo --results-only`)
@@ -35,7 +35,7 @@ from aecore.models import config_fields
 from aecore.pretrained import (LATENT_NAME, MANIFEST_FORMAT, MANIFEST_NAME, RESULTS_NAME, missing_results,
                                pretrained_entry, pretrained_root, read_manifest, results_folder, write_results)
 from aecore.recipes import ZOO, Recipe
-from aecore.run import run
+from aecore.runner import run
 
 
 RECIPES = ZOO  # the zoo's recipes live in aecore.recipes, with every other recipe

@@ -31,12 +31,12 @@ VIEWPORT = {"width": 1400, "height": 1000}
 # --- the baseline: the default recipe in a bare torch loop ------------------------------------
 def bare_samples_per_second(spec, data=None) -> float:
     """Samples per second of `spec` (an aecore RunSpec) in the minimal loop: the same model, seed,
-    training images, batch size and lr as `aecore.run.run`, data resident, a randperm per epoch,
+    training images, batch size and lr as `aecore.runner.run`, data resident, a randperm per epoch,
     Adam, one torch thread (as a worker has); no validation, callbacks or evaluation.
     (bench_fit.run_bare is the same loop but fixes batch 128 and lr 1e-3 as module constants.)"""
     import torch
 
-    from aecore.run import build_model, split_for
+    from aecore.runner import build_model, split_for
 
     torch.set_num_threads(1)
     train, _ = data if data is not None else split_for(spec)
@@ -56,7 +56,7 @@ def bare_samples_per_second(spec, data=None) -> float:
 
 
 def train_images(spec) -> int:
-    from aecore.run import split_for
+    from aecore.runner import split_for
 
     return len(split_for(spec)[0])
 

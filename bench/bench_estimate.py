@@ -2,7 +2,7 @@
 digits recipe (MLP, 100 epochs, batch 64) and the default shapes recipe (conv, 20 epochs, batch 128).
 
 Each repeat trains each recipe twice, with no browser:
-  run    `aecore.run.run(spec, progress=...)` in this process (one torch thread, as a worker),
+  run    `aecore.runner.run(spec, progress=...)` in this process (one torch thread, as a worker),
          snapshots at most every --every s (the app's worker sends one every 0.5 s);
   queue  `aecore.jobs.train` through `aecore.workers.JobQueue(workers=1)`, the job's `.progress`
          polled every 0.02 s, as the Train page reads it (every 0.5 s).
@@ -40,7 +40,7 @@ def snapshot_row(snapshot) -> tuple[float, float, float, str]:
 
 
 def in_process(spec, data, every: float) -> list[tuple[float, float, float, str]]:
-    from aecore.run import run
+    from aecore.runner import run
 
     rows: list[tuple[float, float, float, str]] = []
     run(spec, progress=lambda snapshot: rows.append(snapshot_row(snapshot)), data=data, every=every)

@@ -36,7 +36,7 @@ import aecore
 from aecore import quality
 from aecore.quality import BARS
 from aecore.recipes import default_spec
-from aecore.run import split_for
+from aecore.runner import split_for
 
 GOAL_S = 60.0
 BROWSER_GOAL_S = 45.0  # click to active model, the Train page's defaults on MNIST (issue 27)

@@ -22,7 +22,7 @@ from aecore import quality
 from aecore.anomaly import normal_mask
 from aecore.quality import BARS
 from aecore.recipes import one_class_spec
-from aecore.run import run
+from aecore.runner import run
 
 
 def row(name: str, measure: str, value: float, baseline: str, bar: str, met: bool) -> str:

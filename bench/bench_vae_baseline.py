@@ -1,5 +1,5 @@
 """The VAE bar's baseline: the pytorch/examples VAE (784-400-20 MLP, Bernoulli decoder, Adam 1e-3,
-batch 128) trained by its own bare loop, against a zoo VAE recipe trained through `aecore.run`, for
+batch 128) trained by its own bare loop, against a zoo VAE recipe trained through `aecore.run` (aecore.runner), for
 the same number of epochs on the same images. Both are scored by the test negative ELBO per image in
 nats (one posterior sample, BCE summed over pixels plus the analytic KL): lower is better.
 
@@ -25,7 +25,7 @@ from shared_data import held_out_split  # noqa: E402
 
 from aecore.metrics import evaluate  # noqa: E402
 from aecore.recipes import zoo_recipe  # noqa: E402
-from aecore.run import run  # noqa: E402
+from aecore.runner import run  # noqa: E402
 
 
 class ExampleVAE(nn.Module):

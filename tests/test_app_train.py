@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 from aecore.workers import CANCELLED, DONE, FAILED, Job, JobQueue
 from train_page import APP, TIMEOUT_S, WAIT_S, open_train_page, shows_concept
 from ui import train_form, training

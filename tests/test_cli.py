@@ -12,7 +12,7 @@ import pytest
 import aecore
 from aecore.cli import main
 from aecore.recipes import Recipe
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 from aecore.zoo import RECIPES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ import torch
 import aecore
 from aecore import distributed
 from aecore.distributed import epoch_plan, shard
-from aecore.run import FitSettings, RunSpec, run
+from aecore.runner import FitSettings, RunSpec, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Deterministic objectives (ae here) match one process to float rounding (measured: 2e-7 relative

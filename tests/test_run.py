@@ -12,7 +12,7 @@ import torch
 import aecore
 from aecore.cli import spec_from_args, train_command
 from aecore.recipes import ZOO, default_spec, one_class_spec
-from aecore.run import DONE, STOPPED, FitSettings, RunSpec, build_model, check, preview_indices, run
+from aecore.runner import DONE, STOPPED, FitSettings, RunSpec, build_model, check, preview_indices, run
 
 
 def small(epochs: int = 2, **changes) -> RunSpec:
@@ -90,7 +90,7 @@ def test_one_class_runs_train_and_evaluate_on_the_normal_classes_only():
     assert spec.normal_classes == (1, 3)
     result = run(spec)
     assert result.metadata["normal_classes"] == [1, 3]
-    from aecore.run import split_for
+    from aecore.runner import split_for
 
     train, test = split_for(spec)
     assert set(train.labels.tolist()) == set(test.labels.tolist()) == {1, 3}
@@ -126,3 +126,14 @@ def test_preview_takes_the_first_image_of_each_class_in_turn():
     picked = preview_indices(test, 12)
     labels = test.labels[picked].tolist()
     assert sorted(labels[:10]) == list(range(10)) and len(set(picked)) == 12
+
+
+def test_the_run_function_and_its_module_have_a_name_each():
+    # `aecore.run` was both a module and the function it re-exports, so `aecore.run.RunSpec` broke.
+    import importlib
+
+    import aecore
+
+    module = importlib.import_module("aecore.runner")
+    assert callable(aecore.run) and aecore.run is module.run
+    assert module.RunSpec is aecore.RunSpec and module.split_for is not None

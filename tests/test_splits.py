@@ -12,7 +12,7 @@ import pytest
 import aecore
 from aecore import jobs, page_jobs
 from aecore.data import load_split, split_positions
-from aecore.run import RunSpec, split_for
+from aecore.runner import RunSpec, split_for
 from fake_mirror import write_unpacked_mnist
 
 TRAIN, TEST = 300, 60

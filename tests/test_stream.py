@@ -4,7 +4,6 @@ workers, trains to the same weights as the resident path, and fit says which pat
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -12,9 +11,10 @@ import torch
 from PIL import Image
 
 import aecore
+import aecore.runner
 from aecore.cli import main
 from aecore.data import StreamedImages
-from aecore.run import FitSettings, RunSpec, run
+from aecore.runner import FitSettings, RunSpec, run
 from aecore.train import fit
 
 
@@ -77,7 +77,7 @@ def test_a_folder_streams_the_images_the_folder_loader_reads(tmp_path):
 
 
 def test_a_run_on_streamed_data_evaluates_on_a_sample(digits_npy, monkeypatch):
-    monkeypatch.setattr(sys.modules["aecore.run"], "EVALUATION_SAMPLE", 50)  # aecore.run is also a function
+    monkeypatch.setattr(aecore.runner, "EVALUATION_SAMPLE", 50)
     spec = RunSpec(dataset="stream", dataset_options={"path": str(digits_npy), "num_workers": 0, "memory_budget_mb": 0},
                    latent_dim=4, fit=FitSettings(epochs=1, batch_size=64, device="cpu"))
     result = run(spec)

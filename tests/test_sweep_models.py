@@ -21,7 +21,7 @@ from aecore import compression, lab_curves, local_studies, sweep_models
 from aecore.checkpoint import WEIGHTS_NAME
 from aecore.metrics import nested_pca
 from aecore.recipes import SWEEP_SIZES
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 from fake_mirror import write_unpacked_mnist
 
 torch.set_num_threads(1)

@@ -9,7 +9,7 @@ import pytest
 
 import aecore
 from aecore import jobs
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 from aecore.in_worker import BACKGROUND_NICENESS, WORKER_NICENESS, cancel_flag, report, stage
 from aecore.job_progress import JobProgress, as_progress
 from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, default_workers

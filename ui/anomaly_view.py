@@ -21,7 +21,7 @@ import torch
 
 import aecore
 from aecore import anomaly
-from aecore.run import RunSnapshot
+from aecore.runner import RunSnapshot
 from aecore.workers import Job
 from ui.core import jobs, page_results, presenter
 from ui.core import verdict as verdict_words

@@ -23,7 +23,7 @@ import streamlit as st
 import aecore
 from aecore.models.base import Autoencoder
 from aecore.models.registry import model_class
-from aecore.run import FitSettings, RunSpec
+from aecore.runner import FitSettings, RunSpec
 from ui.core import presenter
 from ui.core.cache import test_words
 

@@ -18,7 +18,7 @@ import torch
 from streamlit.errors import StreamlitDuplicateElementKey
 
 import aecore
-from aecore.run import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
+from aecore.runner import DONE, EVALUATING, STOPPED, RunSnapshot, RunSpec, check
 from ui.core import jobs, presenter, state
 from ui.core.cache import train_test_split
 from ui.core.concepts import Live, explain
