@@ -42,6 +42,7 @@ from __future__ import annotations
 import torch
 
 from aecore.models.base import Autoencoder
+from aecore.train import optimiser_step
 
 WARMUP_STEPS = 3  # the torch docs' whole-network example warms up with 3 iterations
 
@@ -106,11 +107,7 @@ class TrainStep:
     def _eager(self, x: torch.Tensor, grads_owned_by_graph: bool) -> dict[str, torch.Tensor]:
         # With a graph, the .grad tensors live in the graph's memory and its replays write them:
         # zero them in place rather than dropping them (0 + g is g exactly, so numbers agree).
-        self.optimizer.zero_grad(set_to_none=not grads_owned_by_graph)
-        total, logs = self._loss(x)
-        total.backward()
-        self.optimizer.step()
-        return logs
+        return optimiser_step(self.optimizer, self._loss, x, set_to_none=not grads_owned_by_graph)
 
     def _hyperparameters(self) -> list[tuple]:
         # What fused Adam bakes into the graph as constants (lr is a tensor, so it is not here).

@@ -257,6 +257,19 @@ def fit(
     return history
 
 
+def optimiser_step(optimiser: torch.optim.Optimizer, loss: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
+                   x: torch.Tensor, weight: float | None = None, set_to_none: bool = True) -> dict[str, torch.Tensor]:
+    """The per-batch update, written once for fit and for `aecore.cuda_step`'s eager step: zero the
+    gradients, the loss of batch x (scaled by `weight`, a rank's share of the global batch), backward
+    and one optimiser step. Returns the loss terms as tensors (no device sync). set_to_none=False
+    zeroes gradients in place (a CUDA graph owns their memory)."""
+    optimiser.zero_grad(set_to_none=set_to_none)
+    total, logs = loss(x)
+    (total if weight is None else total * weight).backward()
+    optimiser.step()
+    return logs
+
+
 def _make_step(model: Autoencoder, lr: float, device: torch.device, parts: int, example: torch.Tensor | None,
                ) -> tuple[Callable[..., dict[str, torch.Tensor]], torch.optim.Optimizer, bool]:
     """The training step, built once, its optimiser (for a scheduler) and whether it is the GPU fast
@@ -274,11 +287,7 @@ def _make_step(model: Autoencoder, lr: float, device: torch.device, parts: int, 
     loss = distributed.synced_loss(model, device) if parts > 1 else model.loss
 
     def step(x: torch.Tensor, weight: float | None = None) -> dict[str, torch.Tensor]:
-        optimiser.zero_grad(set_to_none=True)
-        total, logs = loss(x)
-        (total if weight is None else total * weight).backward()
-        optimiser.step()
-        return logs
+        return optimiser_step(optimiser, loss, x, weight)
 
     return step, optimiser, False
 
