@@ -28,13 +28,11 @@ from aecore import anomaly  # noqa: E402
 def one_class(dataset: aecore.ImageDataset, label: int, seed: int, epochs: int) -> tuple[float, float, float]:
     """(autoencoder AUROC, PCA AUROC, training seconds) with `label` as the only normal class."""
     train, test, is_anomaly = anomaly.one_class_split(dataset, [label])
-    spec = aecore.recipes.one_class_spec("digits", [label])  # the recipe the Anomaly page trains
-    torch.manual_seed(seed)
-    model = aecore.create_model(spec.kind, arch=spec.arch, input_shape=train.image_shape,
-                                latent_dim=spec.latent_dim, **spec.options)
+    # The recipe the Anomaly page trains, through the same run layer (its schedule, augmentation and
+    # all), at this bench's epochs, seed and device.
+    spec = aecore.recipes.one_class_spec("digits", [label]).with_fit(epochs=epochs, seed=seed, device="cpu")
     started = time.perf_counter()
-    aecore.fit(model, train, None, epochs=epochs, batch_size=spec.fit.batch_size, lr=spec.fit.lr,
-               device="cpu", seed=seed)
+    model = aecore.run(spec, data=(train, test)).model
     seconds = time.perf_counter() - started
     ae_auroc = anomaly.roc(anomaly.anomaly_scores(model, test), is_anomaly)["auroc"]
     pca_auroc = anomaly.roc(anomaly.pca_scores(train, test, spec.latent_dim), is_anomaly)["auroc"]
