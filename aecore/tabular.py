@@ -25,6 +25,7 @@ from aecore.anomaly import roc
 from aecore.data.table import Table, TableError
 from aecore.models import Autoencoder, create_model
 from aecore.in_worker import cancel_flag, report
+from aecore.train import optimiser_step
 
 TEST_FRACTION = 0.3  # of the normal rows, held out to test on beside every anomaly
 SPLIT_SEED = 0
@@ -93,7 +94,13 @@ def _flat(model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
 def train_autoencoder(x: np.ndarray, recipe: TableRecipe, progress: Callable[[int, int, float], None] | None = None,
                       stop: Any = None) -> tuple[Autoencoder, float]:
     """An `ae`/`mlp` model fit to standardised rows x (n, D) by MSE; returns (model, last loss).
-    progress(step, steps, loss) is called every 100 steps; `stop.is_set()` ends training early."""
+    progress(step, steps, loss) is called every 100 steps; `stop.is_set()` ends training early.
+
+    Not through the run layer (`aecore.run`), on purpose: standardised rows are unbounded, so the
+    loss is the plain MSE, not the image models' Bernoulli likelihood over pixels in [0, 1]; a few
+    hundred rows train by steps of random batches with weight decay rather than by epochs; and the
+    run layer's evaluation (PCA of images, preview pictures, held-out image metrics) has no meaning
+    for a table. The update itself is the one every model takes (`aecore.train.optimiser_step`)."""
     torch.manual_seed(recipe.seed)
     rows = torch.as_tensor(x, dtype=torch.float32)
     model = create_model("ae", arch="mlp", input_shape=(1, 1, rows.shape[1]), latent_dim=recipe.latent_dim,
@@ -102,12 +109,14 @@ def train_autoencoder(x: np.ndarray, recipe: TableRecipe, progress: Callable[[in
     generator = torch.Generator().manual_seed(recipe.seed)
     batch = min(recipe.batch_size, len(rows))
     loss = torch.tensor(float("nan"))
+
+    def mse(x_batch: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        error = (_flat(model, x_batch) - x_batch).pow(2).mean()
+        return error, {"mse": error}
+
     for step in range(1, recipe.steps + 1):
         x_batch = rows[torch.randint(len(rows), (batch,), generator=generator)]
-        loss = (_flat(model, x_batch) - x_batch).pow(2).mean()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        loss = optimiser_step(optimizer, mse, x_batch)["mse"]
         if step % 100 == 0 or step == recipe.steps:
             if progress is not None:
                 progress(step, recipe.steps, float(loss.detach()))
