@@ -14,6 +14,10 @@ def require_router() -> None:
     process-wide flag that picks that path is what `st.navigation` clears; clearing it here and
     rerunning sends this first run through the router, which then runs the page the URL names.
 
+    No public option turns that old reading off in Streamlit 1.67: Streamlit keeps the flag for apps
+    with a `pages/` folder (streamlit/streamlit#10276) and advises another folder name, which this
+    project's fixed layout rules out. Hence this one private flag.
+
     AppTest sets the flag again before every run (so each run would run twice and lose a button's
     click), and under AppTest a page runs alone after `switch_page` (docs/streamlit-notes.md): the
     guard stays out of AppTest.
