@@ -87,13 +87,21 @@ def interpolation_figures(active: state.ActiveModel, rows: tuple[int, int], step
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _path(dataset: str, key: str, rows: tuple[int, int], steps: int, mode: str,
+          _active: state.ActiveModel) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
+    """(codes (steps, d), their decoded images, the pixel cross-fade) from one test image to another:
+    decoded once for the figures and for the nearness numbers."""
+    test, codes = test_split(dataset), test_codes(_active)
+    path = interpolate(codes[rows[0]], codes[rows[1]], steps, mode)
+    return path, generate.decode_codes(_active.model, path), generate.cross_fade(test.images[rows[0]],
+                                                                                 test.images[rows[1]], steps)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _interpolation(dataset: str, key: str, rows: tuple[int, int], steps: int, mode: str, tile_px: int,
                    _active: state.ActiveModel) -> tuple[go.Figure, go.Figure]:
     active = _active
-    test, codes = test_split(active.dataset), test_codes(active)
-    path = interpolate(codes[rows[0]], codes[rows[1]], steps, mode)  # (steps, d)
-    decoded = generate.decode_codes(active.model, path)  # (steps, C, H, W)
-    faded = generate.cross_fade(test.images[rows[0]], test.images[rows[1]], steps)
+    path, decoded, faded = _path(dataset, key, rows, steps, mode, active)
     t = [f"{i / (steps - 1):.2f}" for i in range(steps)]
     strip = still_figure([decoded, faded], [f"decoded ({mode})", "pixel cross-fade"], [f"t={v}" for v in t],
                          f"{steps} frames from {row_name(active.dataset, rows[0])} to "
@@ -172,6 +180,12 @@ def real_spacing(dataset: str) -> np.ndarray:
     return generate.real_spacing(_references(dataset))
 
 
+def near_cutoff(dataset: str) -> float:
+    """The pixel RMSE within which an image counts as near a real one: as close as nine real test
+    images in ten are to their nearest other."""
+    return float(np.quantile(real_spacing(dataset), 0.9))
+
+
 def path_nearness(active: state.ActiveModel, rows: tuple[int, int], steps: int, mode: str) -> dict[str, float]:
     """Of the frames between the two ends (the ends are the images themselves), the share as close
     to a real test image as nine real images in ten are to theirs: on the decoded path and on the
@@ -182,20 +196,17 @@ def path_nearness(active: state.ActiveModel, rows: tuple[int, int], steps: int, 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _path_nearness(dataset: str, key: str, rows: tuple[int, int], steps: int, mode: str,
                    _active: state.ActiveModel) -> dict[str, float]:
-    test, codes = test_split(dataset), test_codes(_active)
-    decoded = generate.decode_codes(_active.model, interpolate(codes[rows[0]], codes[rows[1]], steps, mode))[1:-1]
-    faded = generate.cross_fade(test.images[rows[0]], test.images[rows[1]], steps)[1:-1]
-    close = float(np.quantile(real_spacing(dataset), 0.9))
-    references = _references(dataset)
-    return {"path_near_share": float(np.mean(generate.nearest_rmse(decoded, references) <= close)),
-            "fade_near_share": float(np.mean(generate.nearest_rmse(faded, references) <= close)),
+    _, decoded, faded = _path(dataset, key, rows, steps, mode, _active)
+    close, references = near_cutoff(dataset), _references(dataset)
+    return {"path_near_share": float(np.mean(generate.nearest_rmse(decoded[1:-1], references) <= close)),
+            "fade_near_share": float(np.mean(generate.nearest_rmse(faded[1:-1], references) <= close)),
             "inner_frames": float(steps - 2)}
 
 
 def near_share(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.ndarray]]) -> dict[str, float]:
     """The numbers a lesson's claim may name: the share of the prior's samples (N(0, T² I)) near a test
     image, as `prior_live` shows it."""
-    close = float(np.quantile(real_spacing(active.dataset), 0.9))
+    close = near_cutoff(active.dataset)
     return {"near_share": float(np.mean(nearest <= close)) for label, (_, nearest) in shown.items()
             if label.startswith("N(")}
 
@@ -205,7 +216,7 @@ def prior_live(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.n
     close to a real image as nine real images in ten are to their nearest neighbour, and the mean
     distance; then that real spacing itself."""
     spacing = real_spacing(active.dataset)
-    close = float(np.quantile(spacing, 0.9))
+    close = near_cutoff(active.dataset)
     live = []
     for label, (_, nearest) in shown.items():
         source = "N(0, T² I)" if label.startswith("N(") else "the fitted Gaussian"

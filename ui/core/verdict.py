@@ -5,7 +5,7 @@ the numbers it judges, so that no page can say what its numbers contradict (issu
     verdict.rank({"the autoencoder": 0.92, "PCA": 0.93, "the isolation forest": 0.96})
     verdict.percentile(97.2)
 
-Each call also records what it said and the numbers it judged (`said`), for the claims test, which
+Each call also records what it said and the numbers it judged (a `Said` in Session State), for the claims test, which
 opens every page with every shipped model and checks each sentence against the numbers beside it.
 """
 
@@ -44,11 +44,6 @@ def _record(said: Said) -> str:
 def start_run() -> None:
     """In the router, before the page: this run's verdicts only."""
     st.session_state[_SAID] = []
-
-
-def said() -> list[Said]:
-    """The verdicts the page said in this run."""
-    return list(st.session_state.get(_SAID, []))
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -134,4 +129,4 @@ def units_kept(a_name: str, a_used: int, a_units: int, b_name: str, b_used: int,
 
 
 __all__ = ["ANOMALY_PERCENTILE", "CHANCE_AUROC", "Said", "UNUSUAL_PERCENTILE", "compare", "percentile", "rank",
-           "said", "start_run", "units_kept"]
+           "start_run", "units_kept"]
