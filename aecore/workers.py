@@ -146,8 +146,10 @@ class JobQueue:
     """A pool of `workers` processes and the jobs submitted to it, run in submission order; and one
     more process, started on the first background job, that runs those one at a time."""
 
-    def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER) -> None:
+    def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER,
+                 background_niceness: int = BACKGROUND_NICENESS) -> None:
         self.workers = workers if workers is not None else default_workers()
+        self.background_niceness = background_niceness  # the background lane's CPU priority (19: the lowest)
         if self.workers < 1:
             raise ValueError(f"a job queue needs at least one worker, got {self.workers}")
         self.abandon_after = abandon_after
@@ -249,7 +251,7 @@ class JobQueue:
         if background:
             if self._background is None or getattr(self._background, "_broken", False):
                 self._background = ProcessPoolExecutor(1, mp_context=self._context, initializer=init_worker,
-                                                       initargs=(self._messages, self._flags, BACKGROUND_NICENESS))
+                                                       initargs=(self._messages, self._flags, self.background_niceness))
             return self._background
         if self._executor is None or getattr(self._executor, "_broken", False):
             self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
