@@ -139,7 +139,7 @@ def one_class_split(data: ImageDataset | tuple[ImageDataset, ImageDataset], norm
 # The normal class the Anomaly page opens on, per dataset: the class where the one-class autoencoder
 # and PCA fit on the same normal images differ most, so the first view shows the comparison (class 0
 # of digits gives AUROC 1.000 for both, which shows nothing). Figures: one-class AUROC, autoencoder
-# against PCA with as many components, from `aecore.jobs.one_class(recipes.one_class_spec(d, (c,)))`
+# against PCA with as many components, from `aecore.studies.jobs.one_class(recipes.one_class_spec(d, (c,)))`
 # (measured 2026-12-02, CPU, seed 0). digits: 8 (0.978 vs 0.968, +0.011, the largest gap; 3 +0.010,
 # the other classes within 0.008, 0 1.000 vs 1.000). shapes: 1, ellipse (0.942 vs 0.516; square 0.748
 # vs 0.555, heart 0.798 vs 0.495, triangle 0.598 vs 0.608). MNIST and Fashion-MNIST from the README's

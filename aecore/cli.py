@@ -28,7 +28,9 @@ from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
 from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
-from aecore.runner import FitSettings, RunSnapshot, RunSpec, resident_sample, run
+from aecore.console import DownloadBar, ProgressBar, ensure_downloaded
+from aecore.runner import FitSettings, RunSpec, resident_sample, run
+from aecore.studies import commands
 
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
 
@@ -118,55 +120,6 @@ def _dataset_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
-class _ProgressBar:
-    """A tqdm bar over every batch of the run, with the loss and the validation loss."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def __call__(self, snapshot: RunSnapshot) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=snapshot.epochs * snapshot.batches_per_epoch, unit="batch", dynamic_ncols=True)
-        self.bar.update(snapshot.batches_done - self.bar.n)
-        self.bar.set_description(f"epoch {snapshot.epoch}/{snapshot.epochs}")
-        postfix = {"loss": f"{snapshot.losses['total']:.4g}"} if snapshot.losses else {}
-        if snapshot.val_history:
-            postfix["val"] = f"{snapshot.val_history[-1]['total']:.4g}"
-        if snapshot.feed:  # resident or streamed: which path fit chose for the data
-            postfix["data"] = snapshot.feed + (f" x{snapshot.world_size}" if snapshot.world_size > 1 else "")
-        self.bar.set_postfix(postfix, refresh=False)
-        if snapshot.finished:
-            self.bar.close()
-
-
-class _DownloadBar:
-    """A tqdm bar in bytes over a dataset's download, on stderr."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.bar = name, None
-
-    def __call__(self, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, dynamic_ncols=True,
-                            desc=f"downloading {self.name}")
-        self.bar.total = total  # a mirror's files may differ in size from the official ones
-        self.bar.update(done - self.bar.n)
-        if done >= total:
-            self.bar.close()
-
-
-def _ensure_downloaded(name: str, options: dict[str, Any], quiet: bool) -> None:
-    """Download `name` first, with a progress bar, when it is a dataset to download and is not here
-    yet: the loader would otherwise fetch it without a word."""
-    name = name.strip().lower().replace("_", "-")
-    if name in DOWNLOADS and options.get("download", True) and not is_downloaded(name, options.get("root")):
-        download_dataset(name, options.get("root"), progress=None if quiet else _DownloadBar(name))
-
-
 def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     """The RunSpec that `train` arguments describe, and the other arguments (out, quiet, threads)."""
     pre = argparse.ArgumentParser(add_help=False)
@@ -197,9 +150,9 @@ def train_command(argv: Sequence[str]) -> dict[str, Any] | None:
     with distributed.session():
         main_rank, processes = distributed.is_main(), distributed.world_size()
         if main_rank:
-            _ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
+            ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
         distributed.barrier()  # the others wait for rank 0's download instead of racing it
-        result = run(spec, progress=None if other["quiet"] or not main_rank else _ProgressBar())
+        result = run(spec, progress=None if other["quiet"] or not main_rank else ProgressBar())
         if main_rank:
             path = save(result.model, other["out"], metadata=result.metadata, export_decoder=other["onnx"])
         distributed.barrier()  # every rank returns once the checkpoint is there
@@ -263,28 +216,6 @@ def list_command(argv: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def zoo_command(argv: Sequence[str]) -> str:
-    from aecore.zoo import RECIPES, build_results, build_zoo
-
-    parser = argparse.ArgumentParser(prog="python -m aecore zoo",
-                                     description="Rebuild the pretrained models from their recorded recipes.")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help=f"only these ({', '.join(r.name for r in RECIPES)})")
-    parser.add_argument("--out", help="the zoo folder (default: the repository's pretrained/)")
-    parser.add_argument("--quiet", action="store_true")
-    parser.add_argument("--results-only", action="store_true",
-                        help="train nothing: remeasure the stored page results (probe, code measures, anomaly "
-                             "scores) of the models already built")
-    args = parser.parse_args(argv)
-    log = None if args.quiet else print
-    if args.results_only:
-        return f"stored the results of {len(build_results(args.out, only=args.only, log=log))} model(s)"
-    for recipe in RECIPES:
-        if not args.only or recipe.name in args.only:
-            _ensure_downloaded(recipe.spec.dataset, recipe.spec.dataset_options, args.quiet)
-    entries = build_zoo(args.out, only=args.only, log=log)
-    return f"built {len(entries)} model(s)"
-
-
 def download_command(argv: Sequence[str]) -> str:
     parser = argparse.ArgumentParser(prog="python -m aecore download",
                                      description="Download a dataset into the data folder, with a progress bar.")
@@ -293,53 +224,13 @@ def download_command(argv: Sequence[str]) -> str:
     args = parser.parse_args(argv)
     if is_downloaded(args.name, args.root):
         return f"{args.name} is already in {DOWNLOADS[args.name].target(Path(args.root or default_data_root()))}"
-    return f"{args.name} is in {download_dataset(args.name, args.root, progress=_DownloadBar(args.name))}"
+    return f"{args.name} is in {download_dataset(args.name, args.root, progress=DownloadBar(args.name))}"
 
 
-def measure_command(argv: Sequence[str]) -> str:
-    from tqdm import tqdm
-
-    from aecore import local_studies
-    from aecore.zoo import build_local_results
-
-    parser = argparse.ArgumentParser(prog="python -m aecore measure", description=(
-        "Measure the latent maps and page results of the shipped models of a downloaded dataset, the "
-        "Compression page's sweep and the denoise curves on this machine's copy, ahead of class (the app "
-        "does the same in the background after a download)."))
-    parser.add_argument("dataset", choices=list(DOWNLOADS))
-    parser.add_argument("--no-onnx", action="store_true", help="skip exporting the latent map's hover decoders")
-    args = parser.parse_args(argv)
-    if not is_downloaded(args.dataset):
-        raise ValueError(f"{args.dataset} is not downloaded here: run `python -m aecore download {args.dataset}` first")
-    decoders = None
-    if not args.no_onnx:
-        from aecore.export import cache_root
-
-        decoders = cache_root()
-    started = time.process_time()
-    with tqdm(unit="model", desc=f"measuring {args.dataset}", dynamic_ncols=True) as bar:
-        def progress(done: int, total: int, name: str) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-            bar.set_postfix_str(name)
-
-        names = build_local_results(args.dataset, progress=progress, decoders=decoders)
-    with tqdm(total=1.0, desc=f"the sweep and curves of {args.dataset}", dynamic_ncols=True,
-              bar_format="{l_bar}{bar}| {postfix}") as bar:
-        def study_progress(share: float, words: str) -> None:
-            bar.update(share - bar.n)
-            bar.set_postfix_str(words)
-
-        studies = local_studies.measure(args.dataset, progress=study_progress)
-    measured = [f"{len(names)} model(s)"] * bool(names) + studies
-    if not measured:
-        return f"every shipped model of {args.dataset} is already measured here"
-    words = " and ".join([", ".join(measured[:-1]), measured[-1]] if len(measured) > 1 else measured)
-    return f"measured {words} of {args.dataset} in {time.process_time() - started:.0f} s of CPU"
-
-
-COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": zoo_command,
-            "download": download_command, "measure": measure_command}
+# The commands that rebuild the zoo and measure a download are studies (aecore.studies.commands);
+# the command line is a front end like the pages, so it is the one core module that lists them.
+COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": commands.zoo_command,
+            "download": download_command, "measure": commands.measure_command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import torch
 
 from aecore.models.base import Autoencoder
-from aecore.train import optimiser_step
+from aecore.step import optimiser_step
 
 WARMUP_STEPS = 3  # the torch docs' whole-network example warms up with 3 iterations
 

@@ -10,7 +10,7 @@ recorded beside it.
 Models of a downloaded dataset (MNIST, Fashion-MNIST) ship their weights only: the images are not
 ours to ship, and the maps and results are measured on them. Their entries say "local_results", and
 their latent map and results are measured once on this machine after the download
-(`aecore.zoo.build_local_results`, which the app runs in the background) into `local_results_root()`.
+(`aecore.studies.zoo.build_local_results`, which the app runs in the background) into `local_results_root()`.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def load_results(name: str, root: str | os.PathLike | None = None) -> dict[str, 
     built (`python -m aecore zoo --results-only` rebuilds it):
     - "probe": `aecore.probe.probe_draws`'s result, every seeded draw (`probe.summarize` averages them);
     - "codes" (N, d) (from the latent map), "sensitivity": {σ: (N,)} for each σ of
-      `aecore.inspect_code.NOISES`, "jacobian" (N,), "kl_per_dim": list (d,) or None (no VAE);
+      `aecore.studies.inspect_code.NOISES`, "jacobian" (N,), "kl_per_dim": list (d,) or None (no VAE);
     - "anomaly": {"scores" (N,) reconstruction MSE per test image, "k", "normal" (the default normal
       classes), "pca_scores": {class: (N,)} PCA with k components fit on that one class's training images}.
     """

@@ -179,9 +179,9 @@ def one_class_spec(dataset: str, normal_classes: Sequence[int]) -> RunSpec:
     return spec
 
 
-# Rate-distortion sweeps (aecore.compression): the default recipe at each code size; shapes with
+# Rate-distortion sweeps (aecore.studies.compression): the default recipe at each code size; shapes with
 # fewer epochs, so the whole sweep rebuilds in minutes on a CPU. MNIST's and Fashion's sweeps ship
-# as models, measured on the user's copy of the images (aecore.sweep_models), in the default MLP
+# as models, measured on the user's copy of the images (aecore.studies.sweep_models), in the default MLP
 # (256-128) rather than the conv net: that measuring decodes the test images 75 times (15 bit widths
 # at 5 sizes), 0.06 s each for 10,000 images through this MLP's decoder on one core, 2.7 s through
 # the conv net's.

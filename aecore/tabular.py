@@ -25,7 +25,7 @@ from aecore.anomaly import roc
 from aecore.data.table import Table, TableError
 from aecore.models import Autoencoder, create_model
 from aecore.in_worker import cancel_flag, report
-from aecore.train import optimiser_step
+from aecore.step import optimiser_step
 
 TEST_FRACTION = 0.3  # of the normal rows, held out to test on beside every anomaly
 SPLIT_SEED = 0
@@ -100,7 +100,7 @@ def train_autoencoder(x: np.ndarray, recipe: TableRecipe, progress: Callable[[in
     loss is the plain MSE, not the image models' Bernoulli likelihood over pixels in [0, 1]; a few
     hundred rows train by steps of random batches with weight decay rather than by epochs; and the
     run layer's evaluation (PCA of images, preview pictures, held-out image metrics) has no meaning
-    for a table. The update itself is the one every model takes (`aecore.train.optimiser_step`)."""
+    for a table. The update itself is the one every model takes (`aecore.step.optimiser_step`)."""
     torch.manual_seed(recipe.seed)
     rows = torch.as_tensor(x, dtype=torch.float32)
     model = create_model("ae", arch="mlp", input_shape=(1, 1, rows.shape[1]), latent_dim=recipe.latent_dim,

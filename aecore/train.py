@@ -23,6 +23,7 @@ from aecore.data.stream import EpochBatches, StreamedImages, choose_feed
 from aecore.distributed import epoch_plan
 from aecore.history import Callback, Clock, History, Progress
 from aecore.models.base import Autoencoder
+from aecore.step import optimiser_step
 
 log = logging.getLogger(__name__)
 
@@ -255,19 +256,6 @@ def fit(
     report("end", len(history.train), batches, history.train[-1] if history.train else {},
            history.val[-1] if history.val else None)
     return history
-
-
-def optimiser_step(optimiser: torch.optim.Optimizer, loss: Callable[[torch.Tensor], tuple[torch.Tensor, dict]],
-                   x: torch.Tensor, weight: float | None = None, set_to_none: bool = True) -> dict[str, torch.Tensor]:
-    """The per-batch update, written once for fit and for `aecore.cuda_step`'s eager step: zero the
-    gradients, the loss of batch x (scaled by `weight`, a rank's share of the global batch), backward
-    and one optimiser step. Returns the loss terms as tensors (no device sync). set_to_none=False
-    zeroes gradients in place (a CUDA graph owns their memory)."""
-    optimiser.zero_grad(set_to_none=set_to_none)
-    total, logs = loss(x)
-    (total if weight is None else total * weight).backward()
-    optimiser.step()
-    return logs
 
 
 def _make_step(model: Autoencoder, lr: float, device: torch.device, parts: int, example: torch.Tensor | None,

@@ -7,11 +7,11 @@ page crawl. So long work runs in worker processes (`concurrent.futures.ProcessPo
 spawn start method, one torch thread each), fed from one queue in submission order.
 
     queue = JobQueue(workers=1)
-    job = queue.submit(aecore.jobs.train, spec, name="train vae")   # a top-level, importable function
+    job = queue.submit(aecore.studies.jobs.train, spec, name="train vae")   # a top-level, importable function
     job.state, job.position, job.progress        # "queued" 3 / "running" 0 JobProgress / "done"
     job.result                                   # what the function returned, once done
     job.cancel()                                 # queued: never starts; running: asked to stop
-    queue.submit(aecore.jobs.zoo_results, ..., background=True)  # in its own low-priority worker
+    queue.submit(aecore.studies.jobs.zoo_results, ..., background=True)  # in its own low-priority worker
 
 Inside a job, `aecore.in_worker` has `report(text, fraction, detail)`, which sends progress back
 (an `aecore.job_progress.JobProgress`; the latest one wins), `stage(done, total, text)`, which nests

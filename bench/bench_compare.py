@@ -1,4 +1,4 @@
-"""The Compare page's measuring job (`aecore.compare.measure`) per model set, against a PCA baseline
+"""The Compare page's measuring job (`aecore.studies.compare.measure`) per model set, against a PCA baseline
 measured the same way in the same run: medians of --repeats runs on one thread.
 
 For each dataset and model set, three timings, all of the whole set:
@@ -29,7 +29,7 @@ import torch  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 import aecore  # noqa: E402
-from aecore import compare  # noqa: E402
+from aecore.studies import compare  # noqa: E402
 
 
 def model_sets(dataset: str) -> dict[str, list[str]]:

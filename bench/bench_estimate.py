@@ -4,7 +4,7 @@ digits recipe (MLP, 100 epochs, batch 64) and the default shapes recipe (conv, 2
 Each repeat trains each recipe twice, with no browser:
   run    `aecore.runner.run(spec, progress=...)` in this process (one torch thread, as a worker),
          snapshots at most every --every s (the app's worker sends one every 0.5 s);
-  queue  `aecore.jobs.train` through `aecore.workers.JobQueue(workers=1)`, the job's `.progress`
+  queue  `aecore.studies.jobs.train` through `aecore.workers.JobQueue(workers=1)`, the job's `.progress`
          polled every 0.02 s, as the Train page reads it (every 0.5 s).
 Each snapshot gives (fraction done, seconds_left, seconds since the run started, in the run's own
 clock). At the first snapshot at or past 10%, 25% and 50% with an estimate (it is nan until the run
@@ -49,9 +49,9 @@ def in_process(spec, data, every: float) -> list[tuple[float, float, float, str]
 
 def through_queue(queue, spec) -> list[tuple[float, float, float, str]]:
     import aecore
-    import aecore.jobs
+    import aecore.studies.jobs
 
-    job = queue.submit(aecore.jobs.train, spec, name="bench_estimate")
+    job = queue.submit(aecore.studies.jobs.train, spec, name="bench_estimate")
     rows, last, deadline = [], None, time.monotonic() + JOB_TIMEOUT_S
     while not job.finished and time.monotonic() < deadline:
         job.touch()  # an untouched job counts as abandoned after a minute
@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    import aecore.jobs
+    import aecore.studies.jobs
     from aecore.recipes import default_spec
     from aecore.workers import JobQueue
 
@@ -107,7 +107,7 @@ def main() -> None:
     try:
         for dataset in args.datasets.split(","):
             spec = default_spec(dataset)
-            data = aecore.jobs.data_for(spec)
+            data = aecore.studies.jobs.data_for(spec)
             for repeat in range(args.repeats):
                 order = ["run", "queue"] if repeat % 2 == 0 else ["queue", "run"]
                 for mode in order:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from aecore import lab  # noqa: E402
+from aecore.studies import lab  # noqa: E402
 
 LEVEL_LABEL = "noise level"
 

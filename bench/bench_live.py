@@ -33,8 +33,8 @@ from pathlib import Path
 from shared_data import held_out_split, install
 
 import aecore
-from aecore import quality
-from aecore.quality import BARS
+from aecore.studies import quality
+from aecore.studies.quality import BARS
 from aecore.recipes import default_spec
 from aecore.runner import split_for
 
@@ -60,7 +60,7 @@ def main() -> None:
     try:
         for repeat in range(args.repeats):
             started = time.perf_counter()
-            job = queue.submit(aecore.jobs.train, spec, name="live")
+            job = queue.submit(aecore.studies.jobs.train, spec, name="live")
             while not job.finished:
                 time.sleep(0.05)  # polling a result, not timing by sleeps: the clock reads the finish
             seconds.append(time.perf_counter() - started)

@@ -18,9 +18,9 @@ import numpy as np
 from shared_data import available, held_out_split
 
 import aecore
-from aecore import quality
+from aecore.studies import quality
 from aecore.anomaly import normal_mask
-from aecore.quality import BARS
+from aecore.studies.quality import BARS
 from aecore.recipes import one_class_spec
 from aecore.runner import run
 

@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from aecore.compression import SWEEP_RECIPES, build_sweep, format_table
+from aecore.studies.compression import SWEEP_RECIPES, build_sweep, format_table
 
 
 def main(datasets: list[str]) -> None:

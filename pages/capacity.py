@@ -4,7 +4,7 @@ in the server's job queue."""
 
 import streamlit as st
 
-from aecore import capacity
+from aecore.studies import capacity
 from ui import capacity_view as view
 from ui.core import jobs, lessons, presenter, state
 from ui.core.concepts import explain

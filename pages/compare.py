@@ -3,7 +3,7 @@ onto the first; hovering or selecting an image shows it on every map, with two n
 
 import streamlit as st
 
-from aecore.compare import MAX_MODELS, METHODS
+from aecore.studies.compare import MAX_MODELS, METHODS
 from ui import compare_view as view
 from ui.core import lessons, presenter, state
 from ui.core.concepts import Live, explain

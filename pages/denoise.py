@@ -3,7 +3,7 @@
 import streamlit as st
 
 import aecore
-from aecore import lab
+from aecore.studies import lab
 from aecore.limits import MAX_UPLOAD_MB
 from ui import denoise_view as view
 from ui.core import lessons, presenter, state

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from aecore import sketch
+from aecore.studies import sketch
 from ui import draw_view as view
 from ui.core import lessons, page_results, state
 from ui.core.cache import load_dataset

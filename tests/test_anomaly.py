@@ -87,7 +87,7 @@ def test_one_class_split_keeps_the_whole_datasets_test_split(digits):
 
 def test_one_class_training_scores_anomalies_higher(digits):
     torch.set_num_threads(1)
-    outcome = aecore.jobs.one_class(aecore.recipes.one_class_spec("digits", [0]))
+    outcome = aecore.studies.jobs.one_class(aecore.recipes.one_class_spec("digits", [0]))
     scores, is_anomaly = outcome["scores"], outcome["is_anomaly"]
     assert scores[is_anomaly].mean() > scores[~is_anomaly].mean()
     assert anomaly.roc(scores, is_anomaly)["auroc"] > 0.8
@@ -99,7 +99,7 @@ def test_one_class_training_scores_anomalies_higher(digits):
 def test_active_model_scores_compare_with_pca_fit_on_every_training_image(digits):
     # A model trained on every class is compared with PCA fit on every class too (the fair baseline),
     # not with PCA fit on the normal class alone, and neither depends on the normal classes.
-    from aecore import page_jobs
+    from aecore.studies import page_jobs
     from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
     model = aecore.load_pretrained("digits-ae-8")

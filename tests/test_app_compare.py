@@ -20,7 +20,7 @@ from conftest import open_link, open_page, wait_for_job
 from aecore.workers import DONE
 
 import aecore
-from aecore import compare
+from aecore.studies import compare
 from ui import compare_view as view
 from ui.core import state
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job, widget
 
-from aecore import compression
+from aecore.studies import compression
 from ui import compression_view as view
 from ui.core import jobs
 

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import open_link, figures, open_page, widget
 
 import aecore
-from aecore import lab
+from aecore.studies import lab
 from ui.core import state
 from ui.core.painting import GridGeometry
 from ui.ladder_figure import label_style, ladder_figure

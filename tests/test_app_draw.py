@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
-from aecore import sketch
+from aecore.studies import sketch
 from conftest import figures, open_link, open_page, wait_for_job, widget
 from ui import draw_view
 from ui.core import cache, jobs

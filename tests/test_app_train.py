@@ -106,7 +106,7 @@ def test_a_vae_run_shows_each_term_of_its_loss_live():
 def test_a_queued_run_shows_its_place_and_leaves_the_queue_on_cancel():
     at = open_train_page()
     queue = jobs.job_queue()
-    blocker = queue.submit(aecore.jobs.train, digits_spec(epochs=10_000), name="another student's run")
+    blocker = queue.submit(aecore.studies.jobs.train, digits_spec(epochs=10_000), name="another student's run")
     try:
         wait_until(lambda: blocker.touch() or blocker.state == "running", "the other run to start")
         job = start_training(at, epochs=2)
@@ -149,7 +149,7 @@ def test_stop_keeps_the_weights_so_far_and_offers_them():
 def test_a_run_stopped_while_the_user_is_elsewhere_is_offered_with_a_word(queue):
     """The router collects a run that ended while another page was open (app.py's collect_finished):
     a stopped one stays out of use, and a toast on that page says so."""
-    job = queue.submit(aecore.jobs.train, digits_spec(epochs=5000))
+    job = queue.submit(aecore.studies.jobs.train, digits_spec(epochs=5000))
     try:
         wait_until(lambda: job.touch() or (job.progress is not None and job.progress.detail.batches_done > 0), "some batches")
     finally:
@@ -170,7 +170,7 @@ def test_a_run_stopped_while_the_user_is_elsewhere_is_offered_with_a_word(queue)
 def test_a_diverged_run_shows_its_message(queue):
     at = open_train_page()
     # The widgets cap the learning rate well below what diverges, so put a diverging job in place.
-    job = queue.submit(aecore.jobs.train, digits_spec(epochs=5, lr=1e6))
+    job = queue.submit(aecore.studies.jobs.train, digits_spec(epochs=5, lr=1e6))
     wait_until(lambda: job.finished, "the diverging run")
     assert job.state == FAILED
     at.session_state[jobs.JOBS_KEY] = {training.PURPOSE: job}
@@ -182,14 +182,14 @@ def test_a_diverged_run_shows_its_message(queue):
 
 
 def test_chart_has_a_panel_with_train_and_validation_curves_per_named_term():
-    snap = aecore.jobs.train(digits_spec(kind="vae", epochs=2))["snapshot"]
+    snap = aecore.studies.jobs.train(digits_spec(kind="vae", epochs=2))["snapshot"]
     figure = training.loss_figure(snap)
     assert [a.text for a in figure.layout.annotations] == ["recon", "kl", "total"]  # one panel per term
     assert [(t.name, t.xaxis) for t in figure.data] == [
         (split, axis) for axis in ("x", "x2", "x3") for split in ("train", "validation")]
     assert all(len(trace.y) == 2 for trace in figure.data)
     # A plain autoencoder's total is its recon term: drawn once.
-    ae = aecore.jobs.train(digits_spec(epochs=1))["snapshot"]
+    ae = aecore.studies.jobs.train(digits_spec(epochs=1))["snapshot"]
     assert [a.text for a in training.loss_figure(ae).layout.annotations] == ["recon"]
     # Test images over their reconstructions: two rows of 10 tiles of 8x8 pixels scaled by 7.
     assert training.preview_image(snap).shape == (2 * (56 + 2) + 2, 10 * (56 + 2) + 2, 3)
@@ -209,7 +209,7 @@ def test_each_kind_trains_the_loss_of_its_concept():
 
 
 def test_the_sidebar_shows_the_sessions_unfinished_job_on_every_page(queue):
-    job = queue.submit(aecore.jobs.train, digits_spec(epochs=10_000), name="training ae mlp 8-D")
+    job = queue.submit(aecore.studies.jobs.train, digits_spec(epochs=10_000), name="training ae mlp 8-D")
     try:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
         at.session_state[jobs.JOBS_KEY] = {training.PURPOSE: job}

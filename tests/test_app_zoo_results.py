@@ -15,9 +15,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
-import aecore.lab_curves
-import aecore.sweep_models
-from aecore import zoo
+import aecore.studies.lab_curves
+import aecore.studies.sweep_models
+from aecore.studies import zoo
 from conftest import APP, REPO_ROOT, figures, wait_for_job
 from fake_mirror import write_unpacked_mnist
 from ui.core import settings
@@ -39,7 +39,7 @@ def folders(tmp_path_factory):
         patch.setenv("AECORE_DATA", str(base / "data"))
         patch.setenv("AECORE_ZOO_CACHE", str(base / "unused"))
         zoo.build_zoo(out=base / "zoo", only=[NAME], log=None)
-    shutil.copytree(aecore.sweep_models.model_path("mnist", 2).parent, base / "zoo" / "sweeps" / "mnist")
+    shutil.copytree(aecore.studies.sweep_models.model_path("mnist", 2).parent, base / "zoo" / "sweeps" / "mnist")
     return base
 
 
@@ -99,7 +99,7 @@ def test_manual_mode_offers_a_button_instead(app_env, monkeypatch):
     assert "have no maps or results measured here yet" in sidebar_text(at)
     at.sidebar.button(key="zoo_measure_mnist").click().run()
     wait_for_all(zoo_results.jobs_for("mnist", start=False))
-    assert aecore.pretrained.has_results(NAME) and aecore.sweep_models.is_measured("mnist")
+    assert aecore.pretrained.has_results(NAME) and aecore.studies.sweep_models.is_measured("mnist")
 
 
 def test_every_page_opens_without_an_exception_while_the_zoo_is_measured(app_env, monkeypatch):
@@ -134,12 +134,12 @@ def test_compression_and_the_denoise_curves_open_on_what_the_background_measured
     assert not at.exception, at.exception
     assert len(figures(at)) == 4 and len(at.dataframe) == 1  # trade-off, pictures, MSE, PSNR; the table
     assert any("measured on this machine's copy" in caption.value for caption in at.caption)
-    sweep = aecore.sweep_models.load_precomputed("mnist")
+    sweep = aecore.studies.sweep_models.load_precomputed("mnist")
     mse = {trace["name"]: trace["y"] for trace in figures(at)[2]["data"]}
     assert mse["PCA, float code"] == pytest.approx([row["pca_mse"] for row in sweep["rows"]])
 
     # The denoise lab draws the stored curve: mark it, and the page shows the mark.
-    path = aecore.lab_curves.curves_path("mnist")
+    path = aecore.studies.lab_curves.curves_path("mnist")
     stored = json.loads(path.read_text())
     stored["models"][NAME]["curves"]["gaussian"] = [42.0] * len(stored["levels"]["gaussian"])
     path.write_text(json.dumps(stored))

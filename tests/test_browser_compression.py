@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from conftest import assert_no_exception, screenshot, settle, wait_ready
 
-from aecore import compression
+from aecore.studies import compression
 
 pytestmark = pytest.mark.browser
 

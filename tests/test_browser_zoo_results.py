@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 import aecore
-from aecore import zoo
+from aecore.studies import zoo
 from conftest import assert_no_exception, streamlit_server, wait_ready
 from fake_mirror import write_unpacked_mnist
 

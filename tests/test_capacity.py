@@ -1,4 +1,4 @@
-"""aecore.capacity: the overfitting recipe overfits on a few images and not on all of them, and the
+"""aecore.studies.capacity: the overfitting recipe overfits on a few images and not on all of them, and the
 overcomplete plain autoencoder copies noise that the sparse and denoising ones of its width do not."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aecore import capacity
+from aecore.studies import capacity
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -13,7 +13,7 @@ import aecore
 from aecore.cli import main
 from aecore.recipes import Recipe
 from aecore.runner import FitSettings, RunSpec
-from aecore.zoo import RECIPES
+from aecore.studies.zoo import RECIPES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,7 +92,7 @@ def test_list_names_datasets_kinds_and_pretrained(capsys):
 def test_zoo_rebuilds_a_model_from_its_recipe(tmp_path, monkeypatch):
     # The real build path (train, latent map with PCA and UMAP, manifest), on a one-epoch recipe.
     tiny = Recipe("digits-ae-2", "test", RunSpec(dataset="digits", kind="ae", latent_dim=2, fit=FitSettings(epochs=1)))
-    monkeypatch.setattr("aecore.zoo.RECIPES", (tiny,))
+    monkeypatch.setattr("aecore.studies.zoo.RECIPES", (tiny,))
     assert main(["zoo", "--out", str(tmp_path), "--quiet"]) == 0
     [entry] = aecore.list_pretrained(root=tmp_path)
     assert entry["name"] == "digits-ae-2" and entry["recipe"] == tiny.command()

@@ -1,4 +1,4 @@
-"""aecore.compare: Procrustes alignment, trustworthiness, the probe, the default selection and the
+"""aecore.studies.compare: Procrustes alignment, trustworthiness, the probe, the default selection and the
 refusals of a bad selection."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aecore
-from aecore import compare
+from aecore.studies import compare
 from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 

@@ -1,4 +1,4 @@
-"""aecore.compression: the rate-distortion sweep, checked against scikit-learn's PCA, the error after
+"""aecore.studies.compression: the rate-distortion sweep, checked against scikit-learn's PCA, the error after
 quantization, the ratio arithmetic, the background job and the shipped sweeps."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import torch
 from sklearn.decomposition import PCA
 
 import aecore
-from aecore import compression, image_files
-from aecore.compression import compression_ratio, rate_distortion
+from aecore.studies import compression, image_files
+from aecore.studies.compression import compression_ratio, rate_distortion
 
 torch.set_num_threads(1)
 
@@ -145,7 +145,7 @@ def test_stop_ends_the_sweep_with_the_rows_so_far(digits_split) -> None:
 
 
 def test_the_sweep_job_returns_a_sweep_in_the_shipped_layout() -> None:
-    sweep = aecore.jobs.compression_sweep("digits", "vae", [4, 2], 2)  # as a worker runs it
+    sweep = aecore.studies.jobs.compression_sweep("digits", "vae", [4, 2], 2)  # as a worker runs it
     shipped = compression.load_sweep("digits")
     assert set(sweep) == set(shipped) and set(sweep["rows"][0]) == set(shipped["rows"][0])
     assert [row["latent_dim"] for row in sweep["rows"]] == [2, 4] and sweep["dataset"] == "digits"

@@ -1,4 +1,4 @@
-"""aecore.conv_maps: the first convolution's filters and one image's feature maps, against torch's
+"""aecore.studies.conv_maps: the first convolution's filters and one image's feature maps, against torch's
 own layers, on a small conv model and the zoo's shapes model."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aecore
-from aecore import conv_maps
+from aecore.studies import conv_maps
 
 
 @pytest.fixture(scope="module")

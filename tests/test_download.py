@@ -178,7 +178,7 @@ def test_a_progress_callback_can_cancel_and_nothing_is_left(data, served) -> Non
 
 
 def test_the_download_job_returns_where_the_files_are(data, mirror) -> None:
-    result = aecore.jobs.download("kmnist", str(data), mirror.url)  # outside a worker, report does nothing
+    result = aecore.studies.jobs.download("kmnist", str(data), mirror.url)  # outside a worker, report does nothing
     assert result == {"dataset": "kmnist", "path": str(data / "KMNIST" / "raw")} and is_downloaded("kmnist")
 
 

@@ -1,4 +1,4 @@
-"""aecore.inspect_code: the measurements behind the Inside the code page, against references and on
+"""aecore.studies.inspect_code: the measurements behind the Inside the code page, against references and on
 the shipped digits models."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import aecore
-from aecore import inspect_code
+from aecore.studies import inspect_code
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The denoise lab's computations (aecore.lab): image picking, noise ladders, PSNR, uploads."""
+"""The denoise lab's computations (aecore.studies.lab): image picking, noise ladders, PSNR, uploads."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import torch
 from PIL import Image
 
 import aecore
-from aecore import lab
-from aecore.lab import NOISY
+from aecore.studies import lab
+from aecore.studies.lab import NOISY
 
 
 @pytest.fixture(scope="module")
@@ -210,12 +210,12 @@ def test_upload_decompression_bomb_is_refused(side):
 def test_stored_curves_match_a_fresh_score_and_ignore_changed_weights(tmp_path, monkeypatch):
     """The zoo's stored PSNR curves are what `psnr_curve` gives now; a model whose weights changed
     since they were stored is left out, so the app scores it afresh."""
-    from aecore import lab_curves
+    from aecore.studies import lab_curves
     from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
     stored = lab_curves.load_curves("digits")
     name = "digits-ae-8"
-    assert name in stored["models"], "build them with `python -m aecore.lab_curves digits`"
+    assert name in stored["models"], "build them with `python -m aecore.studies.lab_curves digits`"
     test = aecore.load_dataset("digits").split(TEST_FRACTION, seed=SPLIT_SEED)[1]
     images = lab_curves.curve_images(test)
     fresh = lab_curves.psnr_curve(images, "gaussian", aecore.load_pretrained(name))
@@ -230,7 +230,7 @@ def test_stored_curves_match_a_fresh_score_and_ignore_changed_weights(tmp_path, 
 @pytest.mark.parametrize("dataset", ["digits", "shapes"])
 def test_every_shipped_model_has_curves_stored_for_its_weights(dataset):
     """A model retrained without its curves rebuilt makes the denoise lab score it on every visit."""
-    from aecore import lab_curves
+    from aecore.studies import lab_curves
 
     stale = {e["name"] for e in aecore.list_pretrained(dataset)} - set(lab_curves.load_curves(dataset)["models"])
-    assert not stale, f"rebuild them with `python -m aecore.lab_curves {dataset}`: {sorted(stale)}"
+    assert not stale, f"rebuild them with `python -m aecore.studies.lab_curves {dataset}`: {sorted(stale)}"

@@ -1,6 +1,6 @@
 """The analysis pages' stored results (`aecore.pretrained.load_results`): present for every shipped
 model, shaped as the pages read them, and equal to a fresh measurement; and the page jobs that a
-user's own model gets instead (`aecore.page_jobs`)."""
+user's own model gets instead (`aecore.studies.page_jobs`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import pytest
 import torch
 
 import aecore
-from aecore import anomaly, inspect_code, page_jobs
+from aecore import anomaly
+from aecore.studies import inspect_code, page_jobs
 from aecore.pretrained import read_manifest
 from aecore.probe import CLASSIFIERS, LABEL_COUNTS, MAX_DRAWS, REPRESENTATIONS, linear_probe, summarize
-from aecore.zoo import RECIPES, build_results
+from aecore.studies.zoo import RECIPES, build_results
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import aecore
-from aecore import quality
-from aecore.quality import BARS
+from aecore.studies import quality
+from aecore.studies.quality import BARS
 
 _spec = importlib.util.spec_from_file_location("shared_data", Path(__file__).resolve().parents[1] / "bench" / "shared_data.py")
 shared_data = importlib.util.module_from_spec(_spec)

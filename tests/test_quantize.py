@@ -1,5 +1,5 @@
-"""aecore.quantize: uniform per-unit b-bit quantization of codes, and the PNG/JPEG anchor and
-matched-quality search of aecore.compression."""
+"""aecore.studies.quantize: uniform per-unit b-bit quantization of codes, and the PNG/JPEG anchor and
+matched-quality search of aecore.studies.compression."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import aecore
-from aecore import image_files
-from aecore.quantize import SIDE_BITS_PER_UNIT, UniformQuantizer, bits_per_image
+from aecore.studies import image_files
+from aecore.studies.quantize import SIDE_BITS_PER_UNIT, UniformQuantizer, bits_per_image
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""aecore.sketch: a drawing made into a dataset image the way the dataset's images were made, and
+"""aecore.studies.sketch: a drawing made into a dataset image the way the dataset's images were made, and
 placed among a model's test images (map, anomaly percentile, nearest codes).
 
 The MNIST and Fashion-MNIST checks use ../shared/data's held-out images and the zoo's models; they
@@ -15,7 +15,7 @@ import torch
 from sklearn.decomposition import PCA
 
 import aecore
-from aecore import sketch
+from aecore.studies import sketch
 from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 _spec = importlib.util.spec_from_file_location("shared_data", Path(__file__).resolve().parents[1] / "bench" / "shared_data.py")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import aecore
-from aecore import jobs, page_jobs
+from aecore.studies import jobs, page_jobs
 from aecore.data import load_split, split_positions
 from aecore.runner import RunSpec, split_for
 from fake_mirror import write_unpacked_mnist

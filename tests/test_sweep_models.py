@@ -1,5 +1,5 @@
-"""The sweeps of the downloaded datasets ship as models (`aecore.sweep_models`) and are measured, with
-the zoo's denoise curves, on this machine's copy of the images (`aecore.local_studies`).
+"""The sweeps of the downloaded datasets ship as models (`aecore.studies.sweep_models`) and are measured, with
+the zoo's denoise curves, on this machine's copy of the images (`aecore.studies.local_studies`).
 
 A small fake MNIST (random images written here, never the real ones) stands in for the download; the
 shipped models are read from `pretrained/`, and everything measured goes to a temporary folder.
@@ -17,7 +17,7 @@ import torch
 from sklearn.decomposition import PCA
 
 import aecore
-from aecore import compression, lab_curves, local_studies, sweep_models
+from aecore.studies import compression, lab_curves, local_studies, sweep_models
 from aecore.checkpoint import WEIGHTS_NAME
 from aecore.metrics import nested_pca
 from aecore.recipes import SWEEP_SIZES

@@ -75,3 +75,55 @@ def test_no_import_cycles_in_ui():
     for node in graph:
         if node not in state:
             visit(node, [])
+
+
+# The aecore library and its studies (aecore/studies/: the computations behind single pages and the
+# app's job catalogue). The command line (aecore/cli.py, aecore/__main__.py) is a front end like the
+# pages: it lists the study commands, so it is the one core module allowed to import them.
+FRONT_ENDS = {"aecore.cli", "aecore.__main__"}
+
+
+def aecore_imports(path: Path) -> set[str]:
+    """Every aecore module `path` imports, at any depth, as dotted names (`from aecore import x`
+    counts as aecore.x). Imports under `if TYPE_CHECKING:` are for type hints only and never run."""
+    tree = ast.parse(path.read_text())
+    hints = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+             for n in ast.walk(block)}
+    found = set()
+    for node in (n for n in ast.walk(tree) if id(n) not in hints):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "aecore":
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "aecore"}
+    return found
+
+
+AECORE = {module_name(p).removesuffix(".__init__"): aecore_imports(p) for p in (ROOT / "aecore").rglob("*.py")}
+
+
+def test_the_library_never_imports_the_studies():
+    core = {name: imports for name, imports in AECORE.items()
+            if not name.startswith("aecore.studies") and name not in FRONT_ENDS}
+    assert len(core) > 30 and sum(name.startswith("aecore.studies.") for name in AECORE) > 10
+    for name, imports in core.items():
+        studies = sorted(i for i in imports if i == "aecore.studies" or i.startswith("aecore.studies."))
+        assert not studies, f"{name} (library) imports the studies {studies}"
+
+
+def test_the_library_has_no_import_cycles():
+    """A cycle forces delayed imports (a function-level import to dodge a half-loaded module)."""
+    graph = {name: {i for i in imports if i in AECORE and i != name and not name.startswith(i + ".")}
+             for name, imports in AECORE.items()}
+    state: dict[str, str] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in graph[node]:
+            assert state.get(nxt) != "open", "import cycle: " + " -> ".join(path + [node, nxt])
+            if nxt not in state:
+                visit(nxt, path + [node])
+        state[node] = "done"
+
+    for node in graph:
+        if node not in state:
+            visit(node, [])

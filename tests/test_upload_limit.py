@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import aecore
-from aecore import checkpoint, lab
+from aecore import checkpoint
+from aecore.studies import lab
 from aecore.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """The pages say where a shipped model's numbers were measured: stored with the model when the zoo was
 built for an embedded dataset's model, on this machine's copy for a downloaded dataset's (whose maps
-and results `aecore.zoo.build_local_results` measures here), in the background while they are not.
+and results `aecore.studies.zoo.build_local_results` measures here), in the background while they are not.
 
 A fake MNIST written by the test (never the real images) stands in for the download; one shipped 2-D
 model of it is measured, another is not.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from aecore import zoo
+from aecore.studies import zoo
 from conftest import open_page, wait_for_job
 from fake_mirror import write_unpacked_mnist
 from ui import features_view

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import aecore
-from aecore import jobs
+from aecore.studies import jobs
 from aecore.runner import FitSettings, RunSpec
 from aecore.in_worker import BACKGROUND_NICENESS, WORKER_NICENESS, cancel_flag, report, stage
 from aecore.job_progress import JobProgress, as_progress

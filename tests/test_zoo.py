@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import aecore
 from aecore.cli import spec_from_args
-from aecore.zoo import RECIPES
+from aecore.studies.zoo import RECIPES
 
 ZOO = Path(aecore.pretrained.pretrained_root())
 KINDS = [("ae", {}), ("sparse", {"penalty": "l1"}), ("sparse", {"penalty": "kl"}), ("denoising", {}),

@@ -1,5 +1,5 @@
 """Zoo models of a downloaded dataset ship weights only; their maps and page results are measured
-on this machine's copy of the images, once, into the local cache (`aecore.zoo.build_local_results`).
+on this machine's copy of the images, once, into the local cache (`aecore.studies.zoo.build_local_results`).
 
 A small fake MNIST (random images the test writes, never the real ones) stands in for the download.
 """
@@ -14,9 +14,9 @@ import safetensors.torch
 
 import aecore
 import aecore.export
-import aecore.lab_curves
-import aecore.sweep_models
-from aecore import jobs, zoo
+import aecore.studies.lab_curves
+import aecore.studies.sweep_models
+from aecore.studies import jobs, zoo
 from aecore.checkpoint import WEIGHTS_NAME
 from aecore.pretrained import LATENT_NAME, RESULTS_NAME, results_folder
 from fake_mirror import write_unpacked_mnist
@@ -33,7 +33,7 @@ def local_zoo(tmp_path_factory):
         patch.setenv("AECORE_DATA", str(data))
         patch.setenv("AECORE_ZOO_CACHE", str(cache))
         zoo.build_zoo(out=root, only=[NAME], log=None)
-        shutil.copytree(aecore.sweep_models.model_path("mnist", 2).parent, root / "sweeps" / "mnist")
+        shutil.copytree(aecore.studies.sweep_models.model_path("mnist", 2).parent, root / "sweeps" / "mnist")
         yield root, cache
 
 
@@ -115,6 +115,6 @@ def test_measure_command_measures_ahead_of_class(local_zoo, tmp_path, monkeypatc
     assert main(["measure", "mnist", "--no-onnx"]) == 0
     assert ("measured 1 model(s), compression sweep and denoise curves of mnist" in capsys.readouterr().out
             and aecore.pretrained.has_results(NAME, root))
-    assert aecore.sweep_models.is_measured("mnist", root) and aecore.lab_curves.load_curves("mnist", root)["models"]
+    assert aecore.studies.sweep_models.is_measured("mnist", root) and aecore.studies.lab_curves.load_curves("mnist", root)["models"]
     assert main(["measure", "mnist", "--no-onnx"]) == 0
     assert "already measured" in capsys.readouterr().out

@@ -72,7 +72,7 @@ def start_training(dataset: str, normal: tuple[int, ...]) -> Job:
     """Queue the one-class recipe, trained on the normal classes only; it scores every test image."""
     spec = aecore.recipes.one_class_spec(dataset, normal)
     st.session_state[FOR_KEY] = (dataset, normal)
-    return jobs.submit(PURPOSE, aecore.jobs.one_class, spec, name=f"one-class model of {dataset}")
+    return jobs.submit(PURPOSE, aecore.studies.jobs.one_class, spec, name=f"one-class model of {dataset}")
 
 
 def current_job(dataset: str, normal: tuple[int, ...]) -> Job | None:
@@ -126,13 +126,13 @@ def score_active(dataset: str, normal: tuple[int, ...], active: ActiveModel) -> 
         scores = page_results.stored(active.name)["anomaly"]["scores"]
         if pca is None:
             result, job = page_results.background(ACTIVE_PURPOSE, f"pca-all:{dataset}:{k}",
-                                                  aecore.page_jobs.active_anomaly_scores,
+                                                  aecore.studies.page_jobs.active_anomaly_scores,
                                                   lambda: (None, dataset, k), name=f"PCA scores of {dataset}")
             if result is None:
                 return None, job
             pca = result["pca_scores"]
     else:
-        result, job = page_results.background(ACTIVE_PURPOSE, key, aecore.page_jobs.active_anomaly_scores,
+        result, job = page_results.background(ACTIVE_PURPOSE, key, aecore.studies.page_jobs.active_anomaly_scores,
                                               lambda: (aecore.to_zip_bytes(active.model), dataset, k, pca is None),
                                               name=f"anomaly scores of {active.name}")
         if result is None:

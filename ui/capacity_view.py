@@ -1,4 +1,4 @@
-"""The app side of the Capacity page: its two experiments (`aecore.capacity`) run in the server's
+"""The app side of the Capacity page: its two experiments (`aecore.studies.capacity`) run in the server's
 job queue, their results kept once per server, and the figures and live numbers drawn from them.
 
 A finished run is kept for the whole server under its settings, so a second visit, or a student
@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from aecore import capacity
+from aecore.studies import capacity
 from ui.core import jobs, presenter
 from ui.core import verdict as verdict_words
 from ui.core.concepts import Live

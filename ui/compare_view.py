@@ -5,8 +5,8 @@ A zoo model's stored codes, maps and probe (`aecore.pretrained`) are read, not c
 left (trustworthiness; everything for a model with nothing stored) is computed in the script run
 only where the test split is small (digits: a few milliseconds), else in the server's job queue,
 two jobs per model and map method for the whole server, which a fragment polls: its map
-(`aecore.compare.map_job`, every model's queued before any numbers, so the maps appear within
-seconds), then the numbers under it (`aecore.compare.measure_job`). Models reach the caches as
+(`aecore.studies.compare.map_job`, every model's queued before any numbers, so the maps appear within
+seconds), then the numbers under it (`aecore.studies.compare.measure_job`). Models reach the caches as
 `_`-prefixed arguments beside `model_key` (docs/streamlit-notes.md).
 """
 
@@ -27,7 +27,7 @@ import torch
 from PIL import Image
 
 import aecore
-from aecore import compare
+from aecore.studies import compare
 from aecore.workers import DONE, FAILED, Job
 from ui.core import jobs, presenter, state
 from ui.core.cache import model_key, split_positions, test_split, train_test_split
@@ -83,7 +83,7 @@ def model_options(active: state.ActiveModel) -> list[str]:
 
 
 def default_models(dataset: str) -> list[str]:
-    """One zoo model per regularizer (`aecore.compare.default_selection`)."""
+    """One zoo model per regularizer (`aecore.studies.compare.default_selection`)."""
     return compare.default_selection(pretrained_entries(dataset), aecore.recipes.DEFAULT_MODELS.get(dataset))
 
 
@@ -98,7 +98,7 @@ def follow_dataset(dataset: str, options: list[str]) -> None:
 
 
 def resolve(names: list[str], active: state.ActiveModel) -> list[state.ActiveModel]:
-    """The chosen models; ValueError (aecore.compare.check_selection's) for a choice that cannot be compared."""
+    """The chosen models; ValueError (aecore.studies.compare.check_selection's) for a choice that cannot be compared."""
     own = {m.name: m for m in (*state.session_models().values(), active)}
     models = [own[name] if name in own else pretrained_model(name) for name in names]
     compare.check_selection([m.dataset for m in models])
@@ -239,7 +239,7 @@ def progress(watched: list[Job], method: str) -> None:
 
 # --- drawing -----------------------------------------------------------------------------------
 def linked_maps(models: list[state.ActiveModel], shown: list[Measured], dataset: str) -> None:
-    """The maps side by side, each turned onto the first (`aecore.compare.align_maps`): hovering a dot
+    """The maps side by side, each turned onto the first (`aecore.studies.compare.align_maps`): hovering a dot
     rings that image on every map in the browser; a click or a box selects (one rerun)."""
     aligned = np.stack(compare.align_maps([m.map for m in shown])).astype(np.float32)  # (maps, N, 2)
     test, shown_rows = test_split(dataset), rows(dataset)

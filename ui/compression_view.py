@@ -1,9 +1,9 @@
 """The Compression page's app side: the shipped sweeps, a sweep run in the background, the figures
 and the live numbers beside the concepts.
 
-A sweep is a dict as `aecore.compression.load_sweep` returns it (rows with float-code and quantized
+A sweep is a dict as `aecore.studies.compression.load_sweep` returns it (rows with float-code and quantized
 metrics and reconstructions, the originals, the PNG/JPEG anchor). A recomputed one comes from
-`aecore.jobs.compression_sweep` in the server's queue.
+`aecore.studies.jobs.compression_sweep` in the server's queue.
 
 `trade_off_figure` draws the page's one code size k (its pictures, the ring on the error curve and
 the title's numbers), so it always agrees with the numbers beside the formulas. The other figures
@@ -18,8 +18,8 @@ import numpy as np
 import streamlit as st
 
 import aecore
-from aecore import compression, image_files, sweep_models
-from aecore.quantize import bits_per_image
+from aecore.studies import compression, image_files, sweep_models
+from aecore.studies.quantize import bits_per_image
 from ui.core import jobs
 from ui.core.concepts import Live
 from ui.core.frame_figure import still_figure
@@ -100,7 +100,7 @@ def recipe(dataset: str) -> dict[str, Any]:
 
 def start_job(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> None:
     """Queue a sweep of `kind` on `dataset` (one per session)."""
-    jobs.submit(PURPOSE, aecore.jobs.compression_sweep, dataset, kind, sorted(latent_dims), epochs,
+    jobs.submit(PURPOSE, aecore.studies.jobs.compression_sweep, dataset, kind, sorted(latent_dims), epochs,
                 name=f"{kind} sweep of {dataset}")
 
 

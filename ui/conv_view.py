@@ -1,5 +1,5 @@
 """The app side of the "Convolutional encoder" page: which conv model it shows, and the pictures
-and live numbers of its first layer (`aecore.conv_maps`) for one chosen test image.
+and live numbers of its first layer (`aecore.studies.conv_maps`) for one chosen test image.
 
 A single image's first layer is a few thousand multiply-adds: it is computed in the script run."""
 
@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from aecore import conv_maps
+from aecore.studies import conv_maps
 from ui.core import presenter
 from ui.core.active import ActiveModel
 from ui.core.cache import test_split

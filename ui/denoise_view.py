@@ -16,7 +16,7 @@ import streamlit as st
 import torch
 
 import aecore
-from aecore import lab, lab_curves
+from aecore.studies import lab, lab_curves
 from ui.core import state
 from ui.core.concepts import Live
 from ui.core.cache import model_key, test_split
@@ -139,7 +139,7 @@ def lab_view(dataset: str, actives: list[state.ActiveModel], kind: str, seed: in
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _stored_curves(dataset: str, stamp: str, curves_stamp: str) -> dict:
-    """The zoo's stored curves of `dataset` (`aecore.lab_curves.load_curves`), read again when the
+    """The zoo's stored curves of `dataset` (`aecore.studies.lab_curves.load_curves`), read again when the
     zoo changes (`zoo_stamp`) or its curves file does (a downloaded dataset's are measured here in
     the background after the download); shared, read-only."""
     return lab_curves.load_curves(dataset)
@@ -166,7 +166,7 @@ def _curve(dataset: str, active: state.ActiveModel | None, kind: str) -> list[fl
 
 
 def curve_means(dataset: str, actives: list[state.ActiveModel], kind: str) -> dict[str, list[float]]:
-    """PSNR against level over the fixed curve images (`aecore.lab_curves`), whatever images the grid shows:
+    """PSNR against level over the fixed curve images (`aecore.studies.lab_curves`), whatever images the grid shows:
     the noisy input's and each model's."""
     means = {lab.NOISY: _curve(dataset, None, kind)}
     means.update({active.name: _curve(dataset, active, kind) for active in actives})

@@ -4,7 +4,7 @@ The canvas (ui/sketch_canvas.js, an `st.components.v2` component) sends its stro
 they are kept in session state, so a drawing survives reruns and a visit to another page. A stroke
 costs one rasterisation, one encode and one decode per model (milliseconds, cached per drawing).
 The test images it is compared with (their codes and errors) are measured once per model: stored
-with a shipped model, else by `aecore.sketch.measure` in the server's job queue.
+with a shipped model, else by `aecore.studies.sketch.measure` in the server's job queue.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import streamlit as st
 import torch
 
 import aecore
-from aecore import sketch
+from aecore.studies import sketch
 from aecore.data import default_data_root
 from aecore.workers import Job
 from ui.core import page_results, presenter

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 import aecore
-from aecore.page_jobs import stored_probe_parts
+from aecore.studies.page_jobs import stored_probe_parts
 from aecore.probe import CLASSIFIERS, LABEL_COUNTS, KNN_NEIGHBOURS, REPRESENTATIONS, label_key, summarize
 from ui.core import page_results, presenter, state, zoo_results
 from ui.core.cache import load_dataset, model_key, split_positions, train_test_split
@@ -63,7 +63,7 @@ def probe_job(dataset: str, active: state.ActiveModel) -> tuple[dict[str, Any] |
                                if aecore.pretrained.has_results(e["name"])], dim)
     skip = "pixels" not in known and pixels_with_the_zoo(dataset, active)
     return page_results.background(PURPOSE, f"{model_key(active)}:{'no pixels' if skip else 'all'}",
-                                   aecore.page_jobs.probe,
+                                   aecore.studies.page_jobs.probe,
                                    lambda: (aecore.to_zip_bytes(active.model), dataset, known, skip),
                                    name=f"feature probe of {active.name}")
 

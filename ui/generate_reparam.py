@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from aecore.inspect_code import KL_ACTIVE
+from aecore.studies.inspect_code import KL_ACTIVE
 from aecore.models.registry import model_class
 from aecore.reparam import Reparameterisation, reparameterise
 from ui.core import state

@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from aecore.lab import NOISY, DenoiseLadder
+from aecore.studies.lab import NOISY, DenoiseLadder
 from ui.core.frame_figure import animate_steps
 from ui.core.painting import ERROR_BAR_SCALE, PAD, GridGeometry, Painter
 

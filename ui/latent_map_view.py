@@ -4,7 +4,7 @@ selection shows.
 
 Pretrained models read their stored codes and projections (`aecore.load_latent`): nothing is
 computed on opening. Other models are encoded once; PCA is fitted at once, UMAP and t-SNE run as
-`aecore.jobs.project` in the server's job queue (one job per model and method for the whole server),
+`aecore.studies.jobs.project` in the server's job queue (one job per model and method for the whole server),
 which a fragment polls. Models reach the caches as `_`-prefixed
 arguments beside `model_key` (docs/streamlit-notes.md, "Caches": modules cannot be hashed).
 
@@ -132,7 +132,7 @@ def projection(active: state.ActiveModel, method: str) -> MapProjection:
 
 def map_job(key: str, method: str, codes: np.ndarray) -> Job:
     """The server's job mapping a model's test codes with `method`: one per model and method."""
-    return jobs.server_job(("map", key, method), aecore.jobs.project, lambda: (codes, method, 0),
+    return jobs.server_job(("map", key, method), aecore.studies.jobs.project, lambda: (codes, method, 0),
                            name=f"{METHOD_LABELS[method]} map")
 
 

@@ -1,5 +1,5 @@
 """The app side of the "Inside the code" page: which models each section compares, their
-measurements from `aecore.inspect_code`, the live numbers beside each regularizer's formula, and
+measurements from `aecore.studies.inspect_code`, the live numbers beside each regularizer's formula, and
 the figures.
 
 What no control changes (codes, sensitivity at every σ offered, Jacobian norms, KL per unit) is
@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import aecore
-from aecore import inspect_code
+from aecore.studies import inspect_code
 from ui.core import jobs, page_results, presenter, state
 from ui.core import verdict as verdict_words
 from ui.core.cache import model_key, test_split
@@ -57,7 +57,7 @@ def _label(active: state.ActiveModel) -> str:
 def _measures(active: state.ActiveModel) -> tuple[dict[str, Any] | None, jobs.Job | None]:
     if page_results.has_stored(active):
         return page_results.stored(active.name), None
-    return page_results.background(PURPOSE, model_key(active), aecore.page_jobs.code_measures,
+    return page_results.background(PURPOSE, model_key(active), aecore.studies.page_jobs.code_measures,
                                    lambda: (aecore.to_zip_bytes(active.model), active.dataset),
                                    name=f"code measures of {active.name}")
 

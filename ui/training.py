@@ -1,6 +1,6 @@
 """The Train page's session side: its job in the server's queue, the trained result, chart and previews.
 
-The run itself is `aecore.jobs.train` in a worker process (see `ui.core.jobs`); this module submits it,
+The run itself is `aecore.studies.jobs.train` in a worker process (see `ui.core.jobs`); this module submits it,
 turns its snapshots into a figure, an image and the live terms of the loss beside its formula
 (`ui.core.concepts`), and turns a finished run's checkpoint bytes into the session's active model.
 """
@@ -65,7 +65,7 @@ def start_job(spec: RunSpec) -> jobs.Job:
     """Queue `spec` for training. Raises ValueError for a bad option or setting, at once, with
     nothing queued. A job of this session still queued or running is cancelled: one at a time."""
     check(spec)
-    job = jobs.submit(PURPOSE, aecore.jobs.train, spec, name=f"training {spec.kind} {spec.arch} {spec.latent_dim}-D")
+    job = jobs.submit(PURPOSE, aecore.studies.jobs.train, spec, name=f"training {spec.kind} {spec.arch} {spec.latent_dim}-D")
     st.session_state[SPEC_KEY] = (job.id, spec)
     return job
 

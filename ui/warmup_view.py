@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 import aecore
-from aecore import inspect_code
+from aecore.studies import inspect_code
 from ui.core import jobs
 from ui.core import verdict as verdict_words
 from ui.core.concepts import Live
@@ -18,7 +18,7 @@ BETAS = [1.0, 2.0, 3.0, 4.0]  # the β the warm-up experiment offers
 
 def warmup_job(beta: float) -> jobs.Job:
     """The server's warm-up experiment at `beta`: one per β for every session."""
-    return jobs.server_job(("warmup", float(beta)), aecore.jobs.warmup, lambda: (float(beta),),
+    return jobs.server_job(("warmup", float(beta)), aecore.studies.jobs.warmup, lambda: (float(beta),),
                            name=f"warm-up experiment, β {beta:g}")
 
 

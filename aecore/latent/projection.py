@@ -76,7 +76,7 @@ def project(Z: np.ndarray | torch.Tensor, method: str = "pca", seed: int = 0, fa
     t-SNE setting gives agreement 0.960: umap 2.2-2.7 s fast against 3.0-3.3 s, tsne 2.8 s against 4.9 s.
     Only the first fit after `warm_up` is this quick; without it add 30-60 s of compiling. t-SNE
     has no `transform`, so it cannot be fitted on a sample and extended to the rest: past a few
-    thousand codes it takes tens of seconds, so an app runs it as `aecore.jobs.project` in a worker.
+    thousand codes it takes tens of seconds, so an app runs it as `aecore.studies.jobs.project` in a worker.
     """
     Z = as_codes(Z)
     if method == "pca":

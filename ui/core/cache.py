@@ -108,4 +108,4 @@ def model_key(active: ActiveModel) -> str:
 @st.cache_data(show_spinner=False, max_entries=16)
 def read_upload(file_id: str, _data: bytes, shape: tuple[int, int, int], invert: bool, name: str) -> torch.Tensor:
     """An uploaded file as one (C, H, W) image; ValueError with a message to show otherwise."""
-    return aecore.lab.image_from_bytes(_data, shape, invert=invert, name=name)
+    return aecore.studies.lab.image_from_bytes(_data, shape, invert=invert, name=name)

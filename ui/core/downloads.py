@@ -2,7 +2,7 @@
 happens when it ends.
 
 Choosing a dataset that is not here yet (`ui.core.state.pending_download`) shows what it is and a
-Download button; the download runs as `aecore.jobs.download` in a worker, and the panel polls its
+Download button; the download runs as `aecore.studies.jobs.download` in a worker, and the panel polls its
 progress like every other job (`ui.core.jobs.job_panel`), so no script run ever waits for the
 network. Once the files are in place the dataset becomes the active one and is remembered.
 """
@@ -13,7 +13,7 @@ from functools import partial
 
 import streamlit as st
 
-import aecore.jobs
+import aecore.studies.jobs
 from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS, MIRROR_ENV, download_size, format_size, mirror_url, source_url
 from ui.core import jobs, state
@@ -37,7 +37,7 @@ def choice_label(name: str) -> str:
 def measured_where(model: str, dataset: str) -> str:
     """Where the stored numbers and maps of the shipped model `model` were measured, for a caption: a
     downloaded dataset's models ship weights only ("local_results" in the manifest), so theirs were
-    measured here (`aecore.zoo.build_local_results`), on whatever copy this machine holds."""
+    measured here (`aecore.studies.zoo.build_local_results`), on whatever copy this machine holds."""
     if any(entry["name"] == model and entry.get("local_results") for entry in pretrained_entries(dataset)):
         return f"measured on this machine's copy of {dataset}"
     return "stored with the model when the zoo was built"
@@ -56,7 +56,7 @@ def start(name: str) -> jobs.Job:
     """Queue the download of `name` into this server's data folder (the Download button's callback).
     The folder and mirror are the server's, passed along: a worker may predate a change to them."""
     mirror = mirror_url() or ""  # "" means the official source
-    return jobs.submit(purpose(name), aecore.jobs.download, name, str(default_data_root()), mirror,
+    return jobs.submit(purpose(name), aecore.studies.jobs.download, name, str(default_data_root()), mirror,
                        name=f"downloading {name}")
 
 

@@ -38,7 +38,7 @@ def session_jobs() -> dict[str, Job]:
 
 def submit(purpose: str, function: Callable[..., Any], *args: Any, name: str = "") -> Job:
     """Queue `function(*args)` for this session under `purpose`, cancelling its previous job of
-    that purpose if unfinished. `function` must be importable (an `aecore.jobs` function)."""
+    that purpose if unfinished. `function` must be importable (an `aecore.studies.jobs` function)."""
     previous = session_jobs().get(purpose)
     if previous is not None and not previous.finished:
         previous.cancel()

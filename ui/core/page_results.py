@@ -1,7 +1,7 @@
 """What the analysis pages (Feature extraction, Inside the code, Anomaly) show of a model, without
 computing it in a script run: a shipped model's results come from the zoo
 (`aecore.pretrained.load_results`); a user's own model's from a job in the server's queue
-(`aecore.page_jobs`), shown once it is done. The one place these three views share.
+(`aecore.studies.page_jobs`), shown once it is done. The one place these three views share.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def stored(name: str) -> dict[str, Any]:
 def has_stored(active: Any) -> bool:
     """Whether `active` (a ui.core.state.ActiveModel) is a shipped model whose page results are
     stored. A downloaded dataset's models have them once measured on this machine (see
-    `aecore.zoo.build_local_results`); until then they are measured like a user's own model."""
+    `aecore.studies.zoo.build_local_results`); until then they are measured like a user's own model."""
     return active.source == "pretrained" and aecore.pretrained.has_results(active.name)
 
 

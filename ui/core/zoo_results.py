@@ -2,9 +2,9 @@
 
 The zoo ships only the weights of its MNIST and Fashion-MNIST models (the images are not ours to
 ship). The first time the app finds such a dataset here with models whose latent maps and results
-are missing, it queues one background job per model (`aecore.jobs.zoo_results`), the active model
+are missing, it queues one background job per model (`aecore.studies.jobs.zoo_results`), the active model
 first, and two that measure what the Compression page and the denoise lab's curves show
-(`aecore.jobs.zoo_studies`, about 10 s each on MNIST): the sweep before everything, as the
+(`aecore.studies.jobs.zoo_studies`, about 10 s each on MNIST): the sweep before everything, as the
 Compression page has nothing to draw without it, the curves after the active model. Background jobs
 run in a worker of their own at the lowest priority (`aecore.workers.JobQueue`), so a student's
 Train and a page's own job never wait behind them. Every session shows the progress in the
@@ -20,8 +20,8 @@ import os
 import streamlit as st
 
 import aecore.export
-import aecore.jobs
-import aecore.local_studies
+import aecore.studies.jobs
+import aecore.studies.local_studies
 import aecore.pretrained
 from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS
@@ -31,7 +31,7 @@ from ui.core.cache import is_available
 
 
 MEASURE_ENV = "AECORE_ZOO_MEASURE"
-SWEEP, CURVES = aecore.local_studies.SWEEP, aecore.local_studies.CURVES  # jobs beside the models', in _server_jobs
+SWEEP, CURVES = aecore.studies.local_studies.SWEEP, aecore.studies.local_studies.CURVES  # jobs beside the models', in _server_jobs
 STUDIES = (SWEEP, CURVES)
 
 
@@ -48,16 +48,16 @@ def _missing(dataset: str) -> list[str]:
     """What of `dataset`'s zoo is not measured here yet: its models' names, and SWEEP and CURVES."""
     if dataset not in DOWNLOADS or not is_available(dataset):
         return []
-    return aecore.pretrained.missing_results(dataset) + aecore.local_studies.missing_studies(dataset)
+    return aecore.pretrained.missing_results(dataset) + aecore.studies.local_studies.missing_studies(dataset)
 
 
 def _submit(dataset: str, name: str) -> Job:
     folders = (str(default_data_root()), str(aecore.pretrained.local_results_root()),
                str(aecore.pretrained.pretrained_root()))
     if name in STUDIES:
-        return jobs.job_queue().submit(aecore.jobs.zoo_studies, dataset, *folders, [name],
+        return jobs.job_queue().submit(aecore.studies.jobs.zoo_studies, dataset, *folders, [name],
                                        name=f"the {name} of {dataset}", background=True)
-    return jobs.job_queue().submit(aecore.jobs.zoo_results, dataset, *folders, str(aecore.export.cache_root()),
+    return jobs.job_queue().submit(aecore.studies.jobs.zoo_results, dataset, *folders, str(aecore.export.cache_root()),
                                    [name], name=f"zoo maps of {name}", background=True)
 
 

@@ -3,13 +3,13 @@ what the code costs once it is really stored.
 
 `rate_distortion` trains one model per latent size and returns one row per size: test MSE and
 PSNR of the autoencoder and of PCA with k components, with the float code and after uniform b-bit
-quantization of each code unit (`aecore.quantize`, b in QUANT_BITS, ranges measured on the training
-codes). `aecore.image_files.file_anchor` measures up to ANCHOR_IMAGES of the test images as PNG and
+quantization of each code unit (`aecore.studies.quantize`, b in QUANT_BITS, ranges measured on the training
+codes). `aecore.studies.image_files.file_anchor` measures up to ANCHOR_IMAGES of the test images as PNG and
 JPEG files at every quality, the real-world anchor a code's bits are compared with. `complete_sweep`
 puts it all in one dict; the sweeps of the embedded datasets ship in
 `pretrained/rate_distortion-<dataset>.json` (`build_sweep`, `python bench/rate_distortion.py`); those
-of MNIST and Fashion-MNIST ship as models, measured on the user's copy (`aecore.sweep_models`);
-`aecore.jobs.compression_sweep` runs one in a worker process.
+of MNIST and Fashion-MNIST ship as models, measured on the user's copy (`aecore.studies.sweep_models`);
+`aecore.studies.jobs.compression_sweep` runs one in a worker process.
 """
 
 from __future__ import annotations
@@ -25,16 +25,16 @@ from sklearn.decomposition import PCA
 
 from aecore.data import ImageDataset, load_split
 from aecore.generate import decode_codes
-from aecore.image_files import file_anchor
+from aecore.studies.image_files import file_anchor
 from aecore.metrics import error_metrics
 from aecore.models import Autoencoder
 from aecore.data.splits import split_record
 from aecore.pretrained import pretrained_root
-from aecore.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
+from aecore.studies.quantize import MIN_BITS, SIDE_BITS_PER_UNIT, UniformQuantizer
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.recipes import SWEEP_ARCHS, SWEEP_EPOCHS, SWEEP_SIZES, default_spec
 from aecore.runner import FitSettings, RunResult, RunSnapshot, RunSpec, preview_indices, run
-from aecore.sweep_store import SWEEP_FORMAT, read_anchor, read_sweep, write_sweep
+from aecore.studies.sweep_store import SWEEP_FORMAT, read_anchor, read_sweep, write_sweep
 
 QUANT_BITS = tuple(range(2, 17))  # the bit widths every sweep row is measured at
 PREVIEW_IMAGES = 8  # fixed test images reconstructed at every size
@@ -54,7 +54,7 @@ def sweep_recipe(dataset: str) -> dict[str, Any]:
 
 
 # The sweeps shipped as rows and pictures. A downloaded dataset's images are not ours to ship, nor
-# what is measured on them: its sweep ships as models instead (`aecore.sweep_models`).
+# what is measured on them: its sweep ships as models instead (`aecore.studies.sweep_models`).
 SWEEP_RECIPES: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES
                                             if dataset not in DOWNLOADED}
 
@@ -134,7 +134,7 @@ def rate_distortion(kind: str, train: ImageDataset, test: ImageDataset, latent_d
     reconstructions) and ae_quantized_images, pca_quantized_images (len(bits), N, C, H, W), as
     float32 arrays. `progress` is called after every epoch and after every model; `stop` ends the
     sweep after the current epoch, returning the rows so far. `on_model` receives each finished run
-    (`aecore.sweep_models` keeps the models it ships so).
+    (`aecore.studies.sweep_models` keeps the models it ships so).
     """
     dims = [int(k) for k in latent_dims]
     most = min(len(train), train.images[0].numel())
@@ -273,7 +273,7 @@ def build_sweep(dataset: str, root: str | os.PathLike | None = None,
     """Run the shipped sweep of `dataset` (SWEEP_RECIPES) and write it beside the zoo."""
     if dataset not in SWEEP_RECIPES:
         raise ValueError(f"no sweep of rows ships for {dataset!r} (a downloaded dataset's sweep ships as models: "
-                         f"aecore.sweep_models); it ships for {', '.join(SWEEP_RECIPES)}")
+                         f"aecore.studies.sweep_models); it ships for {', '.join(SWEEP_RECIPES)}")
     train, test = load_split(dataset)
     sweep = complete_sweep(dataset, SWEEP_RECIPES[dataset], train, test, progress)
     write_sweep(sweep, sweep_path(dataset, root))

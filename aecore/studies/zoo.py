@@ -24,7 +24,9 @@ import numpy as np
 import safetensors.numpy
 import torch
 
-from aecore import noise, page_jobs
+from aecore import noise
+
+from aecore.studies import page_jobs
 from aecore.checkpoint import load, save
 from aecore.data import ImageDataset, default_data_root, load_split, split_positions
 from aecore.data.download import DATASETS as DOWNLOADED
@@ -201,11 +203,11 @@ def _denoise_check(model: Any, test: ImageDataset) -> dict[str, float]:
 
 
 def prior_check(model: Any, dataset: str) -> dict[str, Any]:
-    """What a pixel classifier makes of the VAE's prior samples (`aecore.quality.prior_samples`,
+    """What a pixel classifier makes of the VAE's prior samples (`aecore.studies.quality.prior_samples`,
     judged by a logistic regression fit on the training images of `dataset`): {"confidence": mean
     top-class probability, "min_share": the rarest class's share}. The Sample page offers the VAE
     whose samples read most clearly first."""
-    from aecore.quality import prior_samples  # scikit-learn's fit: only where a VAE is checked
+    from aecore.studies.quality import prior_samples  # scikit-learn's fit: only where a VAE is checked
 
     train, _ = load_split(dataset)
     checked = prior_samples(model, train)

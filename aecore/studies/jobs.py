@@ -5,7 +5,7 @@ travels back as checkpoint bytes, never as a pickled module. Inside a worker, pr
 through `aecore.in_worker.report` and a cancel arrives through `aecore.in_worker.cancel_flag`; called
 directly (in a notebook, a test), the same functions simply run.
 
-    job = queue.submit(aecore.jobs.train, RunSpec(dataset="digits", kind="vae"))
+    job = queue.submit(aecore.studies.jobs.train, RunSpec(dataset="digits", kind="vae"))
     ...
     model = aecore.load(job.result["checkpoint"])
 """
@@ -19,7 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from aecore import anomaly, compression, inspect_code
+from aecore import anomaly
+
+from aecore.studies import compression, inspect_code
 from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
@@ -83,7 +85,7 @@ def one_class(spec: RunSpec) -> dict[str, Any]:
 
 
 def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: int) -> dict[str, Any]:
-    """A complete rate-distortion sweep (`aecore.compression.complete_sweep`: quantized codes and the
+    """A complete rate-distortion sweep (`aecore.studies.compression.complete_sweep`: quantized codes and the
     PNG/JPEG anchor) of `kind` on `dataset`, with its default recipe's architecture and settings.
     Progress detail: a SweepProgress (without its rows); a cancel returns the sizes finished so far."""
     recipe = {**compression.sweep_recipe(dataset), "kind": kind, "latent_dims": sorted(latent_dims), "epochs": epochs}
@@ -94,7 +96,7 @@ def compression_sweep(dataset: str, kind: str, latent_dims: list[int], epochs: i
 
 
 def warmup(beta: float) -> dict[str, dict[str, Any]]:
-    """The KL warm-up experiment (`aecore.inspect_code.warmup_comparison`). Progress: the run's label and its share done."""
+    """The KL warm-up experiment (`aecore.studies.inspect_code.warmup_comparison`). Progress: the run's label and its share done."""
     specs = warmup_specs(beta)
     first = next(iter(specs.values()))
     return inspect_code.warmup_comparison(beta, data=data_for(first),
@@ -124,12 +126,12 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
                 pretrained: str | None = None, onnx_cache: str | None = None,
                 names: list[str] | None = None) -> list[str]:
     """Measure the latent maps and page results of the zoo's models of a downloaded `dataset` (or
-    only `names`) that lack them, on this machine's images (`aecore.zoo.build_local_results`), and
+    only `names`) that lack them, on this machine's images (`aecore.studies.zoo.build_local_results`), and
     export their decoders into `onnx_cache` when given. Progress: "name: what it measures now", with
     the share of all of them. A cancel stops before the next model. The server passes the folders: a
     worker may predate their setting."""
     from aecore.pretrained import missing_results
-    from aecore.zoo import build_local_results
+    from aecore.studies.zoo import build_local_results
 
     _use_folders(data_root, zoo_cache)
     stop = cancel_flag()
@@ -146,10 +148,10 @@ def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | Non
 def zoo_studies(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
                 pretrained: str | None = None, studies: list[str] | None = None) -> list[str]:
     """Measure the Compression page's sweep and the denoise lab's curves of a downloaded `dataset`'s
-    shipped models on this machine's images (`aecore.local_studies.measure`; only `studies` of them
+    shipped models on this machine's images (`aecore.studies.local_studies.measure`; only `studies` of them
     when given), where missing; returns what was measured. Progress: "what: where it stands", with
     its share. The server passes the folders, as to `zoo_results`."""
-    from aecore import local_studies
+    from aecore.studies import local_studies
 
     _use_folders(data_root, zoo_cache)
     return local_studies.measure(dataset, pretrained, progress=lambda share, words: report(words, share),

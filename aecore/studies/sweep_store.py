@@ -1,6 +1,6 @@
-"""How a rate-distortion sweep (`aecore.compression`) is stored: one JSON file, its images inside as
+"""How a rate-distortion sweep (`aecore.studies.compression`) is stored: one JSON file, its images inside as
 8-bit PNG. The shipped sweeps of the embedded datasets and the sweeps measured on a user's copy of a
-downloaded one (`aecore.sweep_models`) are both kept so."""
+downloaded one (`aecore.studies.sweep_models`) are both kept so."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ import numpy as np
 from PIL import Image
 
 from aecore.files import write_atomically
-from aecore.image_files import encode_image
+from aecore.studies.image_files import encode_image
 
 SWEEP_FORMAT = "aecore-rate-distortion-2"
 
 
 def write_sweep(sweep: dict[str, Any], path: str | os.PathLike) -> None:
-    """Store `sweep` (the layout of `aecore.compression.complete_sweep`) at `path`, atomically."""
+    """Store `sweep` (the layout of `aecore.studies.compression.complete_sweep`) at `path`, atomically."""
     write_atomically(Path(path), json.dumps(_to_json(sweep), separators=(",", ":")), mode=0o644)
 
 

@@ -3,9 +3,9 @@
 A curve is the mean PSNR over one fixed set of test images (`curve_images`) at every level of a
 noise kind, so it depends only on (model, noise kind): the page's image, class and seed controls
 leave it alone. The pretrained models' curves are stored in `pretrained/denoise_curves-<dataset>.json`
-(`python -m aecore.lab_curves [dataset ...]` rebuilds them), so the page computes nothing for them;
+(`python -m aecore.studies.lab_curves [dataset ...]` rebuilds them), so the page computes nothing for them;
 a downloaded dataset's are measured on this machine's copy instead, in the background with the zoo's
-maps (`aecore.local_studies`), and kept beside them (`curves_path`). Each stored curve carries a
+maps (`aecore.studies.local_studies`), and kept beside them (`curves_path`). Each stored curve carries a
 digest of the weights it was measured on, and a rebuilt model whose weights no longer match is
 scored afresh instead of shown with a stale curve.
 
@@ -28,7 +28,7 @@ from aecore import noise
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.data.splits import split_tag
-from aecore.lab import DEFAULT_STEPS, _ladder_psnr, noise_levels, noisy_ladder, pick_images, run_ladder
+from aecore.studies.lab import DEFAULT_STEPS, _ladder_psnr, noise_levels, noisy_ladder, pick_images, run_ladder
 from aecore.files import write_atomically
 from aecore.models import Autoencoder
 from aecore.pretrained import (list_pretrained, load_pretrained, local_results_root, pretrained_root,

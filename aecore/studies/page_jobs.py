@@ -6,7 +6,7 @@ plain, picklable arguments: the model travels as checkpoint bytes (`aecore.to_zi
 loaded in the worker. Called directly (a test, the zoo build), they simply run. Every measurement is
 on the split the app shows (`aecore.load_split`), the one the stored results use.
 
-    job = queue.submit(aecore.page_jobs.probe, aecore.to_zip_bytes(model), "digits")
+    job = queue.submit(aecore.studies.page_jobs.probe, aecore.to_zip_bytes(model), "digits")
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from aecore import anomaly, inspect_code
+from aecore import anomaly
+
+from aecore.studies import inspect_code
 from aecore.checkpoint import load
 from aecore.data import ImageDataset, load_split
 from aecore.models import Autoencoder
@@ -62,7 +64,7 @@ _pixels: dict[str, Any] = {}
 def probe_test(dataset: str) -> ImageDataset:
     """The test images the probe scores: a seeded draw of `aecore.probe.TEST_IMAGES` of the test
     split (all of it when smaller), the same for every model."""
-    from aecore.compare import subset_rows  # the same seeded draw the map comparison uses
+    from aecore.studies.compare import subset_rows  # the same seeded draw the map comparison uses
 
     test = dataset_split(dataset)[1]
     rows = subset_rows(len(test), PROBE_TEST_IMAGES)
@@ -70,7 +72,7 @@ def probe_test(dataset: str) -> ImageDataset:
 
 
 def code_measures(checkpoint: bytes | Autoencoder, dataset: str) -> dict[str, Any]:
-    """`aecore.inspect_code.code_measures` on the test images: codes, sensitivity at every σ of
+    """`aecore.studies.inspect_code.code_measures` on the test images: codes, sensitivity at every σ of
     `inspect_code.NOISES`, Jacobian norms, KL per unit (None when the model is no VAE)."""
     report("measuring the codes")
     return inspect_code.code_measures(_model(checkpoint), dataset_split(dataset)[1].images)

@@ -1,13 +1,13 @@
 """What the Compression page and the denoise lab show of a downloaded dataset (MNIST, Fashion-MNIST),
-measured once on this machine's copy, beside the zoo's maps (`aecore.zoo.build_local_results`):
+measured once on this machine's copy, beside the zoo's maps (`aecore.studies.zoo.build_local_results`):
 
-- "compression sweep": the rows of the shipped sweep models (`aecore.sweep_models.measure_sweep`);
-- "denoise curves": PSNR against noise level of every zoo model (`aecore.lab_curves.build_curves`).
+- "compression sweep": the rows of the shipped sweep models (`aecore.studies.sweep_models.measure_sweep`);
+- "denoise curves": PSNR against noise level of every zoo model (`aecore.studies.lab_curves.build_curves`).
 
 Both are read by the pages from `aecore.pretrained.local_results_root()`, and neither trains anything:
 together they take well under a minute of CPU (on MNIST's 60,000 + 10,000 images), where a sweep
 trained on the class's one worker took about 8 minutes. The app runs each in a background job queued
-with the zoo's (`aecore.jobs.zoo_studies`): the sweep first, as the Compression page has nothing to
+with the zoo's (`aecore.studies.jobs.zoo_studies`): the sweep first, as the Compression page has nothing to
 draw without it; `python -m aecore measure DATASET` runs both too.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Sequence
 
-from aecore import lab_curves, sweep_models
+from aecore.studies import lab_curves, sweep_models
 from aecore.data.download import DATASETS as DOWNLOADED
 
 SWEEP, CURVES = "compression sweep", "denoise curves"

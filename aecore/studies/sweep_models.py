@@ -4,10 +4,10 @@ measured on the user's own copy of the images.
 A downloaded dataset's images are not ours to ship, nor anything measured on them (the rows and
 pictures that `pretrained/rate_distortion-digits.json` holds for digits). So its sweep ships as
 models: one small MLP per code size, stored in float16 (`pretrained/sweeps/<dataset>/ae-<k>/`), trained
-by `aecore.compression.rate_distortion` from the dataset's sweep recipe, so the page's "Recompute
+by `aecore.studies.compression.rate_distortion` from the dataset's sweep recipe, so the page's "Recompute
 the sweep" with its defaults trains the same models. `measure_sweep` measures their rows on this
 machine's split in seconds, where training a sweep takes minutes on the class's one worker; the app
-runs it in the background with the zoo's own measuring (`aecore.local_studies`), into
+runs it in the background with the zoo's own measuring (`aecore.studies.local_studies`), into
 `aecore.pretrained.local_results_root()`.
 
     build_models("mnist")     # on the builder's machine: train, store in float16, print the table
@@ -27,18 +27,18 @@ import numpy as np
 import torch
 
 from aecore.checkpoint import WEIGHTS_NAME, load, save
-from aecore.compression import (QUANT_BITS, SWEEP_RECIPES, anchor_images, format_table, load_sweep,
+from aecore.studies.compression import (QUANT_BITS, SWEEP_RECIPES, anchor_images, format_table, load_sweep,
                                 preview_images, quantized_row, rate_distortion, sweep_path, sweep_recipe)
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DATASETS as DOWNLOADED
 from aecore.data.splits import split_record, split_tag
-from aecore.image_files import file_anchor
+from aecore.studies.image_files import file_anchor
 from aecore.metrics import error_metrics, nested_pca
 from aecore.pretrained import file_digest, local_results_root, pretrained_root
-from aecore.quantize import SIDE_BITS_PER_UNIT
+from aecore.studies.quantize import SIDE_BITS_PER_UNIT
 from aecore.recipes import SWEEP_SIZES
 from aecore.runner import RunResult
-from aecore.sweep_store import SWEEP_FORMAT, read_sweep, write_sweep
+from aecore.studies.sweep_store import SWEEP_FORMAT, read_sweep, write_sweep
 
 MODEL_SWEEPS: dict[str, dict[str, Any]] = {dataset: sweep_recipe(dataset) for dataset in SWEEP_SIZES
                                            if dataset in DOWNLOADED}
@@ -128,7 +128,7 @@ def measure_sweep(dataset: str, root: str | os.PathLike | None = None,
     store the sweep at `measured_path`; progress(done, total, what) before each code size and the anchor."""
     if not has_models(dataset, root):
         raise ValueError(f"the sweep models of {dataset!r} are not in {Path(root or pretrained_root()) / 'sweeps'}; "
-                         f"build them with `python -m aecore.sweep_models {dataset}`")
+                         f"build them with `python -m aecore.studies.sweep_models {dataset}`")
     train, test = load_split(dataset)
     images = preview_images(test)
     sizes = _recipe(dataset)["latent_dims"]
