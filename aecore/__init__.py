@@ -30,10 +30,9 @@ __version__ = "0.1.0"
 # Loaded on first use (PEP 562): these pull in scikit-learn, SciPy and umap-learn, seconds of import
 # that a server's first page, or a worker that only trains, should not pay. `aecore.latent` and
 # `from aecore import latent` work as usual.
-_LAZY_MODULES = {"anomaly", "capacity", "compare", "compression", "cuda_step", "distributed", "export", "generate",
-                 "inspect_code", "jobs", "lab", "lab_curves", "latent", "page_jobs", "probe", "sketch", "tabular"}
-_LAZY_NAMES = {"anomaly_scores": "anomaly", "pca_scores": "anomaly", "roc": "anomaly",
-               "compression_ratio": "compression", "rate_distortion": "compression", "linear_probe": "probe"}
+# The studies behind the app's pages are not here: import them from aecore.studies.
+_LAZY_MODULES = {"anomaly", "cuda_step", "distributed", "export", "generate", "latent", "probe", "tabular"}
+_LAZY_NAMES = {"anomaly_scores": "anomaly", "pca_scores": "anomaly", "roc": "anomaly", "linear_probe": "probe"}
 
 
 def __getattr__(name: str):
@@ -52,9 +51,8 @@ __all__ = [
     "CheckpointError", "checkpoint_config", "load", "save", "to_zip_bytes",
     "evaluate", "pca_baseline", "psnr", "reconstruction_metrics",
     "AUGMENTS", "History", "Progress", "SCHEDULES", "TrainingDiverged", "fit",
-    "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "jobs", "recipes",
+    "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "recipes",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "load_results", "pretrained_entry",
-    "anomaly", "capacity", "compare", "compression", "cuda_step", "distributed", "export", "generate",
-    "inspect_code", "lab", "page_jobs", "probe", "sketch", "tabular",
-    "anomaly_scores", "pca_scores", "roc", "compression_ratio", "rate_distortion", "linear_probe",
+    "anomaly", "cuda_step", "distributed", "export", "generate", "probe", "tabular",
+    "anomaly_scores", "pca_scores", "roc", "linear_probe",
 ]

@@ -142,7 +142,7 @@ def one_class_split(data: ImageDataset | tuple[ImageDataset, ImageDataset], norm
 # against PCA with as many components, from `aecore.studies.jobs.one_class(recipes.one_class_spec(d, (c,)))`
 # (measured 2026-12-02, CPU, seed 0). digits: 8 (0.978 vs 0.968, +0.011, the largest gap; 3 +0.010,
 # the other classes within 0.008, 0 1.000 vs 1.000). shapes: 1, ellipse (0.942 vs 0.516; square 0.748
-# vs 0.555, heart 0.798 vs 0.495, triangle 0.598 vs 0.608). MNIST and Fashion-MNIST from the README's
+# vs 0.555, heart 0.798 vs 0.495, triangle 0.598 vs 0.608). MNIST and Fashion-MNIST from docs/quality.md's
 # per-class table: MNIST 2 (0.901 vs 0.846), Fashion-MNIST 8 (0.853 vs 0.805).
 OPENING_NORMAL: dict[str, int] = {"digits": 8, "shapes": 1, "mnist": 2, "fashion-mnist": 8}
 

@@ -21,14 +21,14 @@ import torch
 
 from aecore import distributed
 from aecore.checkpoint import load, save
+from aecore.console import DownloadBar, ProgressBar, ensure_downloaded
 from aecore.data import default_data_root, list_datasets, load_split
-from aecore.data.splits import split_record
 from aecore.data.download import DATASETS as DOWNLOADS, download_dataset, is_downloaded
+from aecore.data.splits import SPLIT_SEED, TEST_FRACTION, split_record
+from aecore.export import onnx_available
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
-from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
-from aecore.console import DownloadBar, ProgressBar, ensure_downloaded
 from aecore.runner import FitSettings, RunSpec, resident_sample, run
 from aecore.studies import commands
 
@@ -82,9 +82,10 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
                         help="train on these classes only (a one-class model for anomaly detection)")
     parser.add_argument("--out", required=True, help="checkpoint folder, or a path ending in .zip")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--no-onnx", dest="onnx", action="store_false",
+    # A core install (`pip install .`) has no ONNX exporter: it saves the checkpoint alone.
+    parser.add_argument("--no-onnx", dest="onnx", action="store_false", default=onnx_available(),
                         help="skip decoder.onnx, the decoder exported beside the checkpoint for the app's "
-                             "in-browser decoding (saves about 2 s)")
+                             "in-browser decoding (saves about 2 s; skipped anyway where onnx is not installed)")
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for torch (default 1: these small models run fastest on one "
                              "thread when anything else shares the cores)")

@@ -45,9 +45,24 @@ class _Decode(nn.Module):
         return torch.sigmoid(self.decoder(z))
 
 
+def onnx_available() -> bool:
+    """Whether onnx and onnxscript (torch.onnx's exporter needs both) are installed: the app's extras,
+    not the core install's."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxscript"))
+
+
 def decoder_onnx(model: Autoencoder) -> bytes:
     """The model's decoder as the bytes of an ONNX model: input "z" (B, latent_dim) float32, output
     "image" (B, C, H, W) float32 in [0, 1], any batch size B."""
+    try:  # what torch.onnx's exporter imports; extras (`aecore[app]`), not core dependencies
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as error:
+        raise ImportError("exporting the decoder as ONNX needs onnx and onnxscript, which the core install "
+                          "leaves out; install them with: pip install 'aecore[app]' (or save without it: "
+                          "export_decoder=False, `aecore train --no-onnx`)") from error
     # A copy on the CPU in eval mode: the model may be shared by other sessions, whose mode must not
     # change under them, and the exporter traces whatever mode it is given.
     decode = _Decode(copy.deepcopy(model.decoder).cpu()).eval()

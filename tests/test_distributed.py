@@ -22,7 +22,7 @@ from aecore.runner import FitSettings, RunSpec, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Deterministic objectives (ae here) match one process to float rounding (measured: 2e-7 relative
-# per epoch on digits); this is the tolerance the README states.
+# per epoch on digits); this is the tolerance docs/scaling.md states.
 RELATIVE_TOLERANCE = 1e-5
 
 

@@ -22,12 +22,12 @@ shared_data = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(shared_data)
 
 DATASETS = ("mnist", "fashion-mnist")
-# A bar not met with the images we have (the README's quality section gives the evidence), and the
+# A bar not met with the images we have (docs/quality.md gives the evidence), and the
 # level reached, which the shipped model must keep: Fashion's 32-D conv code, trained on 5,213 images
 # (60 epochs, mirrored), reaches 0.593x; the same net's held-out ratio levels off near 0.55-0.58 as the
 # images grow.
 REACHED = {("fashion-mnist", 32): 0.61}
-# Where 0.35x is out of reach (Fashion, see the README), the residual conv net ships for what is
+# Where 0.35x is out of reach (Fashion, see docs/quality.md), the residual conv net ships for what is
 # reachable: 0.507x of PCA-32's held-out error, issue 27's level for it 0.52x.
 RESIDUAL_REACHABLE = {"fashion-mnist": 0.52}
 # The VAEs held to the sampling bar: MNIST's MLP VAE trained for clear samples (the conv VAE reaches
@@ -71,7 +71,7 @@ def test_reconstruction_beats_pca(data, dim):
         result = quality.reconstruction(aecore.load_pretrained(name), train, test)
         if (dataset, dim) in REACHED:  # a bar these images did not let us reach: hold what was reached
             assert result["ratio"] <= REACHED[(dataset, dim)], (name, result)
-            pytest.xfail(f"{name}: {result['ratio']:.3f}x PCA's error, bar {bar}x (see the README)")
+            pytest.xfail(f"{name}: {result['ratio']:.3f}x PCA's error, bar {bar}x (see docs/quality.md)")
         assert result["ratio"] <= bar, (name, result)
 
 

@@ -224,7 +224,7 @@ def prior_live(active: state.ActiveModel, shown: dict[str, tuple[go.Figure, np.n
                          help=f"Share of the {len(nearest)} samples whose nearest test image is within {close:.3f} "
                               "pixel RMSE: as close as 9 in 10 real test images are to their nearest neighbour. "
                               "A distance in pixels, not a judge of realism: a smooth blur can sit near many "
-                              "images (the VAE's samples are checked by a classifier in the README)."))
+                              "images (the VAE's samples are checked by a classifier in docs/zoo.md)."))
         live.append(Live(f"Nearest real image, from {source}", f"{nearest.mean():.3f}",
                          help="Pixel RMSE from each decoded sample to its closest test image, mean over the samples."))
     live.append(Live("Real images' own spacing", f"{np.median(spacing):.3f}",

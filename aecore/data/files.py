@@ -12,13 +12,15 @@ import io
 import warnings
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.registry import register_dataset
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 MAX_FILE_BYTES = 64 * 2**20  # one image file; far above any photo, far below a memory problem
@@ -124,8 +126,20 @@ def _labels_from_parts(all_parts: list[tuple[str, ...]], source: Path) -> tuple[
     return [classes.index(p[0]) for p in all_parts], classes
 
 
+def _pillow():
+    """Pillow's Image and ImageOps modules, imported on first use: Pillow is an extra (`aecore[app]`),
+    needed only to read image files, so `import aecore` and training on arrays run without it."""
+    try:
+        from PIL import Image, ImageOps
+    except ImportError as error:
+        raise ImportError("reading image files needs Pillow, which the core install leaves out; "
+                          "install it with: pip install 'aecore[app]' (or pip install pillow)") from error
+    return Image, ImageOps
+
+
 def _decode(data: bytes, shown: str, image_size: int, mode: str) -> np.ndarray:
     """File bytes -> uint8 (H, W) or (H, W, 3), resized; a clear error naming the file otherwise."""
+    Image, ImageOps = _pillow()
     try:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; we refuse both.
@@ -138,11 +152,12 @@ def _decode(data: bytes, shown: str, image_size: int, mode: str) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValueError(f"{shown} is too large (over {Image.MAX_IMAGE_PIXELS} pixels) to load safely; "
                          "shrink it first") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValueError(f"{shown} is not a readable image; remove it or replace it with a PNG or JPEG") from None
 
 
 def _flatten_alpha(image: Image.Image) -> Image.Image:
+    Image, _ = _pillow()
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     if not has_alpha:
         return image

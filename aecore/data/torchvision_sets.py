@@ -29,7 +29,13 @@ _MNIST_LIKE = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMN
 def _tvd():
     # torchvision is imported on first use: its import pulls in torch._dynamo (over a second on
     # 2 cores), which the app's start-up should not pay for datasets it may never open.
-    import torchvision.datasets
+    # torchvision is an extra (`aecore[app]`): the core install trains on digits, shapes and your own
+    # arrays without it.
+    try:
+        import torchvision.datasets
+    except ImportError as error:
+        raise ImportError("MNIST, Fashion-MNIST, KMNIST and CIFAR-10 are read with torchvision, which the core "
+                          "install leaves out; install it with: pip install 'aecore[app]'") from error
 
     return torchvision.datasets
 

@@ -82,7 +82,11 @@ def project(Z: np.ndarray | torch.Tensor, method: str = "pca", seed: int = 0, fa
     if method == "pca":
         return PCAProjection(n_components=2, random_state=seed, **options).fit(Z)
     if method == "umap":
-        import umap  # imported here: its first import compiles numba code for many seconds
+        try:
+            import umap  # imported here: its first import compiles numba code for many seconds
+        except ImportError as error:  # umap-learn is an extra: the core install projects with "pca" and "tsne"
+            raise ImportError('method="umap" needs umap-learn, which the core install leaves out; install it '
+                              "with: pip install 'aecore[app]' (or use \"pca\" or \"tsne\")") from error
 
         defaults = dict(UMAP_FAST) if fast else {"n_neighbors": 15}  # 15: umap-learn's own
         defaults["n_neighbors"] = min(defaults["n_neighbors"], len(Z) - 1)  # tiny data has fewer

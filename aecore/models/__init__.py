@@ -4,9 +4,9 @@ the one line a new kind adds."""
 from aecore.models import ae, contractive, denoising, resconv, sparse, vae  # noqa: F401  (registers the kinds, and resconv its architecture)
 from aecore.models.arch import list_archs
 from aecore.models.base import Autoencoder, AutoencoderOutput, ModelConfig
-from aecore.models.registry import config_fields, create_model, list_models, model_class, model_from_config, register_model
+from aecore.models.registry import config_fields, create_model, default_arch, list_models, model_class, model_from_config, register_model
 
 __all__ = [
-    "Autoencoder", "AutoencoderOutput", "ModelConfig", "config_fields", "create_model", "list_archs",
+    "Autoencoder", "AutoencoderOutput", "ModelConfig", "config_fields", "create_model", "default_arch", "list_archs",
     "list_models", "model_class", "model_from_config", "register_model",
 ]

@@ -10,3 +10,13 @@ they can read without the app's pages.
 Import a study by its module, e.g. `from aecore.studies import compression`: this package imports
 nothing on its own, so loading one study does not load the others.
 """
+
+
+def __getattr__(name: str):
+    """`aecore.studies.compression` and the like load on first use (PEP 562)."""
+    import importlib
+    import pkgutil
+
+    if name in {m.name for m in pkgutil.iter_modules(__path__)}:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Quality bars: does a model do what autoencoders are for better than PCA does?
 
 Each function measures one bar on held-out images, against the linear baseline measured the same
-way, and returns plain numbers (the README's quality table and `bench/bench_quality.py` print them;
+way, and returns plain numbers (docs/quality.md's table and `bench/bench_quality.py` print them;
 `tests/test_quality.py` checks the shipped models against them):
 
     reconstruction(model, train, test)      # MSE against PCA with as many components as the code
