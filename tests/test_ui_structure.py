@@ -60,8 +60,8 @@ def test_pages_import_the_core_and_their_own_view_only():
     assert views_by_page["denoise.py"] == {"denoise_view"}
 
 
-def test_no_import_cycles_in_ui():
-    graph = {name: {i for i in imports if i in UI} for name, imports in UI.items()}
+def assert_no_cycles(graph: dict[str, set[str]]) -> None:
+    """Depth-first search: fails on the first module that imports itself back through others."""
     state: dict[str, str] = {}
 
     def visit(node: str, path: list[str]) -> None:
@@ -75,6 +75,10 @@ def test_no_import_cycles_in_ui():
     for node in graph:
         if node not in state:
             visit(node, [])
+
+
+def test_no_import_cycles_in_ui():
+    assert_no_cycles({name: {i for i in imports if i in UI} for name, imports in UI.items()})
 
 
 # The aecore library and its studies (aecore/studies/: the computations behind single pages and the
@@ -112,18 +116,5 @@ def test_the_library_never_imports_the_studies():
 
 def test_the_library_has_no_import_cycles():
     """A cycle forces delayed imports (a function-level import to dodge a half-loaded module)."""
-    graph = {name: {i for i in imports if i in AECORE and i != name and not name.startswith(i + ".")}
-             for name, imports in AECORE.items()}
-    state: dict[str, str] = {}
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = "open"
-        for nxt in graph[node]:
-            assert state.get(nxt) != "open", "import cycle: " + " -> ".join(path + [node, nxt])
-            if nxt not in state:
-                visit(nxt, path + [node])
-        state[node] = "done"
-
-    for node in graph:
-        if node not in state:
-            visit(node, [])
+    assert_no_cycles({name: {i for i in imports if i in AECORE and i != name and not name.startswith(i + ".")}
+                      for name, imports in AECORE.items()})
