@@ -89,7 +89,8 @@ def streamlit_server(name: str = "streamlit_server", env: dict[str, str] | None 
     goes to tests/output/<name>.log (a file, not a pipe, so a chatty server can never block on it)."""
     port = _free_port()
     base_url = f"http://localhost:{port}"
-    log_path = OUTPUT_DIR / f"{name}.log"
+    # Under pytest-xdist each worker runs its own servers: one log each.
+    log_path = OUTPUT_DIR / f"{name}{os.environ.get('PYTEST_XDIST_WORKER', '') and '-' + os.environ['PYTEST_XDIST_WORKER']}.log"
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
