@@ -82,6 +82,17 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
+# The longest test files, started first: the two workers take whole files in collection order, so a
+# long file collected last would run alone at the end (a file that leaves this list only runs later).
+LONGEST_FIRST = ("test_browser_zoo_results.py", "test_browser_download.py", "test_lesson_claims.py",
+                 "test_app_zoo_results.py", "test_browser_lessons.py", "test_browser_readable.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable: the rest keep their order
+
+
 @contextmanager
 def streamlit_server(name: str = "streamlit_server", env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `app.py` in a fresh headless Streamlit server, with `env` added to this process's
