@@ -116,9 +116,11 @@ def test_choose_mnist_download_it_and_it_becomes_active_and_remembered(data, ser
     assert not at.sidebar.get("progress") and not [b for b in at.sidebar.button if b.key.startswith("download_")]
     if not state.pretrained_names("mnist"):  # the zoo may still have no MNIST model: the sidebar says so
         assert "No model of **mnist** yet" in sidebar_text(at)
-    assert json.loads(settings.settings_path().read_text()) == {"dataset": "mnist"}
+    # The choice is this browser's (a cookie the page writes), never the server's file.
+    assert not settings.settings_path().exists()
+    assert any(settings.COOKIE + "=mnist" in str(e.proto) for e in at.sidebar.get("html"))
 
-    settings.forget_start()  # a restarted server reads the file again
+    settings.forget_start()  # a restarted server: MNIST is here now, so a new browser opens on it
     assert open_app().session_state[state.DATASET_KEY] == "mnist"
 
 
@@ -148,9 +150,22 @@ def test_with_nothing_remembered_the_app_opens_on_mnist_once_it_is_here(data, se
     with Mirror(served) as mirror:
         download.download_dataset("mnist", mirror=mirror.url)  # as `python -m aecore download mnist` does
     assert open_app().session_state[state.DATASET_KEY] == "mnist"
-    settings.remember_dataset("shapes")  # a choice made before, read at the next start, wins
-    settings.forget_start()
+    settings.settings_path().write_text(json.dumps({"dataset": "shapes"}))  # the server owner's default
+    settings.forget_start()  # read at the next start, it wins over the download
     assert open_app().session_state[state.DATASET_KEY] == "shapes"
+
+
+def test_a_browsers_own_choice_wins_and_moves_no_other_session(data, monkeypatch) -> None:
+    settings.settings_path().write_text(json.dumps({"dataset": "shapes"}))
+    settings.forget_start()
+    chooser = open_app()
+    assert chooser.session_state[state.DATASET_KEY] == "shapes"
+    chooser.sidebar.selectbox[0].set_value("digits").run()
+    assert chooser.session_state[state.DATASET_KEY] == "digits"
+    assert open_app().session_state[state.DATASET_KEY] == "shapes"  # another browser: the server's default
+    assert settings.read_settings() == {"dataset": "shapes"}  # which no session writes
+    monkeypatch.setattr(settings, "browser_dataset", lambda: "digits")  # the chooser's next session
+    assert open_app().session_state[state.DATASET_KEY] == "digits"
 
 
 def test_a_remembered_dataset_that_is_gone_falls_back_to_digits(data) -> None:

@@ -68,7 +68,7 @@ def test_home_shows_diagram_gallery_card_and_links(streamlit_app, page) -> None:
     assert sidebar_model(page) == DEFAULT  # the active model survives the move
 
 
-def test_switching_dataset_switches_the_model(streamlit_app, page) -> None:
+def test_switching_dataset_switches_the_model(streamlit_app, page, browser) -> None:
     open_page(page, streamlit_app)
     pick(page, sidebar_select(page, "Dataset"), "shapes")
     expect(page.locator(MAIN).get_by_text("Dataset: shapes")).to_be_visible(timeout=30_000)
@@ -80,6 +80,21 @@ def test_switching_dataset_switches_the_model(streamlit_app, page) -> None:
         expect_card(page, "dataset: shapes")
     else:
         expect(page.locator(SIDEBAR).get_by_text("No model of shapes yet")).to_be_visible()
+
+    # The choice is this browser's: its next session opens on shapes, another browser's on digits.
+    page.wait_for_function("document.cookie.includes('aecore_dataset=shapes')")
+    again = page.context.new_page()
+    open_page(again, streamlit_app)
+    expect(again.locator(MAIN).get_by_text("Dataset: shapes")).to_be_visible()
+    expect(sidebar_select(again, "Dataset")).to_have_value("shapes")
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        stranger = other.new_page()
+        open_page(stranger, streamlit_app)
+        expect(stranger.locator(MAIN).get_by_text("Dataset: digits")).to_be_visible()
+        expect(sidebar_select(stranger, "Dataset")).to_have_value("digits")
+    finally:
+        other.close()
 
 
 def test_load_page_picks_a_pretrained_model_for_this_session_only(streamlit_app, page, browser) -> None:

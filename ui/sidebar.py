@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.core import downloads, jobs, presenter, state, zoo_results
+from ui.core import downloads, jobs, presenter, settings, state, zoo_results
 from ui.core.cache import dataset_choices, is_available
 from ui.core.models import card_rows, choice_label, pretrained_model, pretrained_names
 
@@ -14,6 +14,7 @@ def draw_sidebar() -> None:
     """Draw the dataset and model pickers and the model card into `st.sidebar`."""
     with st.sidebar:
         downloads.collect_finished()  # a download that has ended makes its dataset active before anything draws
+        settings.write_browser_memory()  # this browser remembers a dataset chosen since the last run
         names = dataset_choices()
         if not names:
             st.error("No embedded dataset could be loaded; check that `aecore` is installed intact.")

@@ -51,9 +51,9 @@ def initial(key: str, value: Any, name: str = "value") -> dict[str, Any]:
 
 
 def opening_dataset() -> str:
-    """Where a new session starts: the dataset remembered when this server started (ui.core.settings)
-    if it is still here, else MNIST once downloaded, else digits."""
-    for name in (settings.remembered_dataset(), FIRST_DOWNLOAD):
+    """Where a new session starts, of what is here: the dataset its browser chose last, else the
+    server owner's default (ui.core.settings), else MNIST once downloaded, else digits."""
+    for name in (settings.browser_dataset(), settings.server_dataset(), FIRST_DOWNLOAD):
         if name is not None and is_available(name):
             return name
     return DEFAULT_DATASET
@@ -97,14 +97,15 @@ def sync_dataset_from_widget() -> None:
 
 
 def choose_dataset(name: str) -> None:
-    """The user's choice of dataset: it becomes active, is remembered for the next server start, and
-    the session switches to its default model, unless the active model already belongs to it."""
+    """The user's choice of dataset: it becomes active, this browser remembers it for its next
+    sessions, and the session switches to its default model, unless the active model already
+    belongs to it."""
     set_active_dataset(name)
     st.session_state.pop(PENDING_DOWNLOAD_KEY, None)
     # Set even when equal: a browser that waited for a download still shows its old label
     # ("mnist (download, 11 MB)") until Python sets the value.
     st.session_state[DATASET_WIDGET_KEY] = name
-    settings.remember_dataset(name)
+    settings.remember_in_browser(name)
     current = st.session_state.get(MODEL_KEY)
     if current is None or current.dataset != name:
         default = default_model(name)
