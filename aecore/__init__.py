@@ -42,6 +42,8 @@ def __getattr__(name: str):
         return importlib.import_module(f"aecore.{name}")
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(f"aecore.{_LAZY_NAMES[name]}"), name)
+    if name == "studies":  # the subpackage, as scipy gives its own: `aecore.studies.jobs` after `import aecore`.
+        return importlib.import_module("aecore.studies")  # Its __init__ imports no study: each loads on first use.
     raise AttributeError(f"module 'aecore' has no attribute {name!r}")
 
 __all__ = [

@@ -96,8 +96,10 @@ def _main_hidden(unless: bool = False):
 class Job:
     """One submitted piece of work, as its submitter sees it. Read it from any thread."""
 
-    def __init__(self, job_id: int, name: str, owner: JobQueue, background: bool = False) -> None:
+    def __init__(self, job_id: int, name: str, owner: JobQueue, background: bool = False,
+                 group: str | None = None) -> None:
         self.id, self.name, self._owner, self.background = job_id, name, owner, background
+        self.group = group  # whose job it is (an app's browser session): workers are shared between groups
         self.state = QUEUED
         self.progress: JobProgress | None = None  # the latest report, once the job has made one
         self.result: Any = None  # what the function returned, once done
@@ -143,8 +145,9 @@ class Job:
 
 
 class JobQueue:
-    """A pool of `workers` processes and the jobs submitted to it, run in submission order; and one
-    more process, started on the first background job, that runs those one at a time."""
+    """A pool of `workers` processes and the jobs submitted to it, shared round-robin between the
+    groups (sessions) that wait and in submission order within one; and one more process, started on
+    the first background job, that runs those one at a time."""
 
     def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER,
                  background_niceness: int = BACKGROUND_NICENESS) -> None:
@@ -162,6 +165,8 @@ class JobQueue:
         self._waiting: dict[int, tuple[Job, Callable[..., Any], tuple, dict[str, Any]]] = {}  # not yet in the pool
         self._in_pool = {False: 0, True: 0}  # jobs handed to each lane (background?) and not yet ended
         self._ids = itertools.count(1)
+        self._handed = itertools.count(1)
+        self._last_served: dict[str, int] = {}  # group -> when (the count of jobs handed out) it last got a worker
         self._lock = threading.Lock()
         self._closed = False
         self._listener = threading.Thread(target=self._listen, name="aecore-job-queue", daemon=True)
@@ -169,14 +174,16 @@ class JobQueue:
 
     # --- submitting and asking ---
     def submit(self, function: Callable[..., Any], *args: Any, name: str = "", background: bool = False,
-               **kwargs: Any) -> Job:
+               group: str | None = None, **kwargs: Any) -> Job:
         """Queue `function(*args, **kwargs)` (a module-level function and picklable arguments). A
         `background` job runs in the background lane (one low-priority worker), never before or
-        in the way of users' jobs."""
+        in the way of users' jobs. `group` says whose job it is (the app passes its browser
+        session): the workers go round the groups that wait, so one student's five jobs never hold
+        back a classmate's one."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("this job queue has been shut down")
-            job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self, background)
+            job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self, background, group)
             self._flags[job.id % SLOTS] = 0
             self._jobs[job.id] = job
             self._waiting[job.id] = (job, function, args, kwargs)
@@ -184,9 +191,12 @@ class JobQueue:
         self._dispatch()
         return job
 
-    def _order(self, job: Job) -> tuple[bool, bool, int]:
-        # Its lane, then the jobs of pages on a screen, then first come first served.
-        return job.background, time.monotonic() - job.last_shown > SHOWN_WITHIN, job.id
+    def _order(self, job: Job) -> tuple[bool, bool, int, int]:
+        # Its lane, then the jobs of pages on a screen, then round-robin between groups (the group
+        # served longest ago first; one never served, or a job without a group, at once), then
+        # first come first served.
+        served = self._last_served.get(job.group, 0) if job.group is not None else 0
+        return job.background, time.monotonic() - job.last_shown > SHOWN_WITHIN, served, job.id
 
     def position(self, job: Job) -> int:
         if job.state != QUEUED:
@@ -234,6 +244,8 @@ class JobQueue:
                 if self._closed or not free:
                     return
                 job, function, args, kwargs = self._waiting.pop(min(free, key=lambda i: self._order(self._jobs[i])))
+                if job.group is not None:
+                    self._last_served[job.group] = next(self._handed)
                 try:
                     with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
                         job.future = self._pool(job.background).submit(run_in_worker, job.id, function, args, kwargs)

@@ -61,7 +61,7 @@ if job is not None:
     elif result is not None:
         training.draw_progress(result.snapshot, job.seconds, run_loss)
         if result.stopped and state.active_model().name != result.name:
-            st.warning(f"{training.stopped_text(result.snapshot)}. The half-trained model was kept but is not in "
+            st.warning(f"{training.stopped_words(result)}. The half-trained model was kept but is not in "
                        "use.", icon=":material/pause_circle:")
             st.button("Use the half-trained model", on_click=training.adopt, args=(result,), key="train_adopt")
         elif state.active_model().name == result.name:

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import aecore
+from aecore.limits import MAX_RUN_ENV, max_run_minutes
 from aecore.runner import FitSettings, RunSpec
 from aecore.workers import CANCELLED, DONE, FAILED, Job, JobQueue
 from train_page import APP, TIMEOUT_S, WAIT_S, open_train_page, shows_concept
@@ -232,3 +233,37 @@ def test_the_loss_chart_draws_from_the_first_epoch():
     assert len(figure.data) == 6  # recon, kl, total; train and validation each
     assert all(len(trace.y) == 1 and "markers" in trace.mode for trace in figure.data)
 
+
+
+def test_a_run_past_the_servers_limit_stops_keeps_its_weights_and_says_why(monkeypatch):
+    """One student's 5,000-epoch run must not hold a worker the class shares: the server's cap on one
+    run's time stops it with the weights it reached, and the form and the toast say so."""
+    monkeypatch.setenv(MAX_RUN_ENV, "0.02")  # 1.2 s
+    capped = JobQueue(workers=1)  # its worker starts now, with the cap in its environment
+    try:
+        job = capped.submit(aecore.studies.jobs.train, digits_spec(epochs=5000))
+        wait_until(lambda: job.touch() or job.finished, "the run to reach the server's limit")
+    finally:
+        capped.shutdown()
+    assert job.state == DONE and job.result["stopped"] and job.result["capped_minutes"] == 0.02
+    epochs_run = len(job.result["snapshot"].train_history)
+    assert epochs_run < 5000
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.session_state[jobs.JOBS_KEY] = {training.PURPOSE: job}
+    at.run()  # app.py around Home collects it, as it would after the user left the Train page
+    assert not at.exception, at.exception
+    assert at.session_state[state.MODEL_KEY].source == "pretrained"  # offered, not made active
+    assert any(f"Stopped at epoch {epochs_run} of 5000, at this server's limit of 0.02 minutes per run" in toast.value
+               for toast in at.toast), [toast.value for toast in at.toast]
+    assert "This server stops a run after 0.02 minutes" in " ".join(c.value for c in open_train_page().caption)
+    monkeypatch.setenv(MAX_RUN_ENV, "0")  # lifted, on a student's own machine: the form says nothing of it
+    assert "stops a run" not in " ".join(c.value for c in open_train_page().caption)
+
+
+@pytest.mark.parametrize(("setting", "minutes"), [(None, 20.0), ("45", 45.0), ("0", None), ("soon", 20.0)])
+def test_the_servers_limit_on_one_run_is_its_owners_setting(setting, minutes, monkeypatch):
+    if setting is None:
+        monkeypatch.delenv(MAX_RUN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(MAX_RUN_ENV, setting)
+    assert max_run_minutes() == minutes  # the default for a shared server; 0 lifts it; nonsense keeps the default

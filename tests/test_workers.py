@@ -252,3 +252,17 @@ def test_workers_end_when_their_server_is_killed(tmp_path):
         wait_until(worker_gone, "the orphaned worker to end")
     finally:
         server.kill()
+
+
+def test_the_workers_go_round_the_sessions_that_wait(queue):
+    """One session's queued jobs do not hold back another's: the session served longest ago goes
+    first, then submission order."""
+    blocker = queue.submit(count_until_cancelled, 100_000, name="a's run", group="a")
+    a_jobs = [queue.submit(count_until_cancelled, 3, name=f"a's job {i}", group="a") for i in range(3)]
+    b_job = queue.submit(count_until_cancelled, 3, name="b's one job", group="b")
+    wait_until(lambda: blocker.state == RUNNING, "the blocker to start")
+    assert b_job.position == 1 and [job.position for job in a_jobs] == [2, 3, 4]
+    blocker.cancel()
+    wait_until(lambda: all(job.finished for job in [b_job, *a_jobs]), "the queue to drain")
+    starts = sorted([b_job, *a_jobs], key=lambda job: job.started)
+    assert starts == [b_job, *a_jobs], [job.name for job in starts]

@@ -21,6 +21,7 @@ from typing import Any
 import streamlit as st
 
 import aecore
+from aecore.limits import max_run_minutes
 from aecore.models.base import Autoencoder
 from aecore.models.registry import model_class
 from aecore.runner import FitSettings, RunSpec
@@ -182,8 +183,11 @@ def draw(dataset: str, recipe: RunSpec, preview: int) -> tuple[RunSpec, list[str
     """Draw the form; return the run it describes (options that could not be read left out) and
     what the user must correct before it can start."""
     follow_dataset(dataset, recipe)
+    cap = max_run_minutes()
     st.caption(f"Trains on **{dataset}**, the dataset chosen in the sidebar, and tests on images it never "
-               f"learns from: {test_words(dataset)}.")
+               f"learns from: {test_words(dataset)}."
+               + (f" This server stops a run after {cap:g} minutes and keeps the weights it reached, so "
+                  "that no run holds a worker the class shares." if cap is not None else ""))
     kinds, archs = aecore.list_models(), aecore.list_archs()
     kind_col, arch_col, latent_col, epochs_col, warmup_col = st.columns(5)
     kind = kind_col.selectbox("Model kind", kinds, index=kinds.index(recipe.kind) if recipe.kind in kinds else 0,

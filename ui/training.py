@@ -42,6 +42,7 @@ class TrainedResult:
     zip_bytes: bytes
     file_name: str
     stopped: bool  # stopped early: the weights learned so far
+    capped_minutes: float | None = None  # stopped by this server's cap on one run's time (aecore.limits)
 
     @property
     def name(self) -> str:
@@ -95,9 +96,9 @@ def collect(job: jobs.Job) -> TrainedResult | None:
                                metrics=snapshot.metrics or {}, pca=snapshot.pca or {})
     file_name = f"trained-{dataset}-{config.kind}-{config.arch}-{config.latent_dim}d-{number}.zip"
     result = st.session_state[RESULT_KEY] = TrainedResult(job.id, active, snapshot, outcome["checkpoint"],
-                                                          file_name, stopped)
+                                                          file_name, stopped, outcome.get("capped_minutes"))
     if stopped:
-        st.toast(f"{stopped_text(snapshot)}. The half-trained model is kept on the Train page, not in use.",
+        st.toast(f"{stopped_words(result)}. The half-trained model is kept on the Train page, not in use.",
                  icon=":material/pause_circle:")
     else:
         adopt(result)
@@ -169,6 +170,14 @@ def status_text(snapshot: RunSnapshot) -> str:
     if snapshot.finished:
         return f"Finished: {len(snapshot.train_history)} of {snapshot.epochs} epochs"
     return f"Epoch {snapshot.epoch} of {snapshot.epochs}"
+
+
+def stopped_words(result: TrainedResult) -> str:
+    """Where a stopped run stopped, and why when the server stopped it (its cap on one run's time)."""
+    words = stopped_text(result.snapshot)
+    if result.capped_minutes is not None:
+        words += f", at this server's limit of {result.capped_minutes:g} minutes per run"
+    return words
 
 
 def stopped_text(snapshot: RunSnapshot) -> str:

@@ -13,6 +13,7 @@ directly (in a notebook, a test), the same functions simply run.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,7 @@ from aecore.data.download import DownloadCancelled, download_dataset, format_siz
 from aecore.recipes import default_spec, warmup_specs
 from aecore.runner import RunSnapshot, RunSpec, narrowed, run
 from aecore.in_worker import cancel_flag, report, stage
+from aecore.limits import max_run_minutes
 
 
 @lru_cache(maxsize=4)
@@ -60,13 +62,29 @@ class _Last:
         report(snapshot.text, snapshot.fraction, snapshot)
 
 
+class _CancelOrCap:
+    """fit's `stop`: set once the job is cancelled, or once the run has reached this server's cap on
+    one run's time (`aecore.limits.max_run_minutes`); `capped` says which."""
+
+    def __init__(self, minutes: float | None) -> None:
+        self.cancel, self.capped = cancel_flag(), False
+        self.deadline = None if minutes is None else time.monotonic() + 60 * minutes
+
+    def is_set(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.capped = True
+        return self.capped or self.cancel.is_set()
+
+
 def train(spec: RunSpec) -> dict[str, Any]:
-    """Run `spec`; returns {"checkpoint": zip bytes, "snapshot": the final RunSnapshot, "stopped"}.
-    A cancel ends training after the current batch and still returns the weights learned so far."""
-    last = _Last()
-    result = run(spec, progress=last, stop=cancel_flag(), data=data_for(spec))
+    """Run `spec`; returns {"checkpoint": zip bytes, "snapshot": the final RunSnapshot, "stopped",
+    "capped_minutes"}. A cancel, or this server's cap on one run's time (`capped_minutes`, else None),
+    ends training after the current batch and still returns the weights learned so far."""
+    last, minutes = _Last(), max_run_minutes()
+    stop = _CancelOrCap(minutes)
+    result = run(spec, progress=last, stop=stop, data=data_for(spec))
     return {"checkpoint": to_zip_bytes(result.model, metadata=result.metadata), "snapshot": last.snapshot,
-            "stopped": result.stopped}
+            "stopped": result.stopped, "capped_minutes": minutes if stop.capped else None}
 
 
 def one_class(spec: RunSpec) -> dict[str, Any]:

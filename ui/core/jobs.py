@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import uuid
 from typing import Any, Callable
 
 import streamlit as st
@@ -19,6 +20,7 @@ import streamlit as st
 from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, Job, JobQueue
 
 JOBS_KEY = "session_jobs"  # purpose -> the session's latest Job of that purpose
+_GROUP_KEY = "_job_queue_group"
 # How often a page redraws a running job's progress: often enough to watch it learn, rarely enough
 # that a room of open pages leaves the CPU to the training itself.
 POLL_SECONDS = 1.0
@@ -36,13 +38,18 @@ def session_jobs() -> dict[str, Job]:
     return st.session_state.setdefault(JOBS_KEY, {})
 
 
+def session_group() -> str:
+    """This session's name in the queue, which shares its workers round-robin between sessions."""
+    return st.session_state.setdefault(_GROUP_KEY, uuid.uuid4().hex)
+
+
 def submit(purpose: str, function: Callable[..., Any], *args: Any, name: str = "") -> Job:
     """Queue `function(*args)` for this session under `purpose`, cancelling its previous job of
     that purpose if unfinished. `function` must be importable (an `aecore.studies.jobs` function)."""
     previous = session_jobs().get(purpose)
     if previous is not None and not previous.finished:
         previous.cancel()
-    job = session_jobs()[purpose] = job_queue().submit(function, *args, name=name or purpose)
+    job = session_jobs()[purpose] = job_queue().submit(function, *args, name=name or purpose, group=session_group())
     return job
 
 
