@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Sequence
 
-from aecore.studies import lab_curves, sweep_models
 from aecore.data.download import DATASETS as DOWNLOADED
 
 SWEEP, CURVES = "compression sweep", "denoise curves"
@@ -27,6 +26,10 @@ def missing_studies(dataset: str, root: str | os.PathLike | None = None) -> list
     (none for an embedded dataset, whose ship beside the zoo)."""
     if dataset not in DOWNLOADED:
         return []
+    # Imported here: they load scikit-learn, a second that the app's first page (whose sidebar asks
+    # this of every dataset) should not pay for the embedded ones.
+    from aecore.studies import lab_curves, sweep_models
+
     missing = [SWEEP] if sweep_models.has_models(dataset, root) and not sweep_models.is_measured(dataset, root) else []
     return missing + ([CURVES] if lab_curves.missing_curves(dataset, root) else [])
 
@@ -37,6 +40,8 @@ def measure(dataset: str, root: str | os.PathLike | None = None,
     """Measure what `missing_studies` lists (or only those of it in `only`), on this machine's split of
     `dataset`; returns what was measured. progress(share done, words) as it goes; `stop` (an Event)
     ends it before the next study."""
+    from aecore.studies import lab_curves, sweep_models
+
     missing = [study for study in missing_studies(dataset, root) if only is None or study in only]
     done: list[str] = []
     for index, study in enumerate(missing):

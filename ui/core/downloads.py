@@ -13,7 +13,6 @@ from functools import partial
 
 import streamlit as st
 
-import aecore.studies.jobs
 from aecore.data import default_data_root
 from aecore.data.download import DATASETS as DOWNLOADS, MIRROR_ENV, download_size, format_size, mirror_url, source_url
 from ui.core import jobs, state
@@ -55,6 +54,8 @@ def zoo_errors_where(dataset: str) -> str | None:
 def start(name: str) -> jobs.Job:
     """Queue the download of `name` into this server's data folder (the Download button's callback).
     The folder and mirror are the server's, passed along: a worker may predate a change to them."""
+    import aecore.studies.jobs  # on the click: the job catalogue loads scikit-learn, a second of the first page
+
     mirror = mirror_url() or ""  # "" means the official source
     return jobs.submit(purpose(name), aecore.studies.jobs.download, name, str(default_data_root()), mirror,
                        name=f"downloading {name}")

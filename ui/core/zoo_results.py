@@ -20,7 +20,6 @@ import os
 import streamlit as st
 
 import aecore.export
-import aecore.studies.jobs
 import aecore.studies.local_studies
 import aecore.pretrained
 from aecore.data import default_data_root
@@ -52,6 +51,8 @@ def _missing(dataset: str) -> list[str]:
 
 
 def _submit(dataset: str, name: str) -> Job:
+    import aecore.studies.jobs  # when there is work: the job catalogue loads scikit-learn, a second of the first page
+
     folders = (str(default_data_root()), str(aecore.pretrained.local_results_root()),
                str(aecore.pretrained.pretrained_root()))
     if name in STUDIES:
