@@ -1,5 +1,5 @@
 """Long work in worker processes: one queue for a whole server, users' jobs first, the jobs of pages
-on a screen before those of pages left behind, then in order.
+on a screen before those of pages left behind, then round-robin between sessions, then in order.
 
 A training step of these small models is many tiny torch calls, and each hands the GIL away: run in
 a thread of a web server, it crawls while every page's script competes with it, and it makes every
@@ -40,25 +40,9 @@ from typing import Any, Callable
 
 from aecore.in_worker import (BACKGROUND_NICENESS, SLOTS, WORKER_NICENESS, CancelledBeforeStart, init_worker,
                               run_in_worker)
-from aecore.job_progress import JobProgress, as_progress
-
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-FINISHED = (DONE, FAILED, CANCELLED)
-ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
-# A job its page touched this recently is on a screen now: in its lane it goes before the jobs of
-# pages the user has left (they stay queued, in order, until abandoned). A queued job's panel polls
-# every 2 s.
-SHOWN_WITHIN = 5.0
-JOB_LOG_ENV = "AECORE_JOB_LOG"  # a file: one line per job submitted, started and ended (where the time goes)
-
-
-def _log(job: "Job", event: str) -> None:
-    path = os.environ.get(JOB_LOG_ENV)
-    if path:
-        lane = "background" if job.background else "users"
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(f"{time.time():.2f}\t{event}\t{job.id}\t{lane}\t{job.name}\n")
-
+from aecore.job import (ABANDON_AFTER, CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING,  # noqa: F401  (the queue's vocabulary)
+                        SHOWN_WITHIN, Job, log_event)
+from aecore.job_progress import as_progress
 
 def default_workers() -> int:
     """$AECORE_WORKERS if set, else one fewer than the cores (the server keeps one), at least one."""
@@ -91,57 +75,6 @@ def _main_hidden(unless: bool = False):
     finally:
         sys.modules["__main__"] = main
 
-
-
-class Job:
-    """One submitted piece of work, as its submitter sees it. Read it from any thread."""
-
-    def __init__(self, job_id: int, name: str, owner: JobQueue, background: bool = False,
-                 group: str | None = None) -> None:
-        self.id, self.name, self._owner, self.background = job_id, name, owner, background
-        self.group = group  # whose job it is (an app's browser session): workers are shared between groups
-        self.state = QUEUED
-        self.progress: JobProgress | None = None  # the latest report, once the job has made one
-        self.result: Any = None  # what the function returned, once done
-        self.error: str | None = None  # why it failed
-        self.submitted = time.monotonic()
-        self.started: float | None = None
-        self.ended: float | None = None
-        self.last_touch = self.last_shown = time.monotonic()
-        self.future: Future | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.state in FINISHED
-
-    @property
-    def position(self) -> int:
-        """0 while running or finished; n when n - 1 queued jobs go before it."""
-        return self._owner.position(self)
-
-    @property
-    def seconds(self) -> float:
-        """Time since it started running (its run time once finished); 0 while queued."""
-        if self.started is None:
-            return 0.0
-        return (self.ended or time.monotonic()) - self.started
-
-    def touch(self, shown: bool = True) -> None:
-        """Say someone still wants the result: a job untouched for `abandon_after` s is cancelled.
-        shown: its page is on a screen now (a sidebar's list of the session's jobs is not), which
-        puts it before the queued jobs of pages nobody is looking at."""
-        self.last_touch = time.monotonic()
-        if shown:
-            self.last_shown = self.last_touch
-
-    def cancel(self) -> None:
-        """A queued job never starts; a running one is asked to stop (it ends as the work allows).
-        It ends "cancelled"; `result` keeps whatever the work returned when it stopped (a training
-        run returns the weights it had), or None."""
-        self._owner.cancel(self)
-
-    def __repr__(self) -> str:
-        return f"Job({self.id}, {self.name!r}, {self.state})"
 
 
 class JobQueue:
@@ -187,7 +120,7 @@ class JobQueue:
             self._flags[job.id % SLOTS] = 0
             self._jobs[job.id] = job
             self._waiting[job.id] = (job, function, args, kwargs)
-        _log(job, "submitted")
+        log_event(job, "submitted")
         self._dispatch()
         return job
 
@@ -283,7 +216,7 @@ class JobQueue:
             if job is not None and not job.finished:
                 if kind == "started":
                     job.state, job.started = RUNNING, time.monotonic()
-                    _log(job, "started")
+                    log_event(job, "started")
                 elif kind == "progress":
                     job.progress = as_progress(payload)
             if time.monotonic() - last_sweep >= 1.0:
@@ -335,7 +268,7 @@ class JobQueue:
         if job.started is None:
             job.started = job.ended
         job.state = state
-        _log(job, state)
+        log_event(job, state)
 
 
 __all__ = ["ABANDON_AFTER", "CANCELLED", "DONE", "FAILED", "FINISHED", "Job", "JobQueue", "QUEUED", "RUNNING",

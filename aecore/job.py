@@ -1,0 +1,83 @@
+"""One job of the queue (`aecore.workers.JobQueue`) as its submitter sees it: its state, place,
+progress and result, and the words for its states."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from aecore.job_progress import JobProgress
+
+if TYPE_CHECKING:
+    from aecore.workers import JobQueue
+
+QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+FINISHED = (DONE, FAILED, CANCELLED)
+ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
+# A job its page touched this recently is on a screen now: in its lane it goes before the jobs of
+# pages the user has left (they stay queued, in order, until abandoned). A queued job's panel polls
+# every 2 s.
+SHOWN_WITHIN = 5.0
+JOB_LOG_ENV = "AECORE_JOB_LOG"  # a file: one line per job submitted, started and ended (where the time goes)
+
+
+def log_event(job: "Job", event: str) -> None:
+    """One line of the job timeline ($AECORE_JOB_LOG): when a job was submitted, started and ended."""
+    path = os.environ.get(JOB_LOG_ENV)
+    if path:
+        lane = "background" if job.background else "users"
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{time.time():.2f}\t{event}\t{job.id}\t{lane}\t{job.name}\n")
+
+
+class Job:
+    """One submitted piece of work, as its submitter sees it. Read it from any thread."""
+
+    def __init__(self, job_id: int, name: str, owner: JobQueue, background: bool = False,
+                 group: str | None = None) -> None:
+        self.id, self.name, self._owner, self.background = job_id, name, owner, background
+        self.group = group  # whose job it is (an app's browser session): workers are shared between groups
+        self.state = QUEUED
+        self.progress: JobProgress | None = None  # the latest report, once the job has made one
+        self.result: Any = None  # what the function returned, once done
+        self.error: str | None = None  # why it failed
+        self.submitted = time.monotonic()
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.last_touch = self.last_shown = time.monotonic()
+        self.future: Future | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+    @property
+    def position(self) -> int:
+        """0 while running or finished; n when n - 1 queued jobs go before it."""
+        return self._owner.position(self)
+
+    @property
+    def seconds(self) -> float:
+        """Time since it started running (its run time once finished); 0 while queued."""
+        if self.started is None:
+            return 0.0
+        return (self.ended or time.monotonic()) - self.started
+
+    def touch(self, shown: bool = True) -> None:
+        """Say someone still wants the result: a job untouched for `abandon_after` s is cancelled.
+        shown: its page is on a screen now (a sidebar's list of the session's jobs is not), which
+        puts it before the queued jobs of pages nobody is looking at."""
+        self.last_touch = time.monotonic()
+        if shown:
+            self.last_shown = self.last_touch
+
+    def cancel(self) -> None:
+        """A queued job never starts; a running one is asked to stop (it ends as the work allows).
+        It ends "cancelled"; `result` keeps whatever the work returned when it stopped (a training
+        run returns the weights it had), or None."""
+        self._owner.cancel(self)
+
+    def __repr__(self) -> str:
+        return f"Job({self.id}, {self.name!r}, {self.state})"
