@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from aecore.job_progress import JobProgress
 
 SLOTS = 4096  # cancel flags live in a shared array, one slot per job id modulo this
+RUN, CANCEL, PAUSE = 0, 1, 2  # a job's flag: go on; stop; wait (the queue lends its worker to another session)
 
 # --- inside a worker process --------------------------------------------------------------------
 _messages: Any = None  # the queue back to the server, set by init_worker
@@ -55,13 +56,27 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class _CancelFlag:
-    """`is_set()` is True once the running job has been cancelled: pass it as fit's `stop`."""
+    """`is_set()` is True once the running job has been cancelled: pass it as fit's `stop`.
+
+    It is also where a job gives up its worker: while the queue asks it to pause (another session's
+    job waits and this one has had its turn), `is_set()` waits, the process asleep, and training
+    resumes from its weights in memory when the queue lets it. `paused_seconds` adds up the wait."""
 
     def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
+        self.job_id, self.paused_seconds = job_id, 0.0
 
     def is_set(self) -> bool:
-        return _cancel_flags is not None and bool(_cancel_flags[self.job_id % SLOTS])
+        if _cancel_flags is None:
+            return False
+        slot = self.job_id % SLOTS
+        if _cancel_flags[slot] == PAUSE:
+            started = time.monotonic()
+            _messages.put((self.job_id, "paused", None))
+            while _cancel_flags[slot] == PAUSE:
+                time.sleep(0.05)
+            self.paused_seconds += time.monotonic() - started
+            _messages.put((self.job_id, "resumed", None))
+        return _cancel_flags[slot] == CANCEL
 
 
 class _NeverSet:
@@ -102,7 +117,7 @@ def stage(done: int, total: int, text: str) -> Iterator[None]:
 
 def run_in_worker(job_id: int, function: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> Any:
     global _job_id
-    if _cancel_flags[job_id % SLOTS]:  # cancelled while it waited in the pool's own small queue
+    if _cancel_flags[job_id % SLOTS] == CANCEL:  # cancelled while it waited in the pool's own small queue
         return CancelledBeforeStart()
     _job_id = job_id
     _messages.put((job_id, "started", os.getpid()))
@@ -119,4 +134,4 @@ class CancelledBeforeStart:
     """Returned by a job that was cancelled before it began."""
 
 
-__all__ = ["SLOTS", "CancelledBeforeStart", "cancel_flag", "init_worker", "report", "run_in_worker", "stage"]
+__all__ = ["CANCEL", "PAUSE", "RUN", "SLOTS", "CancelledBeforeStart", "cancel_flag", "init_worker", "report", "run_in_worker", "stage"]

@@ -20,6 +20,10 @@ ABANDON_AFTER = 60.0  # seconds without a touch before a job counts as abandoned
 # pages the user has left (they stay queued, in order, until abandoned). A queued job's panel polls
 # every 2 s.
 SHOWN_WITHIN = 5.0
+# A session's running job keeps its worker this long while another session's job waits; then it
+# pauses between two batches (its weights stay in its process) and lends the worker to the waiting
+# job, and resumes when that job ends. A student's Train on digits takes about 20 s alone.
+TURN_SECONDS = 20.0
 JOB_LOG_ENV = "AECORE_JOB_LOG"  # a file: one line per job submitted, started and ended (where the time goes)
 
 
@@ -48,6 +52,9 @@ class Job:
         self.ended: float | None = None
         self.last_touch = self.last_shown = time.monotonic()
         self.future: Future | None = None
+        self.paused = False  # paused while another session's job runs in its stead
+        self.turn_started: float | None = None  # when it last started or resumed
+        self.module = __name__  # where its function lives (a stand-in worker imports it ahead)
 
     @property
     def finished(self) -> bool:

@@ -25,6 +25,7 @@ shared the workers). Nothing here knows about any user interface.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import multiprocessing
 import os
@@ -38,10 +39,10 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from aecore.in_worker import (BACKGROUND_NICENESS, SLOTS, WORKER_NICENESS, CancelledBeforeStart, init_worker,
-                              run_in_worker)
+from aecore.in_worker import (BACKGROUND_NICENESS, CANCEL, PAUSE, RUN, SLOTS, WORKER_NICENESS, CancelledBeforeStart,
+                              init_worker, run_in_worker)
 from aecore.job import (ABANDON_AFTER, CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING,  # noqa: F401  (the queue's vocabulary)
-                        SHOWN_WITHIN, Job, log_event)
+                        SHOWN_WITHIN, TURN_SECONDS, Job, log_event)
 from aecore.job_progress import as_progress
 
 def default_workers() -> int:
@@ -52,6 +53,12 @@ def default_workers() -> int:
             raise ValueError(f"AECORE_WORKERS must be a whole number of at least 1, got {configured!r}")
         return int(configured)
     return max(1, (os.cpu_count() or 1) - 1)
+
+
+def _ready(module: str) -> None:
+    """A stand-in worker's first task: start, and import the module of the jobs it will stand in for
+    (the app's job catalogue loads scikit-learn and more: seconds a waiting student need not pay)."""
+    importlib.import_module(module)
 
 
 # --- in the server process ----------------------------------------------------------------------
@@ -83,7 +90,7 @@ class JobQueue:
     the first background job, that runs those one at a time."""
 
     def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER,
-                 background_niceness: int = BACKGROUND_NICENESS) -> None:
+                 background_niceness: int = BACKGROUND_NICENESS, turn_seconds: float = TURN_SECONDS) -> None:
         self.workers = workers if workers is not None else default_workers()
         self.background_niceness = background_niceness  # the background lane's CPU priority (19: the lowest)
         if self.workers < 1:
@@ -99,6 +106,10 @@ class JobQueue:
         self._in_pool = {False: 0, True: 0}  # jobs handed to each lane (background?) and not yet ended
         self._ids = itertools.count(1)
         self._handed = itertools.count(1)
+        self.turn_seconds = turn_seconds  # how long a session's job runs before it lends its worker to another's
+        self._lending: ProcessPoolExecutor | None = None  # runs a waiting session's job while one pauses
+        self._lent: list[int] = []  # paused jobs (acknowledged) whose worker no job has taken yet
+        self._stand_ins: dict[int, int] = {}  # a job running in a lent worker -> the paused job it stands in for
         self._last_served: dict[str, int] = {}  # group -> when (the count of jobs handed out) it last got a worker
         self._lock = threading.Lock()
         self._closed = False
@@ -117,7 +128,8 @@ class JobQueue:
             if self._closed:
                 raise RuntimeError("this job queue has been shut down")
             job = Job(next(self._ids), name or getattr(function, "__name__", "job"), self, background, group)
-            self._flags[job.id % SLOTS] = 0
+            job.module = getattr(function, "__module__", None) or __name__
+            self._flags[job.id % SLOTS] = RUN
             self._jobs[job.id] = job
             self._waiting[job.id] = (job, function, args, kwargs)
         log_event(job, "submitted")
@@ -149,7 +161,7 @@ class JobQueue:
     def cancel(self, job: Job) -> None:
         if job.finished:
             return
-        self._flags[job.id % SLOTS] = 1
+        self._flags[job.id % SLOTS] = CANCEL
         with self._lock:
             waiting = self._waiting.pop(job.id, None) is not None
         if waiting:  # it never reached a worker: it ends now, for the user who pressed Cancel
@@ -162,36 +174,91 @@ class JobQueue:
             jobs = list(self._jobs.values())
         for job in jobs:
             self.cancel(job)
-        for executor in (self._executor, self._background):
+        for executor in (self._executor, self._background, self._lending):
             if executor is not None:
                 executor.shutdown(wait=wait, cancel_futures=True)
 
     def _dispatch(self) -> None:
         """Hand waiting jobs to their lane while it has a free worker, oldest first: users' jobs to
         the pool of `workers`, background ones to the background worker. A lane never holds more
-        than it can run, so a job waits here, where `cancel` can still take it out."""
+        than it can run, so a job waits here, where `cancel` can still take it out. A worker lent by
+        a paused job (`_take_turns`) takes the first waiting job of another session."""
         while True:
             with self._lock:
+                if self._closed:
+                    return
+                stand_in_for = None
                 free = [i for i in self._waiting
                         if self._in_pool[self._jobs[i].background] < (1 if self._jobs[i].background else self.workers)]
-                if self._closed or not free:
+                while not free and self._lent:
+                    lender = self._jobs[self._lent[0]]
+                    free = [i for i in self._waiting if not self._jobs[i].background and self._jobs[i].group != lender.group]
+                    stand_in_for = lender.id if free else None
+                    if not free:  # the job it paused for found a worker meanwhile: resume at once
+                        self._lent.pop(0)
+                        if self._flags[lender.id % SLOTS] == PAUSE:
+                            self._flags[lender.id % SLOTS] = RUN
+                if not free:
                     return
                 job, function, args, kwargs = self._waiting.pop(min(free, key=lambda i: self._order(self._jobs[i])))
                 if job.group is not None:
                     self._last_served[job.group] = next(self._handed)
+                pool = self._pool(job.background) if stand_in_for is None else self._lending_pool()
                 try:
                     with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
-                        job.future = self._pool(job.background).submit(run_in_worker, job.id, function, args, kwargs)
+                        job.future = pool.submit(run_in_worker, job.id, function, args, kwargs)
                 except RuntimeError:  # the interpreter is exiting: the pool takes no more work
                     job.future = None
                 else:
-                    self._in_pool[job.background] += 1
+                    if stand_in_for is None:
+                        self._in_pool[job.background] += 1
+                    else:
+                        self._lent.remove(stand_in_for)
+                        self._stand_ins[job.id] = stand_in_for
             if job.future is None:
                 self._end(job, CANCELLED, "the server is shutting down")
                 continue
             job.future.add_done_callback(lambda future, job=job: self._finish(job, future))
 
+    def _take_turns(self) -> None:
+        """When every users' worker is busy and a session with nothing running waits, ask the job of
+        another session that has had its turn (`turn_seconds`) the longest to pause: it lends its
+        worker, as soon as it acknowledges (`_dispatch`), to the waiting jobs of other sessions, one
+        after another, and resumes when none is left. One request at a time."""
+        now = time.monotonic()
+        with self._lock:
+            if self._closed or self._in_pool[False] < self.workers or self._lent:
+                return
+            running = [j for j in self._jobs.values() if j.state == RUNNING and not j.background]
+            outlasted = [j for j in running if j.turn_started is not None and now - j.turn_started >= self.turn_seconds]
+            if self._lending is None and outlasted:
+                # A run has outlasted its turn: start a stand-in worker now, so that its start
+                # (importing torch and the jobs' module, seconds) is not paid by the first student who waits.
+                with _main_hidden():
+                    self._lending_pool().submit(_ready, outlasted[0].module)
+            if any(self._flags[j.id % SLOTS] == PAUSE and not j.paused for j in running):
+                return  # a request is on its way
+            busy_groups = {j.group for j in running if not j.paused}
+            waiting = [j for j, *_ in self._waiting.values()
+                       if not j.background and j.group is not None and j.group not in busy_groups]
+            if not waiting:
+                return
+            first = min(waiting, key=self._order)
+            turns = [j for j in running if j.id not in self._stand_ins and not j.paused and j.group is not None
+                     and j.group != first.group and j.turn_started is not None
+                     and now - j.turn_started >= self.turn_seconds]
+            if turns:
+                self._flags[min(turns, key=lambda j: j.turn_started).id % SLOTS] = PAUSE
+
     # --- the listener thread: progress in, abandoned jobs out ---
+    def _lending_pool(self) -> ProcessPoolExecutor:
+        """The workers that stand in for paused ones (at most one per users' worker), started on the
+        first lend."""
+        if self._lending is None or getattr(self._lending, "_broken", False):
+            self._lending = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
+                                                initargs=(self._messages, self._flags, WORKER_NICENESS))
+        return self._lending
+
     def _pool(self, background: bool = False) -> ProcessPoolExecutor:
         if background:
             if self._background is None or getattr(self._background, "_broken", False):
@@ -216,12 +283,23 @@ class JobQueue:
             if job is not None and not job.finished:
                 if kind == "started":
                     job.state, job.started = RUNNING, time.monotonic()
+                    job.turn_started = job.started
                     log_event(job, "started")
+                elif kind == "paused":
+                    job.paused = True
+                    with self._lock:
+                        self._lent.append(job.id)
+                    log_event(job, "paused")
+                    self._dispatch()
+                elif kind == "resumed":
+                    job.paused, job.turn_started = False, time.monotonic()
+                    log_event(job, "resumed")
                 elif kind == "progress":
                     job.progress = as_progress(payload)
             if time.monotonic() - last_sweep >= 1.0:
                 last_sweep = time.monotonic()
                 self._sweep()
+                self._take_turns()
 
     def _sweep(self) -> None:
         """Cancel abandoned jobs; forget finished ones nobody has looked at for a while."""
@@ -237,7 +315,16 @@ class JobQueue:
 
     def _finish(self, job: Job, future: Future) -> None:
         with self._lock:
-            self._in_pool[job.background] -= 1
+            lender = self._stand_ins.pop(job.id, None)
+            if lender is None:
+                self._in_pool[job.background] -= 1
+            elif self._flags[lender % SLOTS] == PAUSE:
+                # The worker goes back to the paused job, unless another session's job waits: then
+                # it stands in next (`_dispatch`), so a class's short runs are not held back one
+                # turn each by a long one, which goes on once nobody else waits.
+                self._lent.insert(0, lender)
+            if job.id in self._lent:  # a paused job that ended (cancelled) lends nothing any more
+                self._lent.remove(job.id)
         try:
             self._settle(job, future)
         finally:
@@ -253,7 +340,7 @@ class JobQueue:
         except Exception as error:  # noqa: BLE001 - the job's own error, reported to its submitter
             self._end(job, FAILED, str(error) or type(error).__name__)
         else:
-            if isinstance(result, CancelledBeforeStart) or self._flags[job.id % SLOTS]:
+            if isinstance(result, CancelledBeforeStart) or self._flags[job.id % SLOTS] == CANCEL:
                 job.result = None if isinstance(result, CancelledBeforeStart) else result
                 self._end(job, CANCELLED)
             else:

@@ -10,7 +10,7 @@ import pytest
 import aecore
 from aecore.studies import jobs
 from aecore.runner import FitSettings, RunSpec
-from aecore.in_worker import BACKGROUND_NICENESS, WORKER_NICENESS, cancel_flag, report, stage
+from aecore.in_worker import BACKGROUND_NICENESS, RUN, SLOTS, WORKER_NICENESS, cancel_flag, report, stage
 from aecore.job_progress import JobProgress, as_progress
 from aecore.workers import CANCELLED, DONE, FAILED, QUEUED, RUNNING, JobQueue, default_workers
 
@@ -266,3 +266,28 @@ def test_the_workers_go_round_the_sessions_that_wait(queue):
     wait_until(lambda: all(job.finished for job in [b_job, *a_jobs]), "the queue to drain")
     starts = sorted([b_job, *a_jobs], key=lambda job: job.started)
     assert starts == [b_job, *a_jobs], [job.name for job in starts]
+
+
+def test_a_long_job_lends_its_worker_to_another_sessions_job_and_resumes():
+    """One worker, one session's endless job: after its turn it pauses between two steps, another
+    session's job runs in its stead and ends, and the long job goes on from where it was."""
+    turns = JobQueue(workers=1, turn_seconds=0.5)
+    try:
+        long = turns.submit(count_until_cancelled, 1_000_000, name="a's long run", group="a")
+        wait_until(lambda: long.state == RUNNING and long.progress is not None, "the long run to report")
+        short = turns.submit(count_until_cancelled, 3, name="b's job", group="b")
+        wait_until(lambda: short.finished, "b's job to run while a's waits")
+        assert short.state == DONE and short.result == 3
+        assert not long.finished  # it lent its worker; it did not give up its run
+        wait_until(lambda: not long.paused, "the long run to resume")
+        before = as_progress(long.progress).text
+        wait_until(lambda: as_progress(long.progress).text != before, "the long run to count on")
+        mine = turns.submit(count_until_cancelled, 3, name="a's second job", group="a")
+        long.turn_started -= 60  # a turn long over, and the queue's periodic look, now:
+        turns._take_turns()  # a's own job waits for a's run, it never pauses it
+        assert mine.state == QUEUED and turns._flags[long.id % SLOTS] == RUN and not long.paused
+        long.cancel()
+        wait_until(lambda: mine.finished and long.finished, "the queue to drain")
+        assert long.state == CANCELLED and mine.state == DONE
+    finally:
+        turns.shutdown()

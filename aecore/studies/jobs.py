@@ -71,9 +71,11 @@ class _CancelOrCap:
         self.deadline = None if minutes is None else time.monotonic() + 60 * minutes
 
     def is_set(self) -> bool:
-        if self.deadline is not None and time.monotonic() >= self.deadline:
+        cancelled = self.cancel.is_set()  # waits while the queue has lent this job's worker out
+        # The time paused for another session's job does not count against the cap.
+        if self.deadline is not None and time.monotonic() - getattr(self.cancel, "paused_seconds", 0.0) >= self.deadline:
             self.capped = True
-        return self.capped or self.cancel.is_set()
+        return self.capped or cancelled
 
 
 def train(spec: RunSpec) -> dict[str, Any]:

@@ -25,7 +25,9 @@ _GROUP_KEY = "_job_queue_group"
 # that a room of open pages leaves the CPU to the training itself.
 POLL_SECONDS = 1.0
 QUEUED_POLL_SECONDS = 2.0  # a queued job only shows its place: thirty waiting pages poll gently
-HEARTBEAT_SECONDS = 5.0  # how often the sidebar says "still here" for the session's jobs
+HEARTBEAT_SECONDS = 5.0
+PAUSED_TEXT = ("Paused while another session's job uses this worker: the server takes turns between the "
+               "sessions that wait. It goes on from where it stopped when that job ends.")  # how often the sidebar says "still here" for the session's jobs
 
 
 @st.cache_resource(show_spinner=False)
@@ -156,6 +158,8 @@ def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label
         if job.state == QUEUED:
             st.info(queue_text(job), icon=":material/hourglass_top:")
         else:
+            if job.paused:
+                st.info(PAUSED_TEXT, icon=":material/pause_circle:")
             draw_running(job)
         st.button(cancel_label, icon=":material/stop:", on_click=job.cancel, key=f"{purpose}_cancel", help=cancel_help)
 
@@ -176,7 +180,7 @@ def draw_heartbeat() -> None:
             st.rerun(scope="app")
         for job in watched:
             job.touch(shown=False)  # still wanted, but its page may be closed: it waits behind the open page's
-            where = "queued" if job.state == QUEUED else "running"
+            where = "queued" if job.state == QUEUED else "paused for another session" if job.paused else "running"
             st.caption(f":material/pending: {job.name}: {where}")
 
     heartbeat()
