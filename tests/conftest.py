@@ -6,8 +6,10 @@ then `wait_ready`, `assert_no_exception` and `screenshot` from here.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,11 +30,15 @@ SERVER_TIMEOUT_S = 90
 READY_TIMEOUT_MS = 60_000
 
 
+_SETTINGS_DIR = Path(tempfile.mkdtemp(prefix="aecore-settings-"))  # one per test process, removed at its exit
+atexit.register(shutil.rmtree, _SETTINGS_DIR, True)
+
+
 def fresh_settings() -> str:
-    """A new app settings file (ui.core.settings) that remembers digits: the app remembers the
-    last dataset chosen, and a test must open on digits, never on a choice made by another test or
-    by the user of this machine, nor on MNIST because it happens to be downloaded here."""
-    path = Path(tempfile.mkdtemp(prefix="aecore-settings-")) / "app.json"
+    """A new app settings file (ui.core.settings) whose server default is digits: a test must open
+    on digits, never on the default of this machine's owner, nor on MNIST because it happens to be
+    downloaded here."""
+    path = Path(tempfile.mkdtemp(dir=_SETTINGS_DIR)) / "app.json"
     path.write_text(json.dumps({"dataset": "digits"}))
     return str(path)
 
