@@ -25,16 +25,11 @@ shared the workers). Nothing here knows about any user interface.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import multiprocessing
-import os
 import queue as queue_module
-import sys
 import threading
 import time
-import types
-from contextlib import contextmanager
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -44,45 +39,7 @@ from aecore.in_worker import (BACKGROUND_NICENESS, CANCEL, PAUSE, RUN, SLOTS, WO
 from aecore.job import (ABANDON_AFTER, CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING,  # noqa: F401  (the queue's vocabulary)
                         SHOWN_WITHIN, TURN_SECONDS, Job, log_event)
 from aecore.job_progress import as_progress
-
-def default_workers() -> int:
-    """$AECORE_WORKERS if set, else one fewer than the cores (the server keeps one), at least one."""
-    configured = os.environ.get("AECORE_WORKERS", "").strip()
-    if configured:
-        if not configured.isdigit() or int(configured) < 1:
-            raise ValueError(f"AECORE_WORKERS must be a whole number of at least 1, got {configured!r}")
-        return int(configured)
-    return max(1, (os.cpu_count() or 1) - 1)
-
-
-def _ready(module: str) -> None:
-    """A stand-in worker's first task: start, and import the module of the jobs it will stand in for
-    (the app's job catalogue loads scikit-learn and more: seconds a waiting student need not pay)."""
-    importlib.import_module(module)
-
-
-# --- in the server process ----------------------------------------------------------------------
-@contextmanager
-def _main_hidden(unless: bool = False):
-    """Hide `__main__` while the pool may start a process (it does so inside `submit`).
-
-    A spawned process first re-runs the parent's `__main__` file. In a Streamlit server that is the
-    app script (Streamlit runs each page as `__main__` with the app's path), so every worker would
-    run the whole app, with no browser, before its first job: seconds and hundreds of MB. Jobs are
-    module-level functions of aecore, which a worker imports by name anyway; a function defined in
-    `__main__` itself (`unless`) needs the real one.
-    """
-    main = sys.modules.get("__main__")
-    if unless or main is None:
-        yield
-        return
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
-
-
+from aecore.pools import main_hidden, stand_in_ready, default_workers
 
 class JobQueue:
     """A pool of `workers` processes and the jobs submitted to it, shared round-robin between the
@@ -205,7 +162,7 @@ class JobQueue:
                     self._last_served[job.group] = next(self._handed)
                 pool = self._pool(job.background) if stand_in_for is None else self._lending_pool()
                 try:
-                    with _main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
+                    with main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
                         job.future = pool.submit(run_in_worker, job.id, function, args, kwargs)
                 except RuntimeError:  # the interpreter is exiting: the pool takes no more work
                     job.future = None
@@ -234,8 +191,8 @@ class JobQueue:
             if self._lending is None and outlasted:
                 # A run has outlasted its turn: start a stand-in worker now, so that its start
                 # (importing torch and the jobs' module, seconds) is not paid by the first student who waits.
-                with _main_hidden():
-                    self._lending_pool().submit(_ready, outlasted[0].module)
+                with main_hidden():
+                    self._lending_pool().submit(stand_in_ready, outlasted[0].module)
             if any(self._flags[j.id % SLOTS] == PAUSE and not j.paused for j in running):
                 return  # a request is on its way
             busy_groups = {j.group for j in running if not j.paused}
@@ -254,21 +211,22 @@ class JobQueue:
     def _lending_pool(self) -> ProcessPoolExecutor:
         """The workers that stand in for paused ones (at most one per users' worker), started on the
         first lend."""
-        if self._lending is None or getattr(self._lending, "_broken", False):
-            self._lending = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
-                                                initargs=(self._messages, self._flags, WORKER_NICENESS))
+        self._lending = self._fresh(self._lending, self.workers, WORKER_NICENESS)
         return self._lending
 
     def _pool(self, background: bool = False) -> ProcessPoolExecutor:
         if background:
-            if self._background is None or getattr(self._background, "_broken", False):
-                self._background = ProcessPoolExecutor(1, mp_context=self._context, initializer=init_worker,
-                                                       initargs=(self._messages, self._flags, self.background_niceness))
+            self._background = self._fresh(self._background, 1, self.background_niceness)
             return self._background
-        if self._executor is None or getattr(self._executor, "_broken", False):
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=init_worker,
-                                                 initargs=(self._messages, self._flags, WORKER_NICENESS))
+        self._executor = self._fresh(self._executor, self.workers, WORKER_NICENESS)
         return self._executor
+
+    def _fresh(self, pool: ProcessPoolExecutor | None, size: int, niceness: int) -> ProcessPoolExecutor:
+        """`pool`, or a new one where there is none yet or its processes died."""
+        if pool is None or getattr(pool, "_broken", False):
+            pool = ProcessPoolExecutor(size, mp_context=self._context, initializer=init_worker,
+                                       initargs=(self._messages, self._flags, niceness))
+        return pool
 
     def _listen(self) -> None:
         last_sweep = time.monotonic()
