@@ -1,6 +1,6 @@
 """Time, in Chromium, from a click in the sidebar to a page that is drawn and idle.
 
-The promise (issue 5): a pretrained model's Latent map opens from its stored projection in under
+The promise: a pretrained model's Latent map opens from its stored projection in under
 1.5 s. Each round opens Home (the baseline: text, a diagram, a gallery and the zoo's chart), then
 the Latent map, then the Reconstruct & denoise lab, in one tab, as a visitor moving around the
 app. The first round fills the caches and is reported apart. Printed: the median of each page over

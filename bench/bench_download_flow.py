@@ -1,6 +1,6 @@
 """A new user's download in Chromium, then every page's first open while the zoo is measured.
 
-The flow of issue 27: the real MNIST prefix (or Fashion-MNIST) in ../shared/data is served from a
+A new user's first minutes: the real MNIST prefix (or Fashion-MNIST) in ../shared/data is served from a
 mirror on 127.0.0.1 (tests/fake_mirror.Mirror) as the four gzipped IDX files, the last HELD images as
 the official t10k test file. A fresh `streamlit run app.py` (temporary HOME and data folder, the zoo
 measured in the background as for a real user) is driven by Playwright:

@@ -12,7 +12,7 @@ images and timed, as the baseline. Medians over --repeats.
     python bench/bench_live.py [--repeats 3] [--dataset mnist]
     python bench/bench_live.py --browser [--repeats 3]   # what a user feels: click to active model
 
-`--browser` measures the same run as a user meets it (issue 27: at most 45 s on an idle 2-core
+`--browser` measures the same run as a user meets it (the goal: at most 45 s on an idle 2-core
 machine): `streamlit run app.py` opened on the dataset in Chromium, Train pressed with the page's
 defaults, until the page says the new model "is now the active model". The zoo's background
 measuring is switched off (AECORE_ZOO_MEASURE=manual): the goal is for an idle machine. Baseline in
@@ -39,14 +39,14 @@ from aecore.recipes import default_spec
 from aecore.runner import split_for
 
 GOAL_S = 60.0
-BROWSER_GOAL_S = 45.0  # click to active model, the Train page's defaults on MNIST (issue 27)
+BROWSER_GOAL_S = 45.0  # click to active model, the Train page's defaults on MNIST
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
-    parser.add_argument("--browser", action="store_true", help="click to active model in Chromium (issue 27)")
+    parser.add_argument("--browser", action="store_true", help="click to active model in Chromium")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="aecore-live-")
     os.environ["AECORE_DATA"] = str(install(folder, (args.dataset,)))  # workers spawn after this: they see it

@@ -1,6 +1,6 @@
 """Frames per second of the Latent map's in-browser decoder while the pointer moves, in Chromium.
 
-The promise (issue 15): the image under the pointer follows it at 30 frames per second or more, with
+The promise: the image under the pointer follows it at 30 frames per second or more, with
 no server round trip. For each model the page is opened, the decoder loaded into the browser (ONNX
 Runtime Web, single-threaded WASM), then a requestAnimationFrame loop moves a synthetic pointer
 across the map, one pointermove (and mousemove, so plotly's hover runs as with a real mouse) per

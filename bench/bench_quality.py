@@ -1,8 +1,8 @@
-"""Issue 13's quality bars for the shipped 28x28 models, on held-out real images, against PCA.
+"""The quality bars of the shipped 28x28 models (aecore.studies.quality.BARS), on held-out real images, against PCA.
 
 The images are ../shared/data's MNIST and Fashion-MNIST prefixes; their last images are held out
 (the zoo trained on the rest, see shared_data.py). Prints one markdown table per dataset (the
-README's quality table), then the one-class anomaly AUROC of every class: the Train page's 28x28
+quality table in docs/quality.md), then the one-class anomaly AUROC of every class: the Train page's 28x28
 recipe trained on that class alone against PCA with as many components fit on the same images.
 The VAE's ELBO bar is bench_vae_baseline.py's; the live-training bar is bench_live.py's.
 

@@ -1,6 +1,6 @@
 """Cold start: seconds from `streamlit run app.py` to Home painted, and to Home drawn and idle.
 
-The promise (issue 12): the first page paints within 5 s of `streamlit run` on 2 cores, and no
+The promise: the first page paints within 5 s of `streamlit run` on 2 cores, and no
 warm-up competes with it. Each round starts a fresh server (a new process: torch, aecore and
 Streamlit are imported again, caches are empty) and opens it in a fresh Chromium page. Two clocks
 stop: "painted" when the page's heading is on screen, "drawn" when everything is (Home's gallery

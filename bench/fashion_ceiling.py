@@ -1,6 +1,6 @@
 """How far can a 32-D code go on Fashion-MNIST with the images we hold? A learning curve and its limit.
 
-Issue 13's bar asks for 0.35x PCA-32's held-out error. This trains one net on the first n of the
+The quality bar (aecore.studies.quality.BARS) asks for 0.35x PCA-32's held-out error. This trains one net on the first n of the
 6,517 training images of the shared prefix, for the same number of optimiser steps at every n (so
 a small n gets more epochs, not less work), and measures the held-out / PCA-32 ratio on the last
 2,000 images of the prefix and on (up to 2,000 of) its own training images. It then fits

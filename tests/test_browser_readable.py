@@ -1,4 +1,4 @@
-"""Readable on any screen (issue 28.5 and 28.6), in Chromium: no formula is cut at the edge of its
+"""Readable on any screen, in Chromium: no formula is cut at the edge of its
 column on any page at 1280x720 or 1400x1000, and presenter mode makes the live numbers larger than
 the text (1.5x at least), figure text 16 px or more, keeps labels whole and folds the sidebar away."""
 

@@ -1,5 +1,5 @@
 """In a real browser, every page opens without an exception while the zoo of a downloaded MNIST is
-measured in the background, and after (issue 27: the sidebar once crashed for the 16 minutes of it).
+measured in the background, and after (the sidebar once crashed for the 16 minutes of it).
 
 A small fake MNIST (random images written here, never the real ones) and a one-model zoo built from
 a cheap MNIST recipe stand in for the download and the shipped zoo; the server measures its map and

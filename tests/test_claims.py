@@ -1,4 +1,4 @@
-"""Every verdict on a page agrees with the numbers beside it (issue 28.3): each page that judges
+"""Every verdict on a page agrees with the numbers beside it: each page that judges
 numbers is opened under AppTest with every shipped model of digits and shapes and with a model a user
 trained; every sentence `ui.core.verdict` said is checked against the numbers it judged (the one it
 calls best is the best of them) and those numbers must be on the page outside the sentence itself."""

@@ -1,4 +1,4 @@
-"""Lesson answers follow the numbers on the page (issue 28.2): every step with a claim is opened under
+"""Lesson answers follow the numbers on the page: every step with a claim is opened under
 AppTest, the numbers its page published are read, and the answer shown must be the branch the claim
 chooses for them (or, for a one-text answer, the claim must hold). On digits, and on a fake downloaded
 MNIST (written by the test, its sweep measured on it), where the steps that prefer MNIST open on it."""

@@ -1,4 +1,4 @@
-"""One colour per class on every page (issue 28.7): class 1 was red on the latent map and orange on
+"""One colour per class on every page: class 1 was red on the latent map and orange on
 Draw and see and Compare, and Interpolate coloured its points on a continuous scale."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The shipped 28x28 models against issue 13's quality bars, on real held-out images.
+"""The shipped 28x28 models against their quality bars (aecore.studies.quality.BARS), on real held-out images.
 
 The images are ../shared/data's MNIST and Fashion-MNIST prefixes (never part of the project; these
 tests skip where that folder is absent, as on a user's clone). Their last images are held out: the
@@ -28,7 +28,7 @@ DATASETS = ("mnist", "fashion-mnist")
 # images grow.
 REACHED = {("fashion-mnist", 32): 0.61}
 # Where 0.35x is out of reach (Fashion, see docs/quality.md), the residual conv net ships for what is
-# reachable: 0.507x of PCA-32's held-out error, issue 27's level for it 0.52x.
+# reachable: 0.507x of PCA-32's held-out error, the level it is held to 0.52x.
 RESIDUAL_REACHABLE = {"fashion-mnist": 0.52}
 # The VAEs held to the sampling bar: MNIST's MLP VAE trained for clear samples (the conv VAE reaches
 # 0.77), and Fashion's 2-D VAE (its 16-D, 8-D and 4-D VAEs reach 0.76-0.80: bench_quality).

@@ -25,3 +25,13 @@ def test_the_notes_the_comments_point_to_are_in_the_repository():
     assert notes.is_file() and len(pointing) >= 10
     for section in ("AppTest and the `pages/` folder", "Caches", "Plotly in Streamlit", "KaTeX"):
         assert f"## {section}" in notes.read_text()
+
+
+def test_no_project_file_leans_on_an_issue_number():
+    """A tracker's issue number means nothing to a reader of the project: a comment says the bar itself."""
+    import re
+
+    numbered = re.compile(r"\b[Ii]ssue " + r"\d+")  # in two parts, so that this file does not match itself
+    cited = {str(p.relative_to(ROOT)): m.group(0) for p in SOURCES if p.suffix in (".py", ".md")
+             for m in [numbered.search(p.read_text(errors="replace"))] if m}
+    assert not cited, cited

@@ -1,4 +1,4 @@
-"""The shipped pretrained zoo: complete, small, loadable, and as good as issue 3 promises on digits."""
+"""The shipped pretrained zoo: complete, small, loadable, and as good as its bars on digits."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_unknown_name_lists_the_models():
         aecore.load_pretrained("nope")
 
 
-# --- the quality bars of issue 3, on digits (test split 0.2, seed 0) ---------------------------
+# --- the quality bars on digits (test split 0.2, seed 0) ---------------------------
 def mse_ratio(name: str, test) -> float:
     entry = aecore.pretrained_entry(name)
     return aecore.evaluate(aecore.load_pretrained(name), test)["mse"] / entry["pca"]["mse"]
@@ -149,7 +149,7 @@ def test_shapes_beta_vae_gives_x_y_and_scale_a_unit_each():
 
 
 def test_no_shipped_vae_is_degenerate():
-    # Issue 13: every VAE keeps at least 2 active units (digits' beta 4 once kept none).
+    # Every VAE keeps at least 2 active units (digits' beta 4 once kept none).
     for entry in aecore.list_pretrained():
         if entry["kind"] == "vae":
             assert entry["metrics"]["active_units"] >= min(2, entry["latent_dim"]), entry["name"]

@@ -26,7 +26,7 @@ from aecore.noise import corrupt
 
 BARS = {
     "reconstruction_32": 0.35,  # test MSE of a 32-D code / PCA-32's, at most
-    "reconstruction_2": 0.63,  # the same for a 2-D code (issue 27: 0.65 left no room for unseen writers)
+    "reconstruction_2": 0.63,  # the same for a 2-D code (0.65 left no room for writers the model never saw)
     "denoising_gain_db": 8.0,  # PSNR of the denoised images over the noisy ones, at least
     "prior_class_share": 0.03,  # every class among decoded prior samples, at least
     "prior_confidence": 0.8,  # mean top-class probability of those samples, at least

@@ -1,5 +1,5 @@
 """Every sentence that judges a number (beats, fewer, unusual, separates best) comes from here, from
-the numbers it judges, so that no page can say what its numbers contradict (issue 28).
+the numbers it judges, so that no page can say what its numbers contradict.
 
     verdict.compare(0.43, 0.61, "the autoencoder", "PCA", lower_is_better=True, what="error")
     verdict.rank({"the autoencoder": 0.92, "PCA": 0.93, "the isolation forest": 0.96})
