@@ -39,7 +39,8 @@ from aecore.in_worker import (BACKGROUND_NICENESS, CANCEL, PAUSE, RUN, SLOTS, WO
 from aecore.job import (ABANDON_AFTER, CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING,  # noqa: F401  (the queue's vocabulary)
                         SHOWN_WITHIN, TURN_SECONDS, Job, log_event)
 from aecore.job_progress import as_progress
-from aecore.pools import main_hidden, stand_in_ready, default_workers
+from aecore.pools import default_workers, main_hidden, stand_in_ready
+
 
 class JobQueue:
     """A pool of `workers` processes and the jobs submitted to it, shared round-robin between the
@@ -201,13 +202,11 @@ class JobQueue:
             if not waiting:
                 return
             first = min(waiting, key=self._order)
-            turns = [j for j in running if j.id not in self._stand_ins and not j.paused and j.group is not None
-                     and j.group != first.group and j.turn_started is not None
-                     and now - j.turn_started >= self.turn_seconds]
+            turns = [j for j in outlasted if j.id not in self._stand_ins and not j.paused and j.group is not None
+                     and j.group != first.group]
             if turns:
                 self._flags[min(turns, key=lambda j: j.turn_started).id % SLOTS] = PAUSE
 
-    # --- the listener thread: progress in, abandoned jobs out ---
     def _lending_pool(self) -> ProcessPoolExecutor:
         """The workers that stand in for paused ones (at most one per users' worker), started on the
         first lend."""
@@ -228,6 +227,7 @@ class JobQueue:
                                        initargs=(self._messages, self._flags, niceness))
         return pool
 
+    # --- the listener thread: progress in, abandoned jobs out, turns taken ---
     def _listen(self) -> None:
         last_sweep = time.monotonic()
         while True:

@@ -21,15 +21,14 @@ from typing import Any
 import numpy as np
 
 from aecore import anomaly
-
-from aecore.studies import compression, inspect_code
 from aecore.checkpoint import load, to_zip_bytes
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
-from aecore.recipes import default_spec, warmup_specs
-from aecore.runner import RunSnapshot, RunSpec, narrowed, run
 from aecore.in_worker import cancel_flag, report, stage
 from aecore.limits import max_run_minutes
+from aecore.recipes import default_spec, warmup_specs
+from aecore.runner import RunSnapshot, RunSpec, narrowed, run
+from aecore.studies import compression, inspect_code
 
 
 @lru_cache(maxsize=4)
