@@ -3,6 +3,7 @@ plain `ae` sibling, with each loss term's formula beside the number it produces.
 
 import streamlit as st
 
+from ui import regularizers_figures as figures
 from ui import regularizers_view as view
 from ui import warmup_view as warmup
 from ui.core import jobs, page_results, presenter, state
@@ -40,10 +41,10 @@ explain("sparse_l1", live=view.l1_live(l1, threshold, index) if l1 else (),
 kl = view.pick(models, active, "sparse", "kl")
 kl_numbers, rho_hat = view.kl_live(kl, threshold, index) if kl else ((), None)
 explain("sparse_kl", live=kl_numbers, note=None if kl else f"No KL sparse model of {active.dataset} is measured here.")
-charts = [view.activation_figure(sparse, threshold), view.active_fraction_figure(sparse),
-          view.image_code_figure(sparse, index)]
+charts = [figures.activation_figure(sparse, threshold), figures.active_fraction_figure(sparse),
+          figures.image_code_figure(sparse, index)]
 if kl:
-    charts.append(view.rho_figure(rho_hat, kl[1].model.config.rho, kl[2]["codes"][index], kl[0], index))
+    charts.append(figures.rho_figure(rho_hat, kl[1].model.config.rho, kl[2]["codes"][index], kl[0], index))
 for start in range(0, len(charts), 2):
     for col, figure in zip(st.columns(2), charts[start:start + 2]):
         col.plotly_chart(figure, **CHART)
@@ -57,7 +58,7 @@ contraction = view.contraction(models, noise)
 contractive = view.pick(models, active, "contractive")
 explain("contractive", live=view.contractive_live(contractive, view.pick(models, active, "ae"), noise)
         if contractive else (), note=None if contractive else f"No contractive model of {active.dataset} is measured here.")
-for col, figure in zip(st.columns(2), [view.sensitivity_figure(contraction, noise), view.jacobian_figure(contraction)]):
+for col, figure in zip(st.columns(2), [figures.sensitivity_figure(contraction, noise), figures.jacobian_figure(contraction)]):
     col.plotly_chart(figure, **CHART)
 
 st.header("VAE: KL per dimension, β and warm-up")
@@ -65,7 +66,7 @@ variational = view.compared_models(active, view.VARIATIONAL, kind="vae")
 kl_dims = view.kl_per_dim(variational)
 st.markdown("A VAE's KL term pulls every posterior q(z|x) towards the prior N(0, I); a unit whose KL is near 0 "
             "says nothing about the image (it has collapsed to the prior). " + view.beta_words(variational, kl_dims))
-st.plotly_chart(view.kl_figure(kl_dims), **CHART)
+st.plotly_chart(figures.kl_figure(kl_dims), **CHART)
 st.caption(view.kl_caption(kl_dims) + ". A model whose bars are all missing has collapsed: its code carries nothing.")
 
 st.subheader("Warm-up against posterior collapse")
@@ -82,7 +83,7 @@ elif not experiment.finished:
     warmup.draw_warmup_progress(experiment)
 else:
     st.markdown(warmup.warmup_words(beta, experiment.result))
-    st.plotly_chart(view.kl_figure({k: r["kl_per_dim"] for k, r in experiment.result.items()},
+    st.plotly_chart(figures.kl_figure({k: r["kl_per_dim"] for k, r in experiment.result.items()},
                                    f"KL per dimension, β = {beta:g}"), **CHART)
 
 st.header("Overfitting")
@@ -93,4 +94,4 @@ curves = view.history(active)
 if curves is None:
     st.info(f"{active.name} has no recorded loss history (no training history came with it).")
 else:
-    st.plotly_chart(view.history_figure(curves, active.name), **CHART)
+    st.plotly_chart(figures.history_figure(curves, active.name), **CHART)

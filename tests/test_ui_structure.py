@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # A page's view may be split in two files: the view and its figures (or form).
 COMPANIONS = {"denoise_view": {"ladder_figure"}, "latent_map_view": {"latent_map_figure"}, "training": {"train_form"},
               "generate_view": {"generate_reparam"}, "anomaly_view": {"anomaly_table_view"},
-              "regularizers_view": {"warmup_view"}}
+              "regularizers_view": {"warmup_view", "regularizers_figures"}}
 
 
 def ui_imports(path: Path) -> set[str]:

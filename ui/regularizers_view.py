@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 import aecore
@@ -32,7 +31,6 @@ from ui.core.models import pretrained_entries, pretrained_model
 SPARSE = ("ae", "sparse")
 CONTRACTIVE = ("ae", "contractive")
 VARIATIONAL = ("vae",)
-MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 NOISES = list(inspect_code.NOISES)  # the σ the select_slider offers: each one is stored
 PURPOSE = "regularizers_measures"  # a user's model's measuring job in ui.core.jobs
 Picked = tuple[str, state.ActiveModel, dict[str, Any]]  # a concept's model: label, model, its measures
@@ -76,13 +74,14 @@ def _measured(models: list[state.ActiveModel]) -> dict[str, dict[str, Any]]:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _normalized(key: str, _codes) -> Any:
-    # threshold-independent, so made once per model: |z_j| / max |z_j| of every test code
-    return inspect_code.normalized_activations(_codes).ravel()
+    # threshold-independent, so made once per model: the shares of |z_j| / max |z_j| of every test
+    # code in the figure's bins (the figure draws them, not the raw values)
+    return inspect_code.binned_shares(inspect_code.normalized_activations(_codes).ravel(), inspect_code.ACTIVATION_EDGES)
 
 
 def sparsity(models: list[state.ActiveModel], threshold: float) -> dict[str, dict[str, Any]]:
-    """Per model: active fraction per image at `threshold`, its mean, exact zeros, normalized
-    activations, and the codes."""
+    """Per model: active fraction per image at `threshold`, its mean, exact zeros, the binned shares of
+    normalized activations, and the codes."""
     keys = {_label(m): model_key(m) for m in models}
     return {label: {**inspect_code.sparsity_of_codes(measures["codes"], threshold),
                     "normalized": _normalized(keys[label], measures["codes"])}
@@ -183,82 +182,6 @@ def contractive_live(contractive: Picked, plain: Picked | None, noise: float) ->
             Live("Code moved per unit pushed", each(moved, 3), help=than)]
 
 
-
-
-# --- figures ------------------------------------------------------------------------------------
-def _layout(figure: go.Figure, title: str, x: str, y: str, height: int = 320) -> go.Figure:
-    figure.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=presenter.scale(height), margin=MARGIN,
-                         legend={"orientation": "h", "y": -0.25})
-    return figure
-
-
-def activation_figure(stats: dict[str, dict[str, Any]], threshold: float) -> go.Figure:
-    figure = go.Figure([go.Histogram(x=s["normalized"], name=name, histnorm="probability", opacity=0.6,
-                                     xbins={"start": 0, "end": 1.0001, "size": 0.025})
-                        for name, s in stats.items()])
-    figure.add_vline(x=threshold, line_dash="dash", annotation_text="active above")
-    figure.update_layout(barmode="overlay")
-    return _layout(figure, "Code activations |z_j| / max |z_j| (test set)", "normalized activation", "share of values")
-
-
-def active_fraction_figure(stats: dict[str, dict[str, Any]]) -> go.Figure:
-    figure = go.Figure([go.Histogram(x=s["active_fraction"], name=name, histnorm="probability", opacity=0.6,
-                                     xbins={"start": 0, "end": 1.0001, "size": 1 / 16})
-                        for name, s in stats.items()])
-    figure.update_layout(barmode="overlay")
-    return _layout(figure, "Fraction of units active per image", "fraction of code units active", "share of images")
-
-
-def image_code_figure(stats: dict[str, dict[str, Any]], index: int) -> go.Figure:
-    """One test image's code, unit by unit, in each model: the sparse ones leave most units at 0."""
-    figure = go.Figure([go.Bar(x=[f"z{j}" for j in range(s["codes"].shape[1])], y=s["codes"][index], name=name)
-                        for name, s in stats.items()])
-    return _layout(figure, f"The code of test image {index}", "code unit", "z_j")
-
-
-def rho_figure(rho_hat: np.ndarray, rho: float, code: np.ndarray, label: str, index: int) -> go.Figure:
-    """ρ̂_j per unit against the target ρ, with one test image's own z_j."""
-    units = [f"z{j}" for j in range(len(rho_hat))]
-    figure = go.Figure([go.Bar(x=units, y=rho_hat, name="ρ̂_j: mean over the test images"),
-                        go.Scatter(x=units, y=code, mode="markers", name=f"z_j of test image {index}",
-                                   marker={"symbol": "diamond", "size": 9})])
-    figure.add_hline(y=rho, line_dash="dash", annotation_text=f"ρ = {rho:g}")
-    return _layout(figure, f"Mean activation ρ̂_j of each unit of {label}", "code unit", "activation")
-
-
-def jacobian_figure(stats: dict[str, dict[str, Any]]) -> go.Figure:
-    figure = go.Figure([go.Box(y=s["jacobian"], name=name, boxmean=True) for name, s in stats.items()])
-    return _layout(figure, f"Encoder Jacobian ||dz/dx||_F per test image ({_count(stats, 'jacobian')})", "",
-                   "Frobenius norm")
-
-
-def _count(stats: dict[str, dict[str, Any]], key: str) -> str:
-    """How many test images a box plot of `key` holds ("1,000 test images"; sampled seeded, see
-    `inspect_code.MEASURED_IMAGES`)."""
-    counts = sorted({len(s[key]) for s in stats.values()})
-    return " / ".join(f"{n:,}" for n in counts) + " test images"
-
-
-def sensitivity_figure(stats: dict[str, dict[str, Any]], noise: float) -> go.Figure:
-    figure = go.Figure([go.Box(y=s["sensitivity"], name=name, boxmean=True) for name, s in stats.items()])
-    return _layout(figure, f"||z(x+ε) − z(x)|| / ||ε||, ε ~ N(0, {noise:g}² I), {_count(stats, 'sensitivity')}", "",
-                   "code moved per unit input moved")
-
-
-def kl_figure(kl: dict[str, list[float]], title: str = "KL per dimension (test set)") -> go.Figure:
-    figure = go.Figure([go.Bar(x=[f"z{j}" for j in range(len(v))], y=v, name=name) for name, v in kl.items()])
-    figure.add_hline(y=inspect_code.KL_ACTIVE, line_dash="dot", annotation_text="collapsed below")
-    figure.update_layout(barmode="group")
-    return _layout(figure, title, "code unit", "KL(q(z_j|x) || N(0,1)), nats")
-
-
-def history_figure(curves: dict[str, list[float]], name: str) -> go.Figure:
-    figure = go.Figure()
-    for split, values, dash in (("train", curves["train_loss"], "solid"), ("validation", curves["val_loss"], "dash")):
-        if values:
-            figure.add_scatter(x=list(range(1, len(values) + 1)), y=values, name=split, mode="lines",
-                               line={"dash": dash})
-    return _layout(figure, f"Loss per epoch of {name}", "epoch", "loss (nats per image)")
 
 
 def beta_words(models: list[state.ActiveModel], kl: dict[str, list[float]]) -> str:

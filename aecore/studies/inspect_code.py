@@ -151,6 +151,16 @@ def normalized_activations(z: np.ndarray) -> np.ndarray:
     return np.abs(z) / np.where(scale > 0, scale, 1.0)
 
 
+ACTIVATION_EDGES = np.linspace(0.0, 1.0, 41)  # bins of 0.025 for normalized activations
+
+
+def binned_shares(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The share of `values` in each bin between `edges` (the last bin holds its right edge): a
+    histogram that sums to 1 over values in range, as plotly's histnorm="probability" draws it."""
+    counts, _ = np.histogram(values, bins=edges)
+    return counts / max(len(values), 1)
+
+
 def l1_terms(z: np.ndarray, weight: float) -> np.ndarray:
     """weight * sum_j |z_j| of each code (N,) for codes z (N, d): the L1 sparse model's penalty per
     image (`aecore.models.sparse`: its batch mean is the term in the loss)."""
