@@ -4,7 +4,7 @@ import streamlit as st
 
 from aecore.studies import sketch
 from ui import draw_view as view
-from ui.core import lessons, page_results, state
+from ui.core import hover_decoder, lessons, page_results, posterior, state
 from ui.core.cache import load_dataset
 from ui.core.concepts import explain
 from ui.core.router import require_router
@@ -74,7 +74,17 @@ with result_col, st.container(key="draw_result"):
                  caption="the test images whose codes are nearest your drawing's, nearest first")
 
 st.subheader(f"Your drawing among the test images ({ref.method} of {active.name}'s codes)")
-st.plotly_chart(view.map_figure(ref, dataset.classes, found), width="stretch", config={"displayModeBar": False})
+# A VAE's q(z|x) of the drawing on the map, and the image under the pointer decoded in the browser.
+q_shown = (posterior.of_image(active, found.seen.image, "your drawing", view.plane(ref), posterior.seed("dw_resample"))
+           if found is not None and posterior.applies(active) else None)
+map_col, side_col = st.columns([3, 1])
+map_col.plotly_chart(posterior.add_to(view.map_figure(ref, dataset.classes, found), q_shown), width="stretch",
+                     config={"displayModeBar": False})
+with side_col:
+    if ref.codes.shape[1] >= 2:
+        hover_decoder.panel(active, "draw", view.map_inverse(active, ref))
+    if q_shown is not None:
+        posterior.panel(active, q_shown, ref.method, "dw_resample")
 st.caption("Each dot is a test image, placed by its code. The ★ is your drawing; the dotted line shows where it sat "
            "after each of its last strokes.")
 if found is not None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui import latent_map_view as view
-from ui.core import downloads, lessons, presenter, state
+from ui.core import downloads, lessons, posterior, presenter, state
 from ui.core.cache import model_key
 from ui.core.router import require_router
 
@@ -14,7 +14,8 @@ st.markdown(
     "Every dot is one **test image**, placed by its code: the code itself when it is 2-D, else a 2-D "
     "map of the codes (**PCA**, **UMAP** or **t-SNE**). **Select** dots (click, box or lasso) to see "
     "those images and what the model rebuilds from them; **click an empty spot** to see the image "
-    "the decoder makes there. Scroll or use the toolbar to zoom and pan. **Move the pointer** over the map "
+    "the decoder makes there. For a **VAE**, the first selected image's posterior q(z|x) is drawn too: its mean, its "
+    "1σ and 2σ ellipses and draws z = μ + σ·ε from it. Scroll or use the toolbar to zoom and pan. **Move the pointer** over the map "
     "and the image under it is decoded in your browser as you go."
 )
 
@@ -59,9 +60,12 @@ st.caption(words)
 lessons.publish(numbers)
 pick = view.current_pick(active, shown)
 chart = view.chart_key(active, shown)
+# A VAE's q(z|x) of the first selected image, on a linear map (a selection makes the figure a copy of its own).
+plane = posterior.plane(active, shown.method, data.codes, shown.embedding) if pick.rows and posterior.applies(active) else None
+q_shown = posterior.of_test_image(active, pick.rows[0], plane, posterior.seed("lm_resample")) if plane else None
 map_col, side_col = st.columns([3, 2])
 with map_col:
-    st.plotly_chart(view.marked_figure(active, shown, colour, manifold, pick), width="stretch",
+    st.plotly_chart(posterior.add_to(view.marked_figure(active, shown, colour, manifold, pick), q_shown), width="stretch",
                     on_select=lambda: view.remember_pick(chart, active, shown),
                     selection_mode=("points", "box", "lasso"), key=chart,
                     config={"scrollZoom": True, "displaylogo": False})
@@ -74,6 +78,10 @@ with side_col:
         st.markdown(f"**{len(pick.rows)} selected**{more}: " + ", ".join(f"{name} × {n}" for name, n in counts.items()))
         st.image(originals, caption="selected test images", width="stretch")
         st.image(rebuilt, caption=f"rebuilt by {active.name}", width="stretch")
+        if q_shown is not None:
+            posterior.panel(active, q_shown, view.METHOD_LABELS[shown.method], "lm_resample")
+        elif posterior.applies(active):
+            st.caption(posterior.not_linear_words(view.METHOD_LABELS[shown.method], active.model.config.latent_dim))
     elif pick.spot is not None:
         image, distance, far = view.decoded_spot(active, shown, pick.spot)
         st.markdown(f"**Decoded at ({pick.spot[0]:.2f}, {pick.spot[1]:.2f})**, marked ✕ on the map")

@@ -22,6 +22,8 @@ import torch
 import aecore
 from aecore.studies import sketch
 from aecore.data import default_data_root
+from aecore.latent.decode import MapInverse
+from aecore.latent.posterior import LinearPlane
 from aecore.workers import Job
 from ui.core import page_results, presenter
 from ui.core import verdict as verdict_words
@@ -106,6 +108,21 @@ def reference(active: ActiveModel) -> tuple[sketch.Reference | None, Job | None]
     if result is None:
         return None, job
     return _reference(key, active.dataset, result["codes"], result["scores"]), None
+
+
+def plane(ref: sketch.Reference) -> LinearPlane:
+    """The reference map as a linear map of codes (the 2-D code itself, or PCA), for q(z|x) on it."""
+    return LinearPlane(ref.mean, ref.axes)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _inverse(key: str, _ref: sketch.Reference) -> MapInverse:
+    return MapInverse(_ref.embedding, _ref.codes, "raw" if _ref.method == "2-D code" else "pca")
+
+
+def map_inverse(active: ActiveModel, ref: sketch.Reference) -> MapInverse:
+    """How a point of the reference map becomes a code, for the hover decoder (built once per model)."""
+    return _inverse(model_key(active), ref)
 
 
 def denoiser(active: ActiveModel) -> ActiveModel | None:
