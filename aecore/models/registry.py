@@ -29,14 +29,16 @@ def register_model(name: str) -> Callable[[M], M]:
     return wrap
 
 
-def list_models() -> list[str]:
-    """Registered model kinds, sorted."""
-    return sorted(_MODELS)
+def list_models(data: str = "images") -> list[str]:
+    """Registered model kinds of `data`, sorted: "images" (what every image page, form and
+    registry-wide test takes), or "ratings" (rows of a ratings table: the recommenders of
+    aecore.models.autorec, which set the class attribute `data`)."""
+    return sorted(name for name, cls in _MODELS.items() if getattr(cls, "data", "images") == data)
 
 
 def model_class(kind: str) -> type[Autoencoder]:
     if kind not in _MODELS:
-        raise ValueError(f"unknown model kind {kind!r}; valid kinds: {', '.join(list_models())}")
+        raise ValueError(f"unknown model kind {kind!r}; valid kinds: {', '.join(sorted(_MODELS))}")
     return _MODELS[kind]
 
 
