@@ -23,6 +23,7 @@ from ui.core import jobs, presenter, state
 from ui.core.cache import train_test_split
 from ui.core.concepts import Live, explain
 from ui.core.gallery import compose_grid
+from ui.loss_code import draw as draw_loss_code, latest
 
 PURPOSE = "train"  # the session's training job in ui.core.jobs
 RESULT_KEY = "train_result"  # the TrainedResult of the latest job that returned a model
@@ -244,9 +245,7 @@ def live_terms(snapshot: RunSnapshot, kind: str, options: dict[str, Any]) -> lis
     """Each term of the loss as the run measures it now, then the settings its formula multiplies them
     by: the latest batch while it runs, the last epoch's mean once it has ended."""
     key = concept_key(kind, options)
-    final = bool(snapshot.finished and snapshot.train_history)
-    values = snapshot.train_history[-1] if final else snapshot.losses
-    where = "mean over the last epoch" if final else "latest batch"
+    values, where = latest(snapshot)
     terms = list(snapshot.train_history[0] if snapshot.train_history else (snapshot.losses or {"recon": None}))
     if terms == ["recon", "total"]:  # recon alone: the total is the same number
         terms.remove("total")
@@ -267,7 +266,8 @@ def explain_loss(kind: str, options: dict[str, Any], snapshot: RunSnapshot | Non
     """The formula of the loss `kind` trains, in words, with the run's live terms beside it (none
     before the run has measured any: `waiting` says when they will appear)."""
     key = concept_key(kind, options)
-    if key is None:
+    if key is None:  # a kind with no formula here: its code alone
+        draw_loss_code(kind, options, snapshot)
         return
     note = LIKELIHOOD_WORDS.get(setting(kind, options, "likelihood"), "")
     if key in FORMULA_SETTINGS and key != "denoising":
@@ -278,6 +278,7 @@ def explain_loss(kind: str, options: dict[str, Any], snapshot: RunSnapshot | Non
         note += " " + waiting
     try:
         explain(key, live_terms(snapshot, kind, options) if snapshot is not None else (), note=note.strip())
+        draw_loss_code(kind, options, snapshot)  # the same terms beside the lines of code that compute them
     except StreamlitDuplicateElementKey:
         # The page drew the form's block while the run was still queued, and the run started before
         # its panel drew: one script run holds both. The form's block already shows this formula.
