@@ -76,7 +76,7 @@ with result_col, st.container(key="draw_result"):
 st.subheader(f"Your drawing among the test images ({ref.method} of {active.name}'s codes)")
 # A VAE's q(z|x) of the drawing on the map, and the image under the pointer decoded in the browser.
 q_shown = (posterior.of_image(active, found.seen.image, "your drawing", view.plane(ref), posterior.seed("dw_resample"))
-           if found is not None and posterior.applies(active) else None)
+           if found is not None and posterior.applies(active, labelled=False) else None)
 map_col, side_col = st.columns([3, 1])
 map_col.plotly_chart(posterior.add_to(view.map_figure(ref, dataset.classes, found), q_shown), width="stretch",
                      config={"displayModeBar": False})

@@ -42,10 +42,15 @@ def has_posterior(model: Autoencoder) -> bool:
 
 
 @torch.no_grad()
-def posterior(model: Autoencoder, images: torch.Tensor) -> Posterior:
-    """q(z|x) of images (N, C, H, W). `infer` never switches a shared model's mode. ValueError for a
-    model whose encoder gives one code per image."""
-    output = model.infer(images) if has_posterior(model) else None
+def posterior(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None) -> Posterior:
+    """q(z|x) of images (N, C, H, W), or q(z|x, y) of a conditional model given each image's class
+    `labels` (N,). `infer` never switches a shared model's mode. ValueError for a model whose encoder
+    gives one code per image, or a conditional one without labels."""
+    conditional = getattr(model, "conditional", False)
+    if conditional and labels is None:
+        raise ValueError(f"this {model.kind!r} model's posterior q(z|x, y) needs each image's class: pass labels")
+    extra = {"labels": labels} if conditional else {}
+    output = model.infer(images, **extra) if has_posterior(model) else None
     if output is None or output.mu is None or output.logvar is None:
         raise ValueError(f"q(z|x) needs a VAE: this {model.kind!r} model's encoder gives one code per image, "
                          "not a distribution; choose a vae model in the sidebar")

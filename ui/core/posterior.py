@@ -40,11 +40,15 @@ class Shown:
     codes: np.ndarray  # (DRAWS, d) the draws
     points: np.ndarray  # (DRAWS, 2) the draws on the map
     seed: int
+    image_class: int | None = None  # given to a conditional model's encoder and decoder
 
 
-def applies(active: state.ActiveModel) -> bool:
-    """Whether the active model's encoder gives a distribution to draw."""
-    return q.has_posterior(active.model) and active.model.config.latent_dim >= 2
+def applies(active: state.ActiveModel, labelled: bool = True) -> bool:
+    """Whether the active model's encoder gives a distribution to draw (of at least 2 numbers); for a
+    conditional model only where the image's class is known (`labelled`)."""
+    model = active.model
+    return (q.has_posterior(model) and model.config.latent_dim >= 2
+            and (labelled or not getattr(model, "conditional", False)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -67,17 +71,21 @@ def _next_seed(key: str) -> None:
     st.session_state[key] = seed(key) + 1
 
 
-def of_image(active: state.ActiveModel, image: torch.Tensor, label: str, where: q.LinearPlane, draws_seed: int) -> Shown:
-    """q(z|x) of one image (C, H, W) of the active model, placed on the map `where`."""
-    found = q.posterior(active.model, image[None])
+def of_image(active: state.ActiveModel, image: torch.Tensor, label: str, where: q.LinearPlane, draws_seed: int,
+             image_class: int | None = None) -> Shown:
+    """q(z|x) of one image (C, H, W) of the active model (given its class for a conditional model),
+    placed on the map `where`."""
+    found = q.posterior(active.model, image[None], None if image_class is None else torch.tensor([image_class]))
     mu, sigma = found.mu[0], found.sigma[0]
     codes = q.draws(mu, sigma, DRAWS, draws_seed)
-    return Shown(label, mu, sigma, q.on_plane(mu, sigma, where), codes, where.place(codes), draws_seed)
+    return Shown(label, mu, sigma, q.on_plane(mu, sigma, where), codes, where.place(codes), draws_seed, image_class)
 
 
 def of_test_image(active: state.ActiveModel, row: int, where: q.LinearPlane, draws_seed: int) -> Shown:
     """q(z|x) of the test image at `row` of the active model's dataset's test split."""
-    return of_image(active, test_split(active.dataset).images[row], f"test image {row}", where, draws_seed)
+    test = test_split(active.dataset)
+    image_class = None if test.labels is None else int(test.labels[row])
+    return of_image(active, test.images[row], f"test image {row}", where, draws_seed, image_class)
 
 
 def traces(shown: Shown) -> list[dict[str, Any]]:
@@ -142,5 +150,6 @@ def decoded(active: state.ActiveModel, shown: Shown) -> np.ndarray:
     model = active.model
     device = next(model.parameters()).device
     # decode samples nothing, so a shared model's mode (never switched here) does not matter
-    images = model.decode(torch.as_tensor(shown.codes[:DECODED], dtype=torch.float32, device=device)).cpu()
+    extra = {"labels": shown.image_class} if getattr(model, "conditional", False) else {}
+    images = model.decode(torch.as_tensor(shown.codes[:DECODED], dtype=torch.float32, device=device), **extra).cpu()
     return compose_grid(images, ncols=4, tile_px=presenter.scale(48))
