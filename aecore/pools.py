@@ -1,5 +1,5 @@
-"""How the queue's worker processes start (`aecore.workers.JobQueue`): how many, without re-running
-a Streamlit server's app script, and a stand-in worker's head start."""
+"""How the queue's worker processes start (`aecore.workers.JobQueue`): how many, in which pools,
+without re-running a Streamlit server's app script, and a stand-in worker's head start."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import importlib
 import os
 import sys
 import types
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Any
+
+from aecore.in_worker import WORKER_NICENESS, init_worker
 
 
 def default_workers() -> int:
@@ -45,3 +49,41 @@ def main_hidden(unless: bool = False):
         yield
     finally:
         sys.modules["__main__"] = main
+
+
+class Pools:
+    """The queue's lanes of processes, each started on first use (and again if its processes died):
+    the users' workers (`size`), the background lane's one worker, and the stand-ins for paused
+    jobs (at most one per users' worker). With a `cluster` (`aecore.cluster.ClusterPool`) the users'
+    jobs and stand-ins run there (a paused job's thread leaves its slot to the stand-in); the
+    background lane, and the jobs that work on this server's own files (`aecore.cluster.on_server`:
+    a download into its data folder), stay in local processes."""
+
+    def __init__(self, size: int, context: Any, messages: Any, flags: Any, background_niceness: int,
+                 cluster: Any = None) -> None:
+        self.size, self.cluster, self.background_niceness = size, cluster, background_niceness
+        self._start = (context, messages, flags)
+        self.executors: dict[str, ProcessPoolExecutor] = {}  # "users", "background", "lending"
+
+    def users(self, on_server: bool = False) -> Any:
+        return self.cluster if self.cluster is not None and not on_server else self._fresh("users", self.size,
+                                                                                            WORKER_NICENESS)
+
+    def background(self) -> ProcessPoolExecutor:
+        return self._fresh("background", 1, self.background_niceness)
+
+    def lending(self) -> Any:
+        return self.cluster if self.cluster is not None else self._fresh("lending", self.size, WORKER_NICENESS)
+
+    def shutdown(self, wait: bool) -> None:
+        for executor in [*self.executors.values(), self.cluster]:
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=True)
+
+    def _fresh(self, lane: str, size: int, niceness: int) -> ProcessPoolExecutor:
+        pool = self.executors.get(lane)
+        if pool is None or getattr(pool, "_broken", False):
+            context, messages, flags = self._start
+            pool = self.executors[lane] = ProcessPoolExecutor(size, mp_context=context, initializer=init_worker,
+                                                              initargs=(messages, flags, niceness))
+        return pool

@@ -21,6 +21,10 @@ cancelled. Background jobs (measuring the zoo on a new download) run one at a ti
 their own, at the lowest CPU priority: a student's Train, or a page's own job, never waits behind
 them, and takes the CPU before them (a page's job waited 18 to 37 s behind the zoo's when both
 shared the workers). Nothing here knows about any user interface.
+
+When one server is not enough, `JobQueue(cluster=address)` (or $AECORE_CLUSTER) runs the users'
+jobs on a Dask distributed cluster's workers, with the same order, places, turns, cancels and
+progress (`aecore.cluster`; docs/class-server.md); the local pool, with no extra service, is the default.
 """
 
 from __future__ import annotations
@@ -30,42 +34,45 @@ import multiprocessing
 import queue as queue_module
 import threading
 import time
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from aecore.in_worker import (BACKGROUND_NICENESS, CANCEL, PAUSE, RUN, SLOTS, WORKER_NICENESS, CancelledBeforeStart,
-                              init_worker, run_in_worker)
+from aecore.cluster import ClusterPool, cluster_address
+from aecore.in_worker import BACKGROUND_NICENESS, CANCEL, PAUSE, RUN, SLOTS, CancelledBeforeStart, run_in_worker
 from aecore.job import (ABANDON_AFTER, CANCELLED, DONE, FAILED, FINISHED, QUEUED, RUNNING,  # noqa: F401  (the queue's vocabulary)
                         SHOWN_WITHIN, TURN_SECONDS, Job, log_event)
 from aecore.job_progress import as_progress
-from aecore.pools import default_workers, main_hidden, stand_in_ready
+from aecore.pools import Pools, default_workers, main_hidden, stand_in_ready
 
 
 class JobQueue:
     """A pool of `workers` processes and the jobs submitted to it, shared round-robin between the
     groups (sessions) that wait and in submission order within one; and one more process, started on
-    the first background job, that runs those one at a time."""
+    the first background job, that runs those one at a time. With a `cluster` (a Dask scheduler's
+    address; default $AECORE_CLUSTER) the users' jobs run on its workers instead (`aecore.cluster`)."""
 
     def __init__(self, workers: int | None = None, abandon_after: float = ABANDON_AFTER,
-                 background_niceness: int = BACKGROUND_NICENESS, turn_seconds: float = TURN_SECONDS) -> None:
-        self.workers = workers if workers is not None else default_workers()
+                 background_niceness: int = BACKGROUND_NICENESS, turn_seconds: float = TURN_SECONDS,
+                 cluster: str | None = None) -> None:
+        cluster = cluster or cluster_address()
+        self._size = workers if workers is not None or cluster else default_workers()  # None: the cluster's
         self.background_niceness = background_niceness  # the background lane's CPU priority (19: the lowest)
-        if self.workers < 1:
-            raise ValueError(f"a job queue needs at least one worker, got {self.workers}")
+        if self._size is not None and self._size < 1:
+            raise ValueError(f"a job queue needs at least one worker, got {self._size}")
         self.abandon_after = abandon_after
-        self._context = multiprocessing.get_context("spawn")
-        self._messages = self._context.Queue()
-        self._flags = self._context.Array("b", SLOTS, lock=False)
-        self._executor: ProcessPoolExecutor | None = None
-        self._background: ProcessPoolExecutor | None = None  # the background lane's one worker
+        context = multiprocessing.get_context("spawn")
+        self._messages = context.Queue()
+        shared_flags = context.Array("b", SLOTS, lock=False)  # read by the local pools' processes
+        self._cluster = ClusterPool(cluster, self._messages) if cluster else None
+        self._flags = self._cluster.flags(shared_flags) if self._cluster else shared_flags
+        self._pools = Pools(self._size or 1, context, self._messages, shared_flags, background_niceness, self._cluster)
         self._jobs: dict[int, Job] = {}
         self._waiting: dict[int, tuple[Job, Callable[..., Any], tuple, dict[str, Any]]] = {}  # not yet in the pool
         self._in_pool = {False: 0, True: 0}  # jobs handed to each lane (background?) and not yet ended
         self._ids = itertools.count(1)
         self._handed = itertools.count(1)
         self.turn_seconds = turn_seconds  # how long a session's job runs before it lends its worker to another's
-        self._lending: ProcessPoolExecutor | None = None  # runs a waiting session's job while one pauses
         self._lent: list[int] = []  # paused jobs (acknowledged) whose worker no job has taken yet
         self._stand_ins: dict[int, int] = {}  # a job running in a lent worker -> the paused job it stands in for
         self._last_served: dict[str, int] = {}  # group -> when (the count of jobs handed out) it last got a worker
@@ -73,6 +80,11 @@ class JobQueue:
         self._closed = False
         self._listener = threading.Thread(target=self._listen, name="aecore-job-queue", daemon=True)
         self._listener.start()
+
+    @property
+    def workers(self) -> int:
+        """How many users' jobs run at once: the local pool's size, or the cluster's worker threads."""
+        return self._size if self._size is not None else self._cluster.slots()
 
     # --- submitting and asking ---
     def submit(self, function: Callable[..., Any], *args: Any, name: str = "", background: bool = False,
@@ -132,9 +144,7 @@ class JobQueue:
             jobs = list(self._jobs.values())
         for job in jobs:
             self.cancel(job)
-        for executor in (self._executor, self._background, self._lending):
-            if executor is not None:
-                executor.shutdown(wait=wait, cancel_futures=True)
+        self._pools.shutdown(wait)
 
     def _dispatch(self) -> None:
         """Hand waiting jobs to their lane while it has a free worker, oldest first: users' jobs to
@@ -161,7 +171,10 @@ class JobQueue:
                 job, function, args, kwargs = self._waiting.pop(min(free, key=lambda i: self._order(self._jobs[i])))
                 if job.group is not None:
                     self._last_served[job.group] = next(self._handed)
-                pool = self._pool(job.background) if stand_in_for is None else self._lending_pool()
+                if stand_in_for is not None:
+                    pool = self._pools.lending()
+                else:
+                    pool = self._pools.background() if job.background else self._pools.users(getattr(function, "on_server", False))
                 try:
                     with main_hidden(unless=getattr(function, "__module__", None) == "__main__"):
                         job.future = pool.submit(run_in_worker, job.id, function, args, kwargs)
@@ -189,11 +202,11 @@ class JobQueue:
                 return
             running = [j for j in self._jobs.values() if j.state == RUNNING and not j.background]
             outlasted = [j for j in running if j.turn_started is not None and now - j.turn_started >= self.turn_seconds]
-            if self._lending is None and outlasted:
+            if "lending" not in self._pools.executors and self._cluster is None and outlasted:
                 # A run has outlasted its turn: start a stand-in worker now, so that its start
                 # (importing torch and the jobs' module, seconds) is not paid by the first student who waits.
                 with main_hidden():
-                    self._lending_pool().submit(stand_in_ready, outlasted[0].module)
+                    self._pools.lending().submit(stand_in_ready, outlasted[0].module)
             if any(self._flags[j.id % SLOTS] == PAUSE and not j.paused for j in running):
                 return  # a request is on its way
             busy_groups = {j.group for j in running if not j.paused}
@@ -206,26 +219,6 @@ class JobQueue:
                      and j.group != first.group]
             if turns:
                 self._flags[min(turns, key=lambda j: j.turn_started).id % SLOTS] = PAUSE
-
-    def _lending_pool(self) -> ProcessPoolExecutor:
-        """The workers that stand in for paused ones (at most one per users' worker), started on the
-        first lend."""
-        self._lending = self._fresh(self._lending, self.workers, WORKER_NICENESS)
-        return self._lending
-
-    def _pool(self, background: bool = False) -> ProcessPoolExecutor:
-        if background:
-            self._background = self._fresh(self._background, 1, self.background_niceness)
-            return self._background
-        self._executor = self._fresh(self._executor, self.workers, WORKER_NICENESS)
-        return self._executor
-
-    def _fresh(self, pool: ProcessPoolExecutor | None, size: int, niceness: int) -> ProcessPoolExecutor:
-        """`pool`, or a new one where there is none yet or its processes died."""
-        if pool is None or getattr(pool, "_broken", False):
-            pool = ProcessPoolExecutor(size, mp_context=self._context, initializer=init_worker,
-                                       initargs=(self._messages, self._flags, niceness))
-        return pool
 
     # --- the listener thread: progress in, abandoned jobs out, turns taken ---
     def _listen(self) -> None:
@@ -258,6 +251,7 @@ class JobQueue:
                 last_sweep = time.monotonic()
                 self._sweep()
                 self._take_turns()
+                self._dispatch()  # workers may have joined a cluster
 
     def _sweep(self) -> None:
         """Cancel abandoned jobs; forget finished ones nobody has looked at for a while."""

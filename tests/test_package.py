@@ -27,8 +27,9 @@ import aecore
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORE = {"torch", "numpy", "safetensors", "scikit-learn", "tqdm"}
-# The app's extras, by import name: absent from the fresh venv.
-EXTRAS = ("streamlit", "plotly", "umap", "pynndescent", "PIL", "torchvision", "onnx", "onnxscript", "onnxruntime")
+# The app's and the cluster's extras, by import name: absent from the fresh venv.
+EXTRAS = ("streamlit", "plotly", "umap", "pynndescent", "PIL", "torchvision", "onnx", "onnxscript", "onnxruntime",
+          "distributed")
 # Left out of the copy the wheel is built from: the venv, large data, and what a build or a run leaves.
 TOP_NOT_COPIED = {".git", ".venv", "venv", "pretrained", "static", "build", "dist", "aecore.egg-info"}
 
@@ -87,7 +88,8 @@ images = folder / "images"
 (images / "a").mkdir(parents=True)
 (images / "a" / "one.png").write_bytes(b"not read without Pillow")
 for what, attempt in (("export", lambda: aecore.save(result.model, folder / "onnx", export_decoder=True)),
-                      ("folder", lambda: aecore.load_dataset("folder", path=images))):
+                      ("folder", lambda: aecore.load_dataset("folder", path=images)),
+                      ("cluster", lambda: aecore.JobQueue(cluster="tcp://127.0.0.1:9"))):
     try:
         attempt()
         report[what] = None
@@ -166,6 +168,7 @@ def test_the_installed_core_trains_saves_and_loads_without_the_extras(fresh_venv
     # What needs an extra says which install brings it.
     assert "onnx" in report["export"] and "pip install 'aecore[app]'" in report["export"]
     assert "Pillow" in report["folder"] and "pip install 'aecore[app]'" in report["folder"]
+    assert "Dask" in report["cluster"] and "pip install 'aecore[cluster]'" in report["cluster"]
 
 
 def test_the_console_script_trains_without_the_onnx_exporter(fresh_venv):
@@ -212,9 +215,10 @@ def test_the_wheel_holds_the_library_and_its_core_dependencies(wheel):
     requires = meta.get_all("Requires-Dist")
     core = {name(r) for r in requires if "extra ==" not in r}
     assert core == CORE
-    assert set(meta.get_all("Provides-Extra")) == {"app", "test"}
+    assert set(meta.get_all("Provides-Extra")) == {"app", "cluster", "test"}
     app = {name(r) for r in requires if 'extra == "app"' in r}
     assert app == {"streamlit", "plotly", "umap-learn", "pillow", "torchvision", "onnx", "onnxscript", "onnxruntime"}
+    assert {name(r) for r in requires if 'extra == "cluster"' in r} == {"distributed"}
     test = {name(r) for r in requires if 'extra == "test"' in r}
     assert {"pytest", "playwright", "aecore"} <= test  # aecore[app]: the tests drive the app
     assert "aecore = aecore.cli:main" in scripts

@@ -219,7 +219,7 @@ if __name__ == "__main__":
     while job.progress is None:
         job.touch()
         time.sleep(0.05)
-    print(job.result if job.finished else queue._executor._processes and list(queue._executor._processes)[0], flush=True)
+    print(job.result if job.finished else queue._pools.executors["users"]._processes and list(queue._pools.executors["users"]._processes)[0], flush=True)
     time.sleep(600)
 """
 

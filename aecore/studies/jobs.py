@@ -22,6 +22,7 @@ import numpy as np
 
 from aecore import anomaly
 from aecore.checkpoint import load, to_zip_bytes
+from aecore.cluster import on_server
 from aecore.data import ImageDataset, load_split
 from aecore.data.download import DownloadCancelled, download_dataset, format_size
 from aecore.in_worker import cancel_flag, report, stage
@@ -123,6 +124,7 @@ def warmup(beta: float) -> dict[str, dict[str, Any]]:
                                           stop=cancel_flag())
 
 
+@on_server  # into this server's data folder, even where the other jobs run on a cluster
 def download(name: str, root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
     """Download dataset `name` (`aecore.data.download.download_dataset`) into `root`, from `mirror`
     if given. Progress detail: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no

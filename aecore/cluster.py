@@ -1,0 +1,190 @@
+"""The job queue's users' jobs on a Dask distributed cluster, when one server is not enough.
+
+    export AECORE_CLUSTER=tcp://scheduler-host:8786      # on the app server; unset: local workers
+    queue = JobQueue()                                   # the same queue, its jobs run on the cluster
+
+`aecore.workers.JobQueue` keeps its order, places, turns and sweeps; this module is only where its
+jobs go: `ClusterPool` stands where a `ProcessPoolExecutor` would (`submit` returns a future with
+`add_done_callback` and `result`). What a local pool shares through its processes travels through
+the engine's own primitives instead:
+- progress and the "started"/"paused" messages: the worker logs them as events on a topic of this
+  queue's own (`Worker.log_event`), and the queue's client puts each into the queue's local message
+  queue, where its listener reads every message alike;
+- the cancel and pause flags: the queue publishes the flags that are not RUN as one Dask `Variable`
+  of this queue's own; a worker reads it at most every `FLAG_REFRESH_S` (a cancel arrives within
+  that and one batch, and a training batch does not wait on the network);
+- a paused job lends its worker by `secede()`: its thread leaves the worker's slots to the stand-in
+  job, and `rejoin()`s when the queue lets it go on.
+Each queue has its own topic and flags, so two app servers (or tests) can share a cluster.
+Results come back as the job returned them (the train job's checkpoint bytes). The workers need
+aecore installed, and the data a job names (digits and shapes are generated; MNIST is read from the
+worker's ~/.cache/aecore, as on the server). Engine measured against Ray here: bench/bench_cluster.py.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from aecore.in_worker import RUN, WORKER_NICENESS, _thread, init_worker
+
+CLUSTER_ENV = "AECORE_CLUSTER"  # a Dask scheduler's address, e.g. tcp://10.0.0.5:8786
+FLAG_REFRESH_S = 0.2  # how stale a worker's copy of the flags may be
+FORGET_CANCEL_S = 600.0  # a cancel older than this has been seen: it leaves the published flags
+INSTALL_HINT = "the cluster needs Dask distributed: pip install 'aecore[cluster]'"
+
+
+def cluster_address() -> str | None:
+    """$AECORE_CLUSTER, or None (the queue's local process pool, the default)."""
+    return os.environ.get(CLUSTER_ENV, "").strip() or None
+
+
+def on_server(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a job that works on the app server's own files (a download into its data folder): on a
+    cluster it still runs in a local worker of the server."""
+    function.on_server = True  # type: ignore[attr-defined]
+    return function
+
+
+class ClusterFlags:
+    """The queue's cancel flags: the local array (read by the queue, and by the jobs it keeps on
+    this server) plus, for the cluster's workers, a Variable holding every slot that is not RUN."""
+
+    def __init__(self, local: Any, variable: Any) -> None:
+        self.local, self._variable = local, variable
+        self._published: dict[int, tuple[int, float]] = {}  # slot -> (flag, when set)
+        self._lock = threading.Lock()  # publishes leave in the order they were made
+
+    def __getitem__(self, slot: int) -> int:
+        return self.local[slot]
+
+    def __setitem__(self, slot: int, flag: int) -> None:
+        self.local[slot] = flag
+        if flag == RUN and slot not in self._published:
+            return  # a worker takes an unpublished slot for RUN: a new job costs no round trip
+        with self._lock:
+            now = time.monotonic()
+            self._published = {s: (f, t) for s, (f, t) in self._published.items() if now - t < FORGET_CANCEL_S}
+            if flag == RUN:
+                self._published.pop(slot, None)
+            else:
+                self._published[slot] = (flag, now)
+            self._variable.set([[s, f] for s, (f, _) in self._published.items()])
+
+
+class ClusterPool:
+    """Runs the queue's jobs on the Dask scheduler at `address`, in place of a local process pool."""
+
+    _broken = False  # never replaced: a worker lost is the cluster's to replace
+
+    def __init__(self, address: str, messages: Any) -> None:
+        try:
+            from distributed import Client, Variable
+        except ImportError as error:
+            raise ImportError(f"{CLUSTER_ENV}={address} is set, but {INSTALL_HINT}") from error
+        try:
+            self.client = Client(address, set_as_default=False, timeout=30)
+        except OSError as error:
+            raise RuntimeError(f"no Dask scheduler answers at {CLUSTER_ENV}={address}: start one there "
+                               "(dask scheduler) or unset the variable for the local workers") from error
+        self.name = f"aecore-{uuid.uuid4().hex[:12]}"  # this queue's topic and flags on the cluster
+        self._variable = Variable(self.name, client=self.client)
+        self._variable.set([])
+        self.client.subscribe_topic(self.name, lambda event: messages.put(pickle.loads(event[1])))
+        self._futures: set[Any] = set()
+        self._slots = (0, -1.0)  # (worker threads, when counted)
+
+    def flags(self, local: Any) -> ClusterFlags:
+        return ClusterFlags(local, self._variable)
+
+    def slots(self) -> int:
+        """The cluster's worker threads (counted again at most every 2 s: workers come and go)."""
+        count, when = self._slots
+        if time.monotonic() - when > 2.0:
+            count = sum(self.client.nthreads().values())
+            self._slots = (count, time.monotonic())
+        return count
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        future = self.client.submit(run_on_cluster, self.name, function, *args, pure=False)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)  # (Dask calls it in a thread of its own)
+        return future
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
+        """Let the jobs go (their flags, set by the queue's shutdown, stop the running ones) and close."""
+        if wait:
+            for future in list(self._futures):
+                future.exception()
+        elif cancel_futures:
+            self.client.cancel(list(self._futures))
+        self.client.close()
+
+
+# --- inside a cluster's worker ---------------------------------------------------------------------
+class _TopicMessages:
+    """A job's messages to its queue, as events on the queue's topic (pickled: events are msgpack)."""
+
+    def __init__(self, worker: Any, topic: str) -> None:
+        self.worker, self.topic = worker, topic
+
+    def put(self, message: tuple) -> None:
+        self.worker.log_event(self.topic, pickle.dumps(message))
+
+
+class _VariableFlags:
+    """A worker's copy of one queue's published flags, read again once older than FLAG_REFRESH_S."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.flags, self.read = name, {}, -1.0
+
+    def refresh(self) -> None:
+        from distributed import Variable, get_client
+
+        try:
+            self.flags = dict(Variable(self.name, client=get_client()).get(timeout=5))
+        except TimeoutError:  # the scheduler is slow: keep the copy, try again at the next read
+            pass
+        self.read = time.monotonic()
+
+    def __getitem__(self, slot: int) -> int:
+        if time.monotonic() - self.read > FLAG_REFRESH_S:
+            self.refresh()
+        return self.flags.get(slot, RUN)
+
+
+_queues: dict[str, tuple[_TopicMessages, _VariableFlags]] = {}  # this worker's view of each queue it serves
+
+
+@contextmanager
+def _seceded() -> Iterator[None]:
+    from distributed import rejoin, secede
+
+    secede()
+    try:
+        yield
+    finally:
+        rejoin()  # waits for a free slot of this worker
+
+
+def run_on_cluster(queue: str, function: Callable[..., Any], *args: Any) -> Any:
+    """A job on a cluster's worker: the first one sets up the process as a local pool's worker is
+    (one torch thread, a lower CPU priority), then each runs with its own queue's messages and flags."""
+    from distributed import get_worker
+
+    if not _queues:
+        init_worker(None, None, WORKER_NICENESS, watch_parent=False)
+    if queue not in _queues:
+        _queues[queue] = (_TopicMessages(get_worker(), queue), _VariableFlags(queue))
+    _thread.messages, _thread.flags = _queues[queue]
+    _thread.lend = _seceded
+    _thread.flags.refresh()  # a cancel made while it waited in the scheduler counts at once
+    return function(*args)
+
+
+__all__ = ["CLUSTER_ENV", "ClusterFlags", "ClusterPool", "cluster_address", "on_server", "run_on_cluster"]
