@@ -1,4 +1,4 @@
-"""`python -m aecore`: train, evaluate, list, zoo, download.
+"""`python -m aecore`: train, evaluate, list, zoo, download, measure, recommend.
 
 The `train` options are generated from `fit`'s signature and the chosen kind's config dataclass, so
 a new model kind or fit option appears here without editing this file. `train --data PATH` trains
@@ -228,16 +228,22 @@ def download_command(argv: Sequence[str]) -> str:
     return f"{args.name} is in {download_dataset(args.name, args.root, progress=DownloadBar(args.name))}"
 
 
+def recommend_command(argv: Sequence[str]) -> str:
+    from aecore.recommend.command import recommend_command as compare_on_ratings  # SciPy's sparse tables load here only
+
+    return compare_on_ratings(argv)
+
+
 # The commands that rebuild the zoo and measure a download are studies (aecore.studies.commands);
 # the command line is a front end like the pages, so it is the one core module that lists them.
 COMMANDS = {"train": train_command, "evaluate": evaluate_command, "list": list_command, "zoo": commands.zoo_command,
-            "download": download_command, "measure": commands.measure_command}
+            "download": download_command, "measure": commands.measure_command, "recommend": recommend_command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
-        print("usage: python -m aecore {train,evaluate,list,zoo,download,measure} ...  (each takes --help)")
+        print("usage: python -m aecore {train,evaluate,list,zoo,download,measure,recommend} ...  (each takes --help)")
         return 0 if argv and argv[0] in ("-h", "--help") else 2
     started = time.perf_counter()
     try:
