@@ -41,7 +41,8 @@ navigation = st.navigation([
     st.Page("pages/capacity.py", title="Capacity: overfitting & overcomplete", icon=":material/stacked_line_chart:"),
     st.Page("pages/draw.py", title="Draw and see", icon=":material/draw:"),
     st.Page("pages/compare.py", title="Compare models", icon=":material/compare:"),
-], expanded=True)  # 15 pages: Streamlit folds a list of more than 12 behind "View more"
+    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
+], expanded=True)  # every page listed: Streamlit folds a list of more than 12 behind "View more"
 
 collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
 # A lesson link or a lesson's Next/Back may open another page, and may choose the dataset: before

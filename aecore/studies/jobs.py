@@ -143,6 +143,33 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
     return {"dataset": name, "path": str(path)}
 
 
+def movielens(root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
+    """Download MovieLens 100k (`aecore.data.movielens.download_movielens`) into `root`, from `mirror`
+    if given, as `download` does an image dataset: progress (bytes done, bytes in all), a cancel at
+    the next chunk leaving no partial file."""
+    from aecore.data.movielens import download_movielens
+
+    stop = cancel_flag()
+
+    def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise DownloadCancelled
+        report(f"{format_size(done)} of {format_size(total)}", done / total if total else None, (done, total))
+
+    try:
+        return {"path": str(download_movielens(root, progress, mirror=mirror))}
+    except DownloadCancelled:
+        return {"path": None}
+
+
+def recommend(ratings: Any, seed: int = 0) -> dict[str, Any]:
+    """The Recommend page's study of a ratings table (`aecore.recommend.study`): every method on one
+    held-out split, the page's model as checkpoint bytes, the users' codes and their map."""
+    from aecore.recommend import study  # SciPy's sparse tables and the SVD load for this job only
+
+    return study(ratings, seed)
+
+
 def zoo_results(dataset: str, data_root: str | None = None, zoo_cache: str | None = None,
                 pretrained: str | None = None, onnx_cache: str | None = None,
                 names: list[str] | None = None) -> list[str]:
@@ -196,5 +223,5 @@ def project(codes: np.ndarray, method: str, seed: int = 0) -> np.ndarray:
     return embed(codes, method, seed=seed)
 
 
-__all__ = ["compression_sweep", "data_for", "split_of", "download", "one_class", "project", "train", "warmup",
-           "zoo_results", "zoo_studies"]
+__all__ = ["compression_sweep", "data_for", "split_of", "download", "movielens", "one_class", "project", "recommend",
+           "train", "warmup", "zoo_results", "zoo_studies"]

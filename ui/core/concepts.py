@@ -149,6 +149,15 @@ CONCEPTS: dict[str, Concept] = {
         r"\begin{gathered} T(k) = 1 - \frac{2}{n k (2n - 3k - 1)} \sum_{i=1}^{n} \sum_{j \in U_k(i)} \big(r(i, j) - k\big) "
         r"\\ U_k(i):\ \text{the map's } k \text{ nearest to } i \text{ that are not its } k \text{ nearest in pixels;}\ "
         r"r(i, j):\ j\text{'s rank in pixels} \end{gathered}"),
+    "masked_loss": Concept(
+        "The masked loss of AutoRec",
+        "A ratings table is mostly empty: each user rated a few items of many. AutoRec reads a user's row, "
+        "squeezes it into a code of k numbers (the user's taste) and rebuilds the whole row, but only the "
+        "ratings the user gave are scored: an empty cell is unknown, not a zero. The rebuilt empty cells are "
+        "the predictions; a weight decay λ keeps the net from memorising the few ratings it sees.",
+        r"\begin{gathered} z = g(V r + \mu),\quad \hat r = f(W z + b) \\ "
+        r"\mathcal{L} = \sum_{u} \sum_{i \in O(u)} (r_{ui} - \hat r_{ui})^2 + \frac{\lambda}{2}"
+        r"\left(\lVert W \rVert^2 + \lVert V \rVert^2\right) \end{gathered}"),
 }
 
 
