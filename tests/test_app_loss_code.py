@@ -1,0 +1,86 @@
+"""The Train page's loss in code under AppTest: the form's kind shows its own source with each term's
+line marked (values to come) and each weight beside its line, a change of kind or penalty changes
+the code, and after a run the last epoch's value of each term stands beside the line that computes it;
+on digits and on a fake MNIST download (random images written here, never the real ones)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import streamlit as st
+
+from fake_mirror import write_unpacked_mnist
+from train_page import WAIT_S, open_train_page
+from ui import train_form, training
+from ui.core import jobs, state
+
+TITLE = "The loss in aecore's code"
+
+
+def listing(at) -> str:
+    (expander,) = [e for e in at.expander if e.label.startswith(TITLE)]
+    (code,) = expander.code
+    return code.value
+
+
+def line_of(text: str, mark: str) -> str:
+    (line,) = [line for line in text.splitlines() if mark in line]
+    return line
+
+
+def train_one_epoch(at) -> jobs.Job:
+    at.number_input(key=train_form.EPOCHS).set_value(1).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    job = at.session_state[jobs.JOBS_KEY][training.PURPOSE]
+    deadline = time.monotonic() + WAIT_S
+    while not (job.touch() or job.finished):  # a state, not a duration: the deadline bounds a hang
+        assert time.monotonic() < deadline, "the training run did not end"
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, at.exception
+    assert job.state == jobs.DONE, job.error
+    return job
+
+
+def test_the_forms_kind_shows_its_code_and_a_run_puts_each_terms_value_beside_its_line():
+    at = open_train_page(tr_kind="vae", tr_vae_beta="2")
+    text = listing(at)
+    assert "# aecore/models/vae.py, line" in text and "def regularizer(" in text
+    assert "kl_standard_normal(" in line_of(text, "# ← kl = …")
+    assert line_of(text, "# ← weight of kl").endswith("= 2")
+    at.selectbox(key=train_form.KIND).set_value("sparse").run()  # another kind: its own code
+    text = listing(at)
+    assert "SparseAutoencoder.regularizer" in text and "kl_standard_normal" not in text
+    at.selectbox(key=train_form.KIND).set_value("vae").run()
+
+    job = train_one_epoch(at)
+    last = job.result["snapshot"].train_history[-1]
+    text = listing(at)
+    for term in ("recon", "kl", "total"):
+        assert line_of(text, f"# ← {term} =").endswith(f"# ← {term} = {last[term]:.4g}")
+    assert "kl_standard_normal(" in line_of(text, "# ← kl =")
+    assert any("mean over the last epoch" in c.value for e in at.expander for c in e.caption)
+
+
+@pytest.fixture
+def fake_mnist(tmp_path, monkeypatch):
+    write_unpacked_mnist(tmp_path / "data", seed=6)
+    monkeypatch.setenv("AECORE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
+    st.cache_resource.clear()  # datasets are cached by name: read this folder's
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_on_a_downloaded_mnist_the_sparse_penalty_picks_the_line_that_computes_it(fake_mnist):
+    at = open_train_page(dataset="mnist", tr_kind="sparse")
+    assert at.session_state[state.DATASET_KEY] == "mnist"
+    assert "abs()" in line_of(listing(at), "# ← sparsity = …")
+    penalty = next(w for w in at.selectbox if w.label == "Penalty")
+    penalty.set_value("kl").run()
+    assert not at.exception, at.exception
+    assert "kl_sparsity(" in line_of(listing(at), "# ← sparsity = …")
