@@ -7,8 +7,8 @@ Each repeat times, in an order that flips every repeat:
   watch  a fresh session presses Train and stays on the Train page until "... is now the active
          model" shows;
   leave  a fresh session presses Train and at once opens Reconstruct & denoise; the run counts as
-         seen once the sidebar names the trained model (the sidebar's heartbeat reruns the app every
-         5 s, so up to 5 s of this is the heartbeat), then the Train page is opened to read the metric.
+         seen once the sidebar names the trained model (the sidebar's heartbeat looks every second and
+         reruns the app when the run has ended), then the Train page is opened to read the metric.
 For the two browser modes two figures: the app's own "Samples per second" metric (fit's measured
 speed in the worker, validation excluded) and the wall-clock samples per second, epochs x training
 images over the time from the click to the finish being on screen (queueing, data loading,

@@ -132,3 +132,12 @@ def test_collapsed_units_count_units_at_most_the_threshold():
 def test_kl_sparsity_terms_refuse_a_bad_rate(bad):
     with pytest.raises(ValueError, match="rho"):
         inspect_code.kl_sparsity_terms(np.full((2, 2), 0.5), bad)
+
+
+def test_binned_shares_draw_what_a_probability_histogram_draws():
+    """The page bins activations in numpy (not plotly.js): shares per bin sum to 1 and 1.0, the
+    largest normalized activation, falls in the last bin."""
+    values = np.array([0.0, 0.01, 0.03, 0.5, 1.0, 1.0])
+    shares = inspect_code.binned_shares(values, inspect_code.ACTIVATION_EDGES)
+    assert len(shares) == len(inspect_code.ACTIVATION_EDGES) - 1 and shares.sum() == pytest.approx(1.0)
+    assert shares[0] == pytest.approx(2 / 6) and shares[1] == pytest.approx(1 / 6) and shares[-1] == pytest.approx(2 / 6)
