@@ -46,6 +46,7 @@ class HashingAutoencoder(Autoencoder):
 
     config_class = HashingConfig
     config: HashingConfig
+    binary_code = True  # aecore.retrieval searches its codes by Hamming distance
 
     def bottleneck(self, features: torch.Tensor, sample: bool) -> dict[str, torch.Tensor]:
         bits = (features > 0).to(features.dtype)  # (B, k) the hash, 0/1
