@@ -42,6 +42,7 @@ navigation = st.navigation([
     st.Page("pages/draw.py", title="Draw and see", icon=":material/draw:"),
     st.Page("pages/compare.py", title="Compare models", icon=":material/compare:"),
     st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:"),
+    st.Page("pages/search.py", title="Search by code", icon=":material/image_search:"),
 ], expanded=True)  # every page listed: Streamlit folds a list of more than 12 behind "View more"
 
 collect_finished()  # a run that ended while the user was elsewhere becomes the active model now
