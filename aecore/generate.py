@@ -6,6 +6,7 @@ how close decoded samples come to real images.
     z = sample_codes(16, d, seed=0, mean=mean, cov=cov)  # (16, d), or N(0, T^2 I) without mean/cov
     x = decode_codes(model, z)                           # (16, C, H, W) in [0, 1]
     nearest_rmse(x, test.images)                         # (16,) pixel RMSE to the closest real image
+    restyle(cvae, images, labels)                        # (N, classes, C, H, W): each code under every class
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def decode_codes(model: Autoencoder, Z: np.ndarray | torch.Tensor) -> torch.Tens
                            "with a model in eval mode (as `aecore.load` returns it)")
     device = next(model.parameters()).device
     return model.decode(torch.as_tensor(np.asarray(Z, np.float32), device=device)).cpu()
+
+
+@torch.no_grad()
+def restyle(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Same style, other class: each image's code under its own label (N,), decoded under every class
+    of a conditional model, as images (N, num_classes, C, H, W) on the CPU. The decoder is told the
+    class, so what the code keeps of the image is the rest: its style."""
+    if not model.conditional:
+        raise ValueError(f"restyling needs a conditional model (kind 'cvae'); this one is a {model.kind!r}")
+    if len(labels) != len(images):
+        raise ValueError(f"got {len(labels)} labels for {len(images)} images; give one label per image")
+    device, classes = next(model.parameters()).device, model.config.num_classes
+    z = model.encode(images.to(device), labels.to(device))  # (N, d)
+    every = torch.arange(classes, device=device).repeat(len(z))  # (N * classes,): 0, 1, ..., 0, 1, ...
+    return model.decode(z.repeat_interleave(classes, 0), every).view(len(z), classes, *images.shape[1:]).cpu()
 
 
 def cross_fade(x0: torch.Tensor, x1: torch.Tensor, steps: int) -> torch.Tensor:

@@ -93,7 +93,8 @@ def evaluate(model: Autoencoder, dataset: ImageDataset, batch_size: int = 512, s
     image in nats with the Bernoulli likelihood (bce of one z drawn from q(z|x) with a generator
     seeded by `seed`, plus the analytic KL), `kl` (mean per image), `kl_per_dim` (mean KL of each
     latent unit) and `active_units` (units whose posterior mean has variance > 0.01 across the
-    data, Burda et al. 2016). The model's train/eval mode is restored afterwards.
+    data, Burda et al. 2016). A conditional model (the cvae) is given each image's label, where the
+    dataset has them. The model's train/eval mode is restored afterwards.
     """
     _check_evaluable(model, dataset, batch_size)
     device = next(model.parameters()).device
@@ -104,10 +105,11 @@ def evaluate(model: Autoencoder, dataset: ImageDataset, batch_size: int = 512, s
     try:
         for start in range(0, len(dataset), batch_size):
             x = dataset.images[start:start + batch_size].to(device)  # (B, C, H, W)
-            output = model(x)
+            y = None if dataset.labels is None else dataset.labels[start:start + batch_size].to(device)
+            output = model(x, y)  # unconditional kinds ignore y
             batch = _reconstruction_sums(x, output.x_hat, output.logits)
             if output.mu is not None:
-                batch.update(_posterior_sums(model, x, output.mu, output.logvar, generator))
+                batch.update(_posterior_sums(model, x, output.mu, output.logvar, generator, y))
             for name, value in batch.items():
                 totals[name] = totals[name] + value if name in totals else value
     finally:
@@ -128,13 +130,14 @@ def _check_evaluable(model: Autoencoder, dataset: ImageDataset, batch_size: int)
 
 
 def _posterior_sums(
-    model: Autoencoder, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator
+    model: Autoencoder, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator,
+    labels: torch.Tensor | None = None,
 ) -> dict[str, Any]:
     """Batch sums of the VAE terms; per-dim sums stay float64 tensors until `_finish`."""
     kl = kl_standard_normal(mu, logvar)  # (B, k)
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     z = mu + eps * (0.5 * logvar).exp()  # one reparameterised sample per image
-    nll = F.binary_cross_entropy_with_logits(model.decoder(z), x, reduction="none").flatten(1).sum(1)  # (B,)
+    nll = F.binary_cross_entropy_with_logits(model.decoder_logits(z, labels), x, reduction="none").flatten(1).sum(1)  # (B,)
     mu64 = mu.double()
     return {
         "neg_elbo": (nll + kl.sum(1)).sum().item(),

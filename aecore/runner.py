@@ -225,7 +225,9 @@ class _Reporter:
         self.model, self.progress, self.every = model, progress, every
         self.started = time.perf_counter()
         self.last_sent = self.last_preview = -math.inf
-        self.preview = test.images[preview_indices(test, spec.preview)]  # (n, C, H, W)
+        shown = preview_indices(test, spec.preview)
+        self.preview = test.images[shown]  # (n, C, H, W)
+        self.preview_labels = None if test.labels is None else test.labels[shown]  # a conditional model's classes
         batches = -(-n_train // spec.fit.batch_size)
         self.snapshot = RunSnapshot(state=RUNNING, epoch=0, epochs=spec.fit.epochs, batches_done=0,
                                     batches_per_epoch=batches, originals=self.preview.numpy(),
@@ -264,7 +266,8 @@ class _Reporter:
         self.model.eval()
         try:
             device = next(self.model.parameters()).device
-            return self.model(self.preview.to(device)).x_hat.cpu().numpy()
+            labels = None if self.preview_labels is None else self.preview_labels.to(device)
+            return self.model(self.preview.to(device), labels).x_hat.cpu().numpy()
         finally:
             self.model.train(was_training)
 

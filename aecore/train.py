@@ -9,6 +9,8 @@ wants them and at the end of each epoch, which keeps a GPU busy.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
 import math
 import threading
@@ -74,6 +76,9 @@ def check_arguments(model: Autoencoder, train: ImageDataset | StreamedImages, va
             )
     if val is not None and len(val) == 0:
         raise ValueError("the validation dataset is empty: pass val=None to skip validation")
+    for name, data in (("training", train), ("validation", val)):
+        if data is not None:
+            model.check_labels(data.labels, f"the {name} images")  # a conditional kind needs them
     if int(epochs) != epochs or epochs < 1:
         raise ValueError(f"epochs must be an integer of at least 1, got {epochs}")
     if int(batch_size) != batch_size or batch_size < 1:
@@ -96,13 +101,15 @@ def _validate(model: Autoencoder, val: ImageDataset | StreamedImages, images: to
         positions = torch.arange(len(val)) if mine is None else mine
         chunks = [positions[start : start + batch_size].tolist() for start in range(0, len(positions), batch_size)]
         xs = (x.to(device) for x in val.loader(chunks, pin_memory=device.type == "cuda"))
+    # A conditional model's labels: both feeds cut their batches in order from these positions.
+    y = (val.labels if mine is None else val.labels[mine]) if model.conditional else None
     model.eval()
     sums, count = torch.zeros(len(names), device=device), 0
     # The VAE's loss draws samples; forking the generator keeps validation from shifting training's
     # random draws, so a run learns the same weights with or without validation data.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        for x in xs:
-            _, logs = model.loss(x)
+        for start, x in zip(itertools.count(0, batch_size), xs):
+            _, logs = model.loss(x, None if y is None else y[start : start + batch_size].to(device))
             sums += torch.stack([logs[n] for n in names]) * len(x)
             count += len(x)
     model.train()
@@ -166,6 +173,8 @@ def fit(
     val = choose_feed(val, target)[0] if val is not None else None
     images = train.images.to(target, torch.float32) if feed == "resident" else None  # once: batches are slices
     val_images = val.images.to(target, torch.float32) if isinstance(val, ImageDataset) else None
+    # A conditional model (the cvae) learns each image's class beside it: labels indexed like the images.
+    labels = train.labels.to(target if images is not None else "cpu") if model.conditional else None
     sampler = EpochBatches()
     loader = train.loader(sampler, pin_memory=target.type == "cuda") if images is None else None
     step, optimiser, fast = _make_step(model, lr, target, parts, images[:batch_size] if images is not None else None)
@@ -201,7 +210,7 @@ def fit(
                 xs = (x.to(target, non_blocking=True) for x in loader)
             clock.resume()
             sums, seen = None, 0
-            for batch, ((_, share, n_global), x) in enumerate(zip(plan, xs), 1):
+            for batch, ((mine, share, n_global), x) in enumerate(zip(plan, xs), 1):
                 asked = stop is not None and stop.is_set()
                 if distributed.any_rank(asked, target) if parts > 1 else asked:
                     history.stopped = True
@@ -211,7 +220,8 @@ def fit(
                 # With several ranks, weight each rank's mean so DDP's average of the ranks'
                 # gradients is the gradient of the global batch's mean (parts may differ by one).
                 x = augmented(x)
-                logs = step(x) if parts == 1 else step(x, share * parts / n_global)
+                y = None if labels is None else labels[mine].to(target)
+                logs = step(x, y) if parts == 1 else step(x, y, share * parts / n_global)
                 if scheduler is not None:
                     scheduler.step()
                 values = torch.stack([v.detach() for v in logs.values()]) * share  # (terms,) summed over the batch
@@ -261,21 +271,22 @@ def fit(
 def _make_step(model: Autoencoder, lr: float, device: torch.device, parts: int, example: torch.Tensor | None,
                ) -> tuple[Callable[..., dict[str, torch.Tensor]], torch.optim.Optimizer, bool]:
     """The training step, built once, its optimiser (for a scheduler) and whether it is the GPU fast
-    path: `step(x)` takes one Adam step on batch x and returns the loss terms as tensors. One process
-    on CUDA with resident data (`example`, a first batch) takes aecore.cuda_step's step: fused Adam
-    and the whole step captured in a CUDA graph. With several ranks the loss runs under
-    DistributedDataParallel and `step(x, weight)` scales it (see fit)."""
-    if parts == 1 and device.type == "cuda" and example is not None:
+    path: `step(x, labels)` takes one Adam step on batch x (labels: its classes, for a conditional
+    model) and returns the loss terms as tensors. One process on CUDA with resident data (`example`,
+    a first batch) takes aecore.cuda_step's step: fused Adam and the whole step captured in a CUDA
+    graph (not for a conditional model, whose labels the graph does not hold). With several ranks
+    the loss runs under DistributedDataParallel and `step(x, labels, weight)` scales it (see fit)."""
+    if parts == 1 and device.type == "cuda" and example is not None and not model.conditional:
         from aecore.cuda_step import make_step  # only a GPU run pays for the import
 
         fast = make_step(model, example, lr=lr, graph=True)
         log.info("fit: step %s", fast.mode)
-        return (lambda x, weight=None: fast(x)), fast.optimizer, fast.mode.startswith("cuda graph")
+        return (lambda x, labels=None, weight=None: fast(x)), fast.optimizer, fast.mode.startswith("cuda graph")
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     loss = distributed.synced_loss(model, device) if parts > 1 else model.loss
 
-    def step(x: torch.Tensor, weight: float | None = None) -> dict[str, torch.Tensor]:
-        return optimiser_step(optimiser, loss, x, weight)
+    def step(x: torch.Tensor, labels: torch.Tensor | None = None, weight: float | None = None) -> dict[str, torch.Tensor]:
+        return optimiser_step(optimiser, loss if labels is None else functools.partial(loss, labels=labels), x, weight)
 
     return step, optimiser, False
 

@@ -4,7 +4,9 @@ A kind subclasses `Autoencoder` and overrides one or two hooks:
 - `bottleneck(features, sample)`: turns encoder features into the code (the VAE samples here);
 - `regularizer(x, output)`: its extra loss terms (sparsity, contraction, KL), unweighted;
 - `weights()`: how each term enters the total;
-- `corrupt_input(x)`: what the encoder sees during training (the denoising AE corrupts here).
+- `corrupt_input(x)`: what the encoder sees during training (the denoising AE corrupts here);
+- `encoder_features(x, labels)`, `decoder_logits(z, labels)`: where a conditional kind (the cvae)
+  hands each image's class to its networks; the others ignore `labels`.
 So no kind rewrites the loss. Every loss term is summed over pixels / code units and averaged over
 the batch, so terms of different kinds can be charted side by side.
 """
@@ -12,8 +14,9 @@ the batch, so terms of different kinds can be charted side by side.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -80,6 +83,10 @@ class AutoencoderOutput:
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
+# Each image's class for a conditional kind: a tensor (B,) of class indices, one int for the whole
+# batch, or None (no class given); unconditional kinds ignore it.
+Labels = torch.Tensor | int | None
+
 # Layers whose output depends on train/eval mode; `infer` refuses them in training mode.
 _MODE_DEPENDENT = (nn.modules.dropout._DropoutNd, nn.modules.batchnorm._NormBase)
 
@@ -95,6 +102,13 @@ def _concat_outputs(parts: list[AutoencoderOutput]) -> AutoencoderOutput:
     return AutoencoderOutput(**fields, extras=extras)
 
 
+def _label_batches(labels: Labels, batch_size: int) -> Iterator[Labels]:
+    # The labels beside `_batches`' slices: a tensor is sliced alike, one class or none repeats.
+    if not isinstance(labels, torch.Tensor):
+        return itertools.repeat(labels)
+    return (labels[i:i + int(batch_size)] for i in range(0, max(len(labels), 1), int(batch_size)))
+
+
 class Autoencoder(nn.Module):
     """Undercomplete autoencoder: x -> encoder -> z -> decoder -> x_hat, trained to reconstruct x."""
 
@@ -104,6 +118,9 @@ class Autoencoder(nn.Module):
     code_multiplier: ClassVar[int] = 1
     # Whether the regularizer differentiates through the input (the contractive penalty does).
     needs_input_grad: ClassVar[bool] = False
+    # Whether the networks take each image's class beside it (the cvae): fit then hands them the
+    # training labels. Every kind accepts `labels=` in forward/encode/decode/loss; the others ignore it.
+    conditional: ClassVar[bool] = False
     # Multiplies every regularizer term; fit() ramps it from 0 to 1 during warm-up (KL annealing).
     warmup_scale: float = 1.0
 
@@ -137,33 +154,46 @@ class Autoencoder(nn.Module):
         """What the encoder sees during training; the clean x is always the target."""
         return x
 
+    def check_labels(self, labels: torch.Tensor | None, what: str) -> None:
+        """Raise ValueError when a dataset's labels (N,) or None do not suit this kind (a conditional
+        one needs a class for each image); `what` names the images in the message."""
+
+    def encoder_features(self, x: torch.Tensor, labels: Labels = None) -> torch.Tensor:
+        """Images (B, C, H, W) -> encoder features (B, code_width); a conditional kind adds the class."""
+        return self.encoder(x)
+
+    def decoder_logits(self, z: torch.Tensor, labels: Labels = None) -> torch.Tensor:
+        """Codes (B, latent_dim) -> logits (B, C, H, W); a conditional kind adds the class."""
+        return self.decoder(z)
+
     # --- the interface every kind shares ----------------------------------------------------
-    def _run(self, x: torch.Tensor, sample: bool) -> AutoencoderOutput:
+    def _run(self, x: torch.Tensor, sample: bool, labels: Labels = None) -> AutoencoderOutput:
         self._check_input(x)
-        code = self.bottleneck(self.encoder(x), sample)
-        logits = self.decoder(code["z"])
+        code = self.bottleneck(self.encoder_features(x, labels), sample)
+        logits = self.decoder_logits(code["z"], labels)
         extras = {k: v for k, v in code.items() if k not in ("z", "mu", "logvar")}
         return AutoencoderOutput(
             x_hat=torch.sigmoid(logits), z=code["z"], logits=logits,
             mu=code.get("mu"), logvar=code.get("logvar"), extras=extras,
         )
 
-    def forward(self, x: torch.Tensor) -> AutoencoderOutput:
-        return self._run(x, sample=self.training)
+    def forward(self, x: torch.Tensor, labels: Labels = None) -> AutoencoderOutput:
+        return self._run(x, sample=self.training, labels=labels)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Images (B, C, H, W) -> codes (B, latent_dim); deterministic (the VAE gives its mean)."""
+    def encode(self, x: torch.Tensor, labels: Labels = None) -> torch.Tensor:
+        """Images (B, C, H, W) -> codes (B, latent_dim); deterministic (the VAE gives its mean).
+        labels: each image's class (B,) or one class for all, for a conditional kind; others ignore them."""
         self._check_input(x)
-        return self.bottleneck(self.encoder(x), sample=False)["z"]
+        return self.bottleneck(self.encoder_features(x, labels), sample=False)["z"]
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Codes (B, latent_dim) -> images (B, C, H, W) in [0, 1]."""
+    def decode(self, z: torch.Tensor, labels: Labels = None) -> torch.Tensor:
+        """Codes (B, latent_dim) -> images (B, C, H, W) in [0, 1] (labels: as for `encode`)."""
         if z.dim() != 2 or z.shape[1] != self.config.latent_dim:
             raise ValueError(f"decode expects codes shaped (B, {self.config.latent_dim}), got {tuple(z.shape)}")
-        return torch.sigmoid(self.decoder(z))
+        return torch.sigmoid(self.decoder_logits(z, labels))
 
     @torch.no_grad()
-    def infer(self, x: torch.Tensor, batch_size: int = 512) -> AutoencoderOutput:
+    def infer(self, x: torch.Tensor, batch_size: int = 512, labels: Labels = None) -> AutoencoderOutput:
         """Eval-mode outputs for images x (N, C, H, W), batch by batch, without gradients, on the CPU.
 
         Deterministic (a VAE gives its posterior mean, as `model(x)` does in eval mode), and the
@@ -172,12 +202,14 @@ class Autoencoder(nn.Module):
         the same in both modes, so this is exact in either; a model holding a layer that does not
         (dropout, batch norm) must be in eval mode, else RuntimeError.
         """
-        return _concat_outputs([self._run(batch, sample=False) for batch in self._batches(x, batch_size)])
+        return _concat_outputs([self._run(batch, sample=False, labels=y)
+                                for batch, y in zip(self._batches(x, batch_size), _label_batches(labels, batch_size))])
 
     @torch.no_grad()
-    def infer_codes(self, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    def infer_codes(self, x: torch.Tensor, batch_size: int = 512, labels: Labels = None) -> torch.Tensor:
         """The codes (N, latent_dim) `infer` gives, without running the decoder (half the work), on the CPU."""
-        return torch.cat([self.encode(batch).cpu() for batch in self._batches(x, batch_size)])
+        return torch.cat([self.encode(batch, y).cpu()
+                          for batch, y in zip(self._batches(x, batch_size), _label_batches(labels, batch_size))])
 
     def _batches(self, x: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
         if int(batch_size) != batch_size or batch_size < 1:
@@ -198,13 +230,13 @@ class Autoencoder(nn.Module):
             per_pixel = (torch.sigmoid(logits) - x) ** 2
         return per_pixel.flatten(1).sum(1).mean()
 
-    def loss(self, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(self, x: torch.Tensor, labels: Labels = None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """(total, logs): total = recon + warmup_scale * sum(weight * term); logs holds each term
-        unweighted and detached, plus "total"."""
+        unweighted and detached, plus "total". labels: the batch's classes, for a conditional kind."""
         x_in = self.corrupt_input(x) if self.training else x
         if self.needs_input_grad:
             x_in = x_in.detach().requires_grad_(True)
-        output = self._run(x_in, sample=True)
+        output = self._run(x_in, sample=True, labels=labels)
         terms = {"recon": self.reconstruction_loss(output.logits, x), **self.regularizer(x_in, output)}
         weights = self.weights()
         total = terms["recon"] + sum(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from aecore.models.base import Autoencoder, AutoencoderOutput, ModelConfig
+from aecore.models.base import Autoencoder, AutoencoderOutput, Labels, ModelConfig
 from aecore.models.registry import register_model
 
 
@@ -51,18 +51,19 @@ class VariationalAutoencoder(Autoencoder):
     def weights(self) -> dict[str, float]:
         return {"kl": self.config.beta}
 
-    def encode_distribution(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Posterior parameters (mu, logvar), each (B, latent_dim)."""
+    def encode_distribution(self, x: torch.Tensor, labels: Labels = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior parameters (mu, logvar), each (B, latent_dim); labels: for a conditional kind."""
         self._check_input(x)
-        code = self.bottleneck(self.encoder(x), sample=False)
+        code = self.bottleneck(self.encoder_features(x, labels), sample=False)
         return code["mu"], code["logvar"]
 
     @torch.no_grad()
-    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
-        """n images (n, C, H, W) decoded from z ~ N(0, temperature^2 I)."""
+    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None, labels: Labels = None) -> torch.Tensor:
+        """n images (n, C, H, W) decoded from z ~ N(0, temperature^2 I); a conditional kind decodes them
+        under `labels` (one class for all, or one per sample; None: no class)."""
         if n < 1 or temperature < 0:
             raise ValueError(f"sample needs n >= 1 and temperature >= 0, got n={n}, temperature={temperature}")
         device = next(self.parameters()).device
         generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
         z = torch.randn(n, self.config.latent_dim, generator=generator, device=device) * temperature
-        return self.decode(z)
+        return self.decode(z, labels)

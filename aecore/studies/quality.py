@@ -7,6 +7,7 @@ way, and returns plain numbers (docs/quality.md's table and `bench/bench_quality
     reconstruction(model, train, test)      # MSE against PCA with as many components as the code
     denoising(denoiser, plain, test)        # PSNR gain over the noisy input at sigma 0.5, clipped
     prior_samples(vae, train)               # class shares and confidence of decoded prior samples
+    class_samples(cvae, train)              # each class's samples named as that class, per class
     probe(model, train, test)               # accuracy with 10 labels per class: codes, PCA, pixels
     one_class_auroc(model, train, test, c)  # anomaly detection with class c as the normal one
 """
@@ -30,6 +31,7 @@ BARS = {
     "denoising_gain_db": 8.0,  # PSNR of the denoised images over the noisy ones, at least
     "prior_class_share": 0.03,  # every class among decoded prior samples, at least
     "prior_confidence": 0.8,  # mean top-class probability of those samples, at least
+    "class_sample_accuracy": 0.9,  # a conditional model's samples of each class named as that class, at least
     "beta_vae_active_units": 3,  # at least
     "vae_active_units": 2,  # any shipped VAE, at least
 }
@@ -58,7 +60,7 @@ def denoising(model: Autoencoder, plain: Autoencoder | None, test: ImageDataset,
     return result
 
 
-def _classifier(train: ImageDataset, max_images: int = 10_000, seed: int = 0) -> Any:
+def pixel_classifier(train: ImageDataset, max_images: int = 10_000, seed: int = 0) -> Any:
     """Logistic regression on real pixels: the judge of what a generated image shows."""
     from sklearn.linear_model import LogisticRegression
 
@@ -76,11 +78,26 @@ def prior_samples(model: Autoencoder, train: ImageDataset, n: int = 1000, seed: 
     if not hasattr(model, "sample"):
         raise ValueError(f"prior samples need a VAE; this model is a {model.kind!r} autoencoder")
     images = model.sample(n, seed=seed).flatten(1).double().numpy()
-    judge = _classifier(train, seed=seed)
+    judge = pixel_classifier(train, seed=seed)
     probabilities = judge.predict_proba(images)
     counts = np.bincount(judge.classes_[probabilities.argmax(1)], minlength=len(judge.classes_))
     return {"class_shares": (counts / n).tolist(), "min_share": float(counts.min() / n),
             "confidence": float(probabilities.max(1).mean())}
+
+
+@torch.no_grad()
+def class_samples(model: Autoencoder, train: ImageDataset, per_class: int = 100, seed: int = 0) -> dict[str, Any]:
+    """Ask a conditional model (the cvae) for `per_class` samples of each class of `train` and classify
+    them with the logistic regression trained on its real images: {"accuracy": each class's share of
+    samples named as that class, "min": the lowest, "mean": their mean}."""
+    if not model.conditional:
+        raise ValueError(f"samples of a class need a conditional model (kind 'cvae'); this one is a {model.kind!r}")
+    judge = pixel_classifier(train, seed=seed)
+    accuracy = []
+    for label in range(len(train.classes)):
+        images = model.sample(per_class, seed=seed + label, labels=label).flatten(1).double().numpy()
+        accuracy.append(float(np.mean(judge.predict(images) == label)))
+    return {"accuracy": accuracy, "min": min(accuracy), "mean": float(np.mean(accuracy))}
 
 
 def probe(model: Autoencoder, train: ImageDataset, test: ImageDataset, labels_per_class: int = 10,
@@ -104,4 +121,4 @@ def one_class_auroc(model: Autoencoder, train: ImageDataset, test: ImageDataset,
             "pca": float(roc(pca_scores(normal_train, test, k), is_anomaly)["auroc"])}
 
 
-__all__ = ["BARS", "DENOISE_SIGMA", "denoising", "one_class_auroc", "prior_samples", "probe", "reconstruction"]
+__all__ = ["BARS", "DENOISE_SIGMA", "class_samples", "denoising", "one_class_auroc", "pixel_classifier", "prior_samples", "probe", "reconstruction"]
