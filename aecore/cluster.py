@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator
 from aecore.in_worker import RUN, WORKER_NICENESS, _thread, init_worker
 
 CLUSTER_ENV = "AECORE_CLUSTER"  # a Dask scheduler's address, e.g. tcp://10.0.0.5:8786
+CONNECT_TIMEOUT_S = 30.0  # how long the queue tries to reach the scheduler before it says so
 FLAG_REFRESH_S = 0.2  # how stale a worker's copy of the flags may be
 FORGET_CANCEL_S = 600.0  # a cancel older than this has been seen: it leaves the published flags
 INSTALL_HINT = "the cluster needs Dask distributed: pip install 'aecore[cluster]'"
@@ -88,7 +89,7 @@ class ClusterPool:
         except ImportError as error:
             raise ImportError(f"{CLUSTER_ENV}={address} is set, but {INSTALL_HINT}") from error
         try:
-            self.client = Client(address, set_as_default=False, timeout=30)
+            self.client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S)
         except OSError as error:
             raise RuntimeError(f"no Dask scheduler answers at {CLUSTER_ENV}={address}: start one there "
                                "(dask scheduler) or unset the variable for the local workers") from error
@@ -119,10 +120,10 @@ class ClusterPool:
     def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
         """Let the jobs go (their flags, set by the queue's shutdown, stop the running ones) and close."""
         if wait:
-            for future in list(self._futures):
+            for future in self._futures.copy():
                 future.exception()
         elif cancel_futures:
-            self.client.cancel(list(self._futures))
+            self.client.cancel(list(self._futures.copy()))
         self.client.close()
 
 

@@ -131,17 +131,17 @@ def server_pid(base_url: str) -> int:
 
 
 class RssSampler:
-    """Samples the total RSS of a process tree every `every` s on a thread; `.peak_mb` is the
-    highest total seen (a sum of the per-process peaks would overstate it)."""
+    """Samples the total RSS of a process tree (and the trees of `also`) every `every` s on a thread;
+    `.peak_mb` is the highest total seen (a sum of the per-process peaks would overstate it)."""
 
-    def __init__(self, pid: int, every: float = 0.25) -> None:
-        self.pid, self.every, self.peak_mb = pid, every, 0.0
+    def __init__(self, pid: int, every: float = 0.25, also: list[int] | None = None) -> None:
+        self.pid, self.every, self.peak_mb, self.also = pid, every, 0.0, also or []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid) + sum(tree_rss_mb(p) for p in self.also))
             self._stop.wait(self.every)
 
     def __enter__(self) -> RssSampler:

@@ -24,7 +24,13 @@ time counts as nan and what its page shows then is printed; a lab change with no
 (Chromium, Playwright, this process) is printed in cores. The server inherits this environment, so
 its settings can be varied from the command line (AECORE_WORKERS=2, or any STREAMLIT_* option).
 
-    python bench/bench_classroom.py [--k 1,8,20] [--idle-changes 8]
+`--cluster N` runs the same class with the queue's jobs on a local Dask cluster of N worker processes
+(one thread each; 0, the default: the server's own process pool). This process starts the cluster
+(`distributed.LocalCluster`, its scheduler in this process) and hands its address to the server as
+$AECORE_CLUSTER (docs/class-server.md); the cluster's worker processes count in the memory figures and
+as "cluster" in the CPU split. Compare with the same N as the local pool's workers (cores - 1).
+
+    python bench/bench_classroom.py [--k 1,8,20] [--idle-changes 8] [--cluster 0]
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import asyncio
 import math
 import os
 import time
+from contextlib import ExitStack
 
 from appbench import (CHROMIUM, CHROMIUM_ARGS, DONE_TEXT, EXCEPTION, MAIN, SUCCESS, VIEWPORT, RssSampler, median,
                       server_pid, streamlit_server, tree_cpu_seconds, tree_rss_mb, verdict)
@@ -42,6 +49,7 @@ PAGE_TIMEOUT_MS = 120_000  # many sessions opening at once on 2 cores are slow (
 FINISH_BASE_S, FINISH_PER_RUN_S = 120, 30  # one run takes ~3 s in the queue alone
 MAX_RUSH_CHANGES = 200
 FAIR_GOAL, LAB_GOAL = 1.3, 2.0
+CLUSTER_PIDS: list[int] = []  # the local cluster's worker processes (--cluster), counted with the server
 READY_JS = """(old) => {
   const app = document.querySelector("[data-testid='stApp']");
   const image = document.querySelector("[data-testid='stPlotlyChart'] g.imagelayer image");
@@ -117,24 +125,30 @@ async def exceptions_shown(pages) -> list[str]:
 
 
 def cpu_split(pid: int) -> dict[str, float]:
-    """CPU seconds so far of the server process, its workers, and the rest of this bench's tree
-    (Playwright and Chromium, this process)."""
+    """CPU seconds so far of the server process, its workers, the cluster's workers (--cluster), and
+    the rest of this bench's tree (Playwright and Chromium, this process, the cluster's scheduler)."""
     server, everything = tree_cpu_seconds(pid), tree_cpu_seconds(os.getpid())
-    return {"server": server["own"], "workers": server["children"],
-            "browser": everything["own"] + everything["children"] - server["own"] - server["children"]}
+    cluster = sum(sum(tree_cpu_seconds(p).values()) for p in CLUSTER_PIDS)
+    return {"server": server["own"], "workers": server["children"], "cluster": cluster,
+            "browser": everything["own"] + everything["children"] - server["own"] - server["children"] - cluster}
+
+
+def memory_mb(pid: int) -> float:
+    """The server's process tree and the cluster's worker processes (--cluster), in MB."""
+    return tree_rss_mb(pid) + sum(tree_rss_mb(p) for p in CLUSTER_PIDS)
 
 
 async def rush(browser, base_url: str, pid: int, k: int, watcher, next_seed: int) -> dict:
-    before = tree_rss_mb(pid)
+    before = memory_mb(pid)
     opened_at = time.perf_counter()
     sessions = await asyncio.gather(*(open_session(browser, base_url, "Train", "Train a model") for _ in range(k)))
     open_s = time.perf_counter() - opened_at
     pages = [page for _, page in sessions]
-    with_open = tree_rss_mb(pid)
+    with_open = memory_mb(pid)
     done, lab_times = asyncio.Event(), []
     timeout_s = FINISH_BASE_S + FINISH_PER_RUN_S * k
     cpu_before, started = cpu_split(pid), time.perf_counter()
-    with RssSampler(pid) as sampler:
+    with RssSampler(pid, also=CLUSTER_PIDS) as sampler:
         lab = asyncio.create_task(keep_changing(watcher, range(next_seed, next_seed + MAX_RUSH_CHANGES), done,
                                                 lab_times))
         stuck: list[str] = []
@@ -148,14 +162,26 @@ async def rush(browser, base_url: str, pid: int, k: int, watcher, next_seed: int
         await context.close()
     await asyncio.sleep(2)
     return {"k": k, "finish": finish, "open_s": open_s, "lab": lab_times, "before": before, "open": with_open,
-            "peak": sampler.peak_mb, "after": tree_rss_mb(pid), "exceptions": exceptions, "cpu": cpu,
+            "peak": sampler.peak_mb, "after": memory_mb(pid), "exceptions": exceptions, "cpu": cpu,
             "stuck": stuck}
 
 
-async def bench(ks: list[int], idle_changes: int) -> tuple[list[float], list[dict], int]:
+def local_cluster(workers: int, stack: ExitStack) -> dict[str, str]:
+    """Start a local Dask cluster of `workers` processes (closed with `stack`); the server's environment."""
+    from distributed import Client, LocalCluster
+
+    cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, worker_dashboard_address=None))
+    with Client(cluster) as client:
+        CLUSTER_PIDS[:] = client.run(os.getpid).values()
+    return {"AECORE_CLUSTER": cluster.scheduler_address}
+
+
+async def bench(ks: list[int], idle_changes: int, cluster: int) -> tuple[list[float], list[dict], int]:
     from playwright.async_api import async_playwright
 
-    with streamlit_server("bench_classroom_server") as base_url:
+    with ExitStack() as stack, streamlit_server("bench_classroom_server",
+                                                local_cluster(cluster, stack) if cluster else None) as base_url:
         pid = server_pid(base_url)
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -185,13 +211,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", default="1,8,20", help="comma-separated session counts; 1 is always run first")
     parser.add_argument("--idle-changes", type=int, default=8)
+    parser.add_argument("--cluster", type=int, default=0, help="worker processes of a local Dask cluster (0: none)")
     args = parser.parse_args()
     ks = [1] + sorted({int(k) for k in args.k.split(",")} - {1})
     load = os.getloadavg()[0]
-    idle, rounds, _ = asyncio.run(bench(ks, args.idle_changes))
+    idle, rounds, _ = asyncio.run(bench(ks, args.idle_changes, args.cluster))
     one = rounds[0]["finish"][0]
     idle_median = median(idle)
     workers = os.environ.get("AECORE_WORKERS", f"default ({max(1, (os.cpu_count() or 1) - 1)})")
+    if args.cluster:
+        workers = f"a local Dask cluster of {args.cluster} worker processes (AECORE_CLUSTER)"
     print(f"\nworkers={workers}, cores={os.cpu_count()}, load average at start {load:.1f}, at end "
           f"{os.getloadavg()[0]:.1f}; default digits recipe")
     print(f"lab control-to-picture, idle server: median {idle_median:.2f} s over {len(idle)} changes "

@@ -9,6 +9,7 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="the cluster extra (Dask distributed) is not installed")
 
 import aecore  # noqa: E402
+from aecore import cluster as cluster_module  # noqa: E402
 from aecore.job_progress import as_progress  # noqa: E402
 from aecore.runner import FitSettings, RunSpec  # noqa: E402
 from aecore.studies import jobs  # noqa: E402
@@ -35,8 +36,19 @@ def queue(cluster):
     q.shutdown()
 
 
+def test_the_setting_picks_the_cluster_and_an_unreachable_one_says_what_to_do(cluster, monkeypatch):
+    monkeypatch.setenv("AECORE_CLUSTER", cluster.scheduler_address)
+    configured = JobQueue()
+    try:
+        assert configured.workers == 2  # the cluster's worker threads, not this machine's cores
+    finally:
+        configured.shutdown()
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 1.0)
+    with pytest.raises(RuntimeError, match="no Dask scheduler answers at AECORE_CLUSTER=tcp://127.0.0.1:9"):
+        JobQueue(cluster="tcp://127.0.0.1:9")
+
+
 def test_a_class_of_four_trains_on_two_workers_one_cancelled(queue):
-    assert queue.workers == 2  # the cluster's worker threads, not this machine's cores
     long = queue.submit(jobs.train, digits_spec(epochs=10_000), name="a long run", group="s0")
     short = [queue.submit(jobs.train, digits_spec(epochs=2), name=f"student {i}", group=f"s{i}") for i in (1, 2, 3)]
     # Two run at once (one per worker); the others wait in line, in order.
