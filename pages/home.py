@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.core import lessons, state
 from ui.core.cache import gallery_png, load_dataset, test_words, train_test_split
-from ui.home_view import count_note, zoo_figure, zoo_note
+from ui.home_view import count_note, zoo_note, zoo_table
 from ui.core.router import require_router
 
 require_router()
@@ -98,11 +98,8 @@ st.image(
     alt=f"{per_class} images per class from {dataset.name}",
 )
 
-# The first plotly chart a browser tab shows costs about a second more than later ones (plotly.js
-# loads then): drawn here, that second is spent while the visitor reads Home, not on the first
-# map or lab they open.
-figure = zoo_figure(name)
-if figure is not None:
+table = zoo_table(name)
+if table is not None:
     st.subheader("The pretrained models")
-    st.plotly_chart(figure, width="stretch", config={"displayModeBar": False})
+    st.bar_chart(table, stack=False, height=320, y_label="test MSE (lower is better)")
     st.caption(zoo_note(name))

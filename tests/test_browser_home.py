@@ -24,10 +24,10 @@ def test_gallery_renders_and_follows_the_controls(streamlit_app, page) -> None:
     wait_ready(page)
     assert_no_exception(page)
     first_src = gallery_src(page)
-    # The pretrained models against PCA, drawn by plotly (which this loads into the tab early).
-    zoo_chart = page.locator("[data-testid='stMain'] [data-testid='stPlotlyChart'] .js-plotly-plot")
+    # The pretrained models against PCA, in Streamlit's own bar chart (Vega-Lite, drawn as SVG).
+    zoo_chart = page.locator("[data-testid='stMain'] [data-testid='stVegaLiteChart'] svg")
     expect(zoo_chart).to_have_count(1, timeout=30_000)
-    expect(zoo_chart.locator(".xtick text", has_text="denoising-16")).to_have_count(1)
+    expect(zoo_chart.locator("text", has_text="denoising-16")).to_have_count(1)
     # Streamlit scrolls inside its own container, so a full-page shot is only as tall as the
     # viewport: make it tall enough.
     page.set_viewport_size({"width": 1400, "height": 1500})
