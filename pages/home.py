@@ -26,6 +26,8 @@ PAGE_CARDS = (
      "What goes wrong with too few images, or too wide a code?"),
     ("pages/draw.py", "Draw and see", ":material/draw:", "What does the model make of a digit I draw?"),
     ("pages/compare.py", "Compare models", ":material/compare:", "How does each regularizer reshape the code space?"),
+    ("pages/recommend.py", "Recommend", ":material/recommend:", "Can a code of my tastes say what I will like next?"),
+    ("pages/search.py", "Search by code", ":material/image_search:", "Which images look alike to the model, and to a 32-bit hash?"),
 )
 DIAGRAM = """digraph autoencoder {
     rankdir=LR; bgcolor="transparent";
