@@ -12,10 +12,19 @@ import streamlit as st
 
 from fake_mirror import write_unpacked_mnist
 from train_page import WAIT_S, open_train_page
+from ui import loss_code as view
 from ui import train_form, training
 from ui.core import jobs, state
 
-TITLE = "The loss in aecore's code"
+TITLE = view.TITLE
+
+
+def open_code(at, key: str = view.FORM_KEY):
+    """Open the expander as a click does (it reruns the page; closed, it reads no code)."""
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def listing(at) -> str:
@@ -46,7 +55,9 @@ def train_one_epoch(at) -> jobs.Job:
 
 def test_the_forms_kind_shows_its_code_and_a_run_puts_each_terms_value_beside_its_line():
     at = open_train_page(tr_kind="vae", tr_vae_beta="2")
-    text = listing(at)
+    (closed,) = [e for e in at.expander if e.label.startswith(TITLE)]
+    assert not closed.code  # closed: no code read
+    text = listing(open_code(at))
     assert "# aecore/models/vae.py, line" in text and "def regularizer(" in text
     assert "kl_standard_normal(" in line_of(text, "# ← kl = …")
     assert line_of(text, "# ← weight of kl").endswith("= 2")
@@ -57,7 +68,7 @@ def test_the_forms_kind_shows_its_code_and_a_run_puts_each_terms_value_beside_it
 
     job = train_one_epoch(at)
     last = job.result["snapshot"].train_history[-1]
-    text = listing(at)
+    text = listing(open_code(at, view.RUN_KEY))  # the run's block stands for the form's
     for term in ("recon", "kl", "total"):
         assert line_of(text, f"# ← {term} =").endswith(f"# ← {term} = {last[term]:.4g}")
     assert "kl_standard_normal(" in line_of(text, "# ← kl =")
@@ -79,6 +90,7 @@ def fake_mnist(tmp_path, monkeypatch):
 def test_on_a_downloaded_mnist_the_sparse_penalty_picks_the_line_that_computes_it(fake_mnist):
     at = open_train_page(dataset="mnist", tr_kind="sparse")
     assert at.session_state[state.DATASET_KEY] == "mnist"
+    open_code(at)
     assert "abs()" in line_of(listing(at), "# ← sparsity = …")
     penalty = next(w for w in at.selectbox if w.label == "Penalty")
     penalty.set_value("kl").run()

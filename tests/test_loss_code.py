@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_each_term_of_every_kind_stands_on_one_line_of_its_own_source(kind):
     code = loss_code(kind)
     names = [section.name for section in code.sections]
-    assert names[0] == "Autoencoder.loss" and any(name.endswith(".regularizer") for name in names), names
+    assert names[0].endswith(".loss") and "Autoencoder.loss" in names, names  # a kind may wrap the base loss
+    assert any(name.endswith(".regularizer") for name in names), names
     for section in code.sections:  # read from the file that runs, not copied
         lines = (ROOT / section.path).read_text().splitlines()[section.first_line - 1:]
         assert section.lines == textwrap.dedent("\n".join(lines[:len(section.lines)])).splitlines()

@@ -4,8 +4,8 @@ beside the line that computes it.
 The source and which line computes which term come from `aecore.studies.loss_code` (read with
 `inspect` from the running code, never copied), once per kind and options for the whole server
 (`st.cache_data`): a form control that changes neither costs a dictionary look-up and some string
-formatting. The values are the run's `logs` as its progress reports them: the latest batch while it
-trains, the last epoch's mean once it has ended.
+formatting, and a closed expander not even that (`draw`). The values are the run's `logs` as its
+progress reports them: the latest batch while it trains, the last epoch's mean once it has ended.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ import json
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitDuplicateElementKey
 
 from aecore.runner import RunSnapshot
 from aecore.studies import loss_code as source
 
 ARROW = "# ←"
+TITLE = "The loss in aecore's code, each term's value beside its line"
+FORM_KEY, RUN_KEY = "train_loss_code_form", "train_loss_code_run"  # the form's block, the run's
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -62,15 +65,26 @@ def annotated(code: source.LossCode, values: dict[str, float] | None) -> str:
 
 
 def draw(kind: str, options: dict[str, Any], snapshot: RunSnapshot | None = None) -> None:
-    """The loss of `kind` with `options` as aecore computes it, in an expander, with the run's values."""
+    """The loss of `kind` with `options` as aecore computes it, in an expander, with the run's values.
+
+    The expander reruns the page when opened, and only an open one reads the code: a form control
+    then costs a closed expander nothing, and an open one a cache look-up (a kind's first showing
+    on this server runs its stand-in: 10-30 ms, the contractive kind's about 2 s for torch's first
+    batched gradient in this process)."""
+    key = FORM_KEY if snapshot is None else RUN_KEY
+    try:
+        box = st.expander(TITLE, key=key, on_change="rerun", icon=":material/code:")
+    except StreamlitDuplicateElementKey:  # the form's and the run's block in one script run: one shows it
+        return
+    if not box.open:
+        return
     try:
         code = code_of(kind, options)
     except ValueError as error:  # an option the form lets through but the kind refuses: the form says why
-        st.caption(f"The loss code cannot be shown for these settings: {error}")
+        box.caption(f"The loss code cannot be shown for these settings: {error}")
         return
     values, where = latest(snapshot)
-    # No key: the form's block and the run's may both be drawn in one script run (see `ui.training.explain_loss`).
-    with st.expander("The loss in aecore's code, each term's value beside its line", icon=":material/code:"):
+    with box:
         if values is None:
             st.caption("Press Train: the value of each term appears beside the line that computes it (…) as the "
                        "model learns.")
