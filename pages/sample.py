@@ -4,6 +4,7 @@ one code unit swept at a time. Every control is in the URL (keys sm_*), so a lin
 import streamlit as st
 
 from aecore import generate
+from ui import conditional_view as conditional
 from ui import generate_reparam as reparam
 from ui import generate_view as view
 from ui.core import lessons, presenter, state
@@ -102,3 +103,32 @@ with presenter.secondary("Units to drag"):
                            format_func=lambda k: f"z{k}", max_selections=4, key="sm_units", bind="query-params")
 for col, unit in zip(st.columns(max(len(units), 1)), units):
     col.plotly_chart(view.drag_figure(active, image, unit, presenter.scale(150)), **CHART)
+
+st.header("Ask for a class: the conditional VAE")
+cvae = conditional.conditional_model(active)
+names = conditional.class_names(active.dataset)
+if cvae is None or not names:
+    st.info(f"No conditional VAE of **{active.dataset}** in the zoo: train one on the Train page (kind `cvae`, "
+            "on a labelled dataset) to ask it for a class.")
+else:
+    st.markdown(f"**{cvae.name}** is told each image's class as a one-hot vector, in its encoder and its "
+                "decoder, so its code keeps what the class does not say: the style. Pick a class: its samples "
+                "decode codes drawn from N(0, T² I) (T, the count and the seed are the samples' above) under it.")
+    label = st.segmented_control("Class", list(range(len(names))), format_func=lambda c: names[c], required=True,
+                                 default=0, key="sm_class", bind="query-params")
+    figure, share = conditional.class_samples(cvae, active.dataset, label, count, temperature, sample_seed,
+                                              presenter.scale(48))
+    grid_col, share_col = st.columns([4, 1])
+    grid_col.plotly_chart(figure, **CHART)
+    share_col.metric(f"Named {names[label]}", f"{share:.0%}", help=f"Share of these {count} samples that a pixel "
+                     f"classifier trained on {conditional.JUDGE_IMAGES:,} real training images names as "
+                     f"{names[label]}. {conditional.recorded_words(cvae.name)}")
+    thing = "digit" if all(name.isdigit() for name in names) else "class"
+    st.subheader(f"Same style, other {thing}")
+    st.markdown(f"Test image #{image} (chosen above) encoded under its own {thing}, then its code decoded under "
+                f"each {thing}: one hand writing every {thing}.")
+    figure, share = conditional.restyled(cvae, active.dataset, image, presenter.scale(56))
+    grid_col, share_col = st.columns([4, 1])
+    grid_col.plotly_chart(figure, **CHART)
+    share_col.metric("Read as the class asked", f"{share:.0%}", help="Share of the decoded images that the same "
+                     "pixel classifier names as the class each was decoded under.")

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # A page's view may be split in two files: the view and its figures (or form).
 COMPANIONS = {"denoise_view": {"ladder_figure"}, "latent_map_view": {"latent_map_figure"}, "training": {"train_form", "loss_code"},
-              "generate_view": {"generate_reparam"}, "anomaly_view": {"anomaly_table_view"},
+              "generate_view": {"generate_reparam", "conditional_view"}, "anomaly_view": {"anomaly_table_view"},
               "regularizers_view": {"warmup_view", "regularizers_figures"}}
 
 

@@ -25,7 +25,9 @@ def variational_names(dataset: str) -> list[str]:
     """The zoo's models of `dataset` that have a posterior to draw from (VAE kinds), the one whose
     prior samples a pixel classifier names most confidently first (the manifest's "prior" check,
     measured when the zoo was built): the one the page offers should show what a prior is for."""
-    entries = [e for e in pretrained_entries(dataset) if hasattr(model_class(e["kind"]), "encode_distribution")]
+    # A conditional VAE's samples without a class are not what it is for: the page has its own section.
+    entries = [e for e in pretrained_entries(dataset) if hasattr(model_class(e["kind"]), "encode_distribution")
+               and not model_class(e["kind"]).conditional]
     entries.sort(key=lambda e: -e.get("prior", {}).get("confidence", 0.0))  # stable: manifest order on ties
     return [e["name"] for e in entries]
 

@@ -189,7 +189,8 @@ def stopped_text(snapshot: RunSnapshot) -> str:
 
 # --- the loss being trained, beside its live terms ------------------------------------------------
 # The concept (ui.core.concepts) whose formula is each kind's loss; the sparse kind's depends on its penalty.
-CONCEPT_OF_KIND = {"ae": "bottleneck", "denoising": "denoising", "contractive": "contractive", "vae": "vae"}
+# The conditional VAE trains the VAE's loss, with the class given to both networks.
+CONCEPT_OF_KIND = {"ae": "bottleneck", "denoising": "denoising", "contractive": "contractive", "vae": "vae", "cvae": "vae"}
 # What each logged term is in the formula's symbols.
 TERM_SYMBOLS = {"recon": "ℒ_rec", "kl": "KL", "contractive": "‖∂z/∂x‖²", "total": "ℒ, the total"}
 SPARSITY_SYMBOLS = {"sparse_l1": "Σ|z_j|", "sparse_kl": "Σ KL(ρ‖ρ̂_j)"}
