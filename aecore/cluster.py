@@ -11,8 +11,8 @@ the engine's own primitives instead:
   queue's own (`Worker.log_event`), and the queue's client puts each into the queue's local message
   queue, where its listener reads every message alike;
 - the cancel and pause flags: the queue publishes the flags that are not RUN as one Dask `Variable`
-  of this queue's own; a worker reads it at most every `FLAG_REFRESH_S` (a cancel arrives within
-  that and one batch, and a training batch does not wait on the network);
+  of this queue's own; a thread of each worker reads it every `FLAG_REFRESH_S` while the queue's
+  jobs run there (a cancel arrives within that and one batch; a batch never waits on the network);
 - a paused job lends its worker by `secede()`: its thread leaves the worker's slots to the stand-in
   job, and `rejoin()`s when the queue lets it go on.
 Each queue has its own topic and flags, so two app servers (or tests) can share a cluster.
@@ -139,23 +139,45 @@ class _TopicMessages:
 
 
 class _VariableFlags:
-    """A worker's copy of one queue's published flags, read again once older than FLAG_REFRESH_S."""
+    """A worker's copy of one queue's published flags. A thread of its own reads them again every
+    FLAG_REFRESH_S while a job of that queue runs here (and a minute after): a training batch never
+    waits on the scheduler, which shares a loaded server's cores with everything else."""
 
-    def __init__(self, name: str) -> None:
-        self.name, self.flags, self.read = name, {}, -1.0
+    def __init__(self, name: str, client: Any) -> None:
+        self.name, self.client, self.flags = name, client, {}
+        self.last_read = time.monotonic()  # by a job
+        self._watcher: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def refresh(self) -> None:
-        from distributed import Variable, get_client
+        from distributed import Variable
 
         try:
-            self.flags = dict(Variable(self.name, client=get_client()).get(timeout=5))
-        except TimeoutError:  # the scheduler is slow: keep the copy, try again at the next read
+            self.flags = dict(Variable(self.name, client=self.client).get(timeout=5))
+        except (TimeoutError, OSError):  # the scheduler is slow or away: keep the copy, try again next time
             pass
-        self.read = time.monotonic()
+
+    def watch(self) -> None:
+        """At a job's start: read the flags now (a cancel made while it waited counts at once) and
+        keep them fresh while it runs."""
+        self.last_read = time.monotonic()
+        self.refresh()
+        with self._lock:
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._poll, name=f"{self.name}-flags", daemon=True)
+                self._watcher.start()
+
+    def _poll(self) -> None:
+        while True:
+            time.sleep(FLAG_REFRESH_S)
+            with self._lock:
+                if time.monotonic() - self.last_read > 60.0:  # no job of this queue here any more
+                    self._watcher = None
+                    return
+            self.refresh()
 
     def __getitem__(self, slot: int) -> int:
-        if time.monotonic() - self.read > FLAG_REFRESH_S:
-            self.refresh()
+        self.last_read = time.monotonic()
         return self.flags.get(slot, RUN)
 
 
@@ -176,15 +198,15 @@ def _seceded() -> Iterator[None]:
 def run_on_cluster(queue: str, function: Callable[..., Any], *args: Any) -> Any:
     """A job on a cluster's worker: the first one sets up the process as a local pool's worker is
     (one torch thread, a lower CPU priority), then each runs with its own queue's messages and flags."""
-    from distributed import get_worker
+    from distributed import get_client, get_worker
 
     if not _queues:
         init_worker(None, None, WORKER_NICENESS, watch_parent=False)
     if queue not in _queues:
-        _queues[queue] = (_TopicMessages(get_worker(), queue), _VariableFlags(queue))
+        _queues[queue] = (_TopicMessages(get_worker(), queue), _VariableFlags(queue, get_client()))
     _thread.messages, _thread.flags = _queues[queue]
     _thread.lend = _seceded
-    _thread.flags.refresh()  # a cancel made while it waited in the scheduler counts at once
+    _thread.flags.watch()
     return function(*args)
 
 

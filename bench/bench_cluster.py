@@ -13,7 +13,13 @@ one thread each, the scheduler in the child), `ray` (ray.init with 2 CPUs: one n
 `ray2` (ray.cluster_utils.Cluster: a head and a second node, one CPU each). An engine that is not
 installed is left out.
 
+`--train N` measures the queue itself instead: `aecore.workers.JobQueue` on its local pool of one
+worker against the same queue on a Dask LocalCluster of one worker (`JobQueue(cluster=...)`), each
+in a fresh child per round, alternating: seconds from submit to result of the app's digits recipe
+(`aecore.studies.jobs.train`, its epochs cut to `--epochs`), median of N after one warm-up job.
+
     python bench/bench_cluster.py [--rounds 3] [--jobs 40] [--engines pool,dask,ray,ray2]
+    python bench/bench_cluster.py --train 3 [--rounds 3] [--epochs 20]
 """
 
 from __future__ import annotations
@@ -124,6 +130,57 @@ def measure(name: str, jobs: int) -> dict:
             "ckpt": statistics.median(ckpt), "mb": mb, "workers_seen": len(pids)}
 
 
+def train_seconds(on_cluster: bool, repeats: int, epochs: int) -> dict:
+    """Submit-to-result seconds of the digits recipe through the job queue, local pool or cluster."""
+    from dataclasses import replace
+
+    import aecore.studies.jobs
+    from aecore.recipes import default_spec
+    from aecore.workers import DONE, JobQueue
+
+    spec = default_spec("digits")
+    spec = replace(spec, fit=replace(spec.fit, epochs=epochs))
+    cluster = None
+    if on_cluster:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                               worker_dashboard_address=None)
+    queue = JobQueue(workers=None if on_cluster else 1, cluster=cluster.scheduler_address if cluster else None)
+    seconds = []
+    for n in range(repeats + 1):  # the first starts the worker and imports the job's module
+        started = time.perf_counter()
+        job = queue.submit(aecore.studies.jobs.train, spec)
+        while not job.finished:
+            job.touch()
+            time.sleep(0.05)
+        assert job.state == DONE, job.error
+        if n:
+            seconds.append(time.perf_counter() - started)
+    queue.shutdown()
+    if cluster is not None:
+        cluster.close()
+    return {"engine": "dask" if on_cluster else "pool", "train": statistics.median(seconds)}
+
+
+def compare_training(rounds: int, repeats: int, epochs: int) -> None:
+    medians: dict[str, list[float]] = {"pool": [], "dask": []}
+    for round_ in range(rounds):
+        for name in medians:
+            out = subprocess.run([sys.executable, __file__, "--child", f"train-{name}", "--train", str(repeats),
+                                  "--epochs", str(epochs)], capture_output=True, text=True, timeout=1200)
+            if out.returncode != 0:
+                print(f"round {round_ + 1} {name}: failed\n{out.stderr[-2000:]}", flush=True)
+                continue
+            medians[name].append(json.loads(out.stdout.strip().splitlines()[-1])["train"])
+            print(f"round {round_ + 1} {name}: {medians[name][-1]:.2f} s submit to result", flush=True)
+    pool, dask = (statistics.median(medians[name]) for name in ("pool", "dask"))
+    print(f"\ncores={os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; digits recipe, {epochs} epochs; "
+          f"medians over {rounds} rounds of the median of {repeats}")
+    print(f"| queue on | submit to result s | x pool |\n|---|---:|---:|\n| local pool, 1 worker | {pool:.2f} | 1.00 |\n"
+          f"| Dask LocalCluster, 1 worker | {dask:.2f} | {dask / pool:.2f} |")
+
+
 def installed(name: str) -> bool:
     module = {"pool": "concurrent", "dask": "distributed", "ray": "ray", "ray2": "ray"}[name]
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
@@ -134,10 +191,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=40)
     parser.add_argument("--engines", default="pool,dask,ray,ray2")
+    parser.add_argument("--train", type=int, default=0, help="time the job queue's training, N repeats a round")
+    parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.jobs)))
+        result = (train_seconds(args.child == "train-dask", args.train, args.epochs) if args.child.startswith("train-")
+                  else measure(args.child, args.jobs))
+        print(json.dumps(result))
+        return
+    if args.train:
+        compare_training(args.rounds, args.train, args.epochs)
         return
     engines = [name for name in args.engines.split(",") if installed(name)]
     rows: dict[str, list[dict]] = {name: [] for name in engines}
