@@ -23,6 +23,7 @@ worker's ~/.cache/aecore, as on the server). Engine measured against Ray here: b
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import threading
@@ -93,6 +94,12 @@ class ClusterPool:
         except OSError as error:
             raise RuntimeError(f"no Dask scheduler answers at {CLUSTER_ENV}={address}: start one there "
                                "(dask scheduler) or unset the variable for the local workers") from error
+        try:  # jobs travel as references to aecore's functions: every worker must import it
+            self.client.run(importlib.import_module, "aecore.cluster")
+        except ImportError as error:
+            self.client.close()
+            raise RuntimeError(f"the workers at {CLUSTER_ENV}={address} cannot import aecore ({error}): start each "
+                               "from a checkout of the app's commit with PYTHONPATH set to it (docs/class-server.md)") from error
         self.name = f"aecore-{uuid.uuid4().hex[:12]}"  # this queue's topic and flags on the cluster
         self._variable = Variable(self.name, client=self.client)
         self._variable.set([])
