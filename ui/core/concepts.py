@@ -158,6 +158,16 @@ CONCEPTS: dict[str, Concept] = {
         r"\begin{gathered} z = g(V r + \mu),\quad \hat r = f(W z + b) \\ "
         r"\mathcal{L} = \sum_{u} \sum_{i \in O(u)} (r_{ui} - \hat r_{ui})^2 + \frac{\lambda}{2}"
         r"\left(\lVert W \rVert^2 + \lVert V \rVert^2\right) \end{gathered}"),
+    "retrieval": Concept(
+        "Search by code, and semantic hashing",
+        "The encoder f turns each image into a code; the query's k nearest codes, by Euclidean distance, are "
+        "its search results. precision@k scores a search by labels the code never saw: the share of the k "
+        "nearest that carry the query's label, averaged over every test image as a query. Semantic hashing "
+        "(Salakhutdinov and Hinton, 2009) trains a code of b bits and compares codes by Hamming distance, "
+        "the number of bits that differ: b/8 bytes an image, and a comparison of a few machine instructions.",
+        r"\begin{gathered} \text{precision@}k = \frac{1}{|Q|}\sum_{q \in Q} \frac{1}{k} \sum_{i \in N_k(q)} "
+        r"\mathbb{1}[y_i = y_q] \\ d(x, x') = \lVert f(x) - f(x') \rVert^2,\qquad "
+        r"d_H(b, b') = \sum_{j=1}^{b} |b_j - b'_j|,\quad b_j = \mathbb{1}[f_j(x) > 0] \end{gathered}"),
 }
 
 
