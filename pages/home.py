@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.core import lessons, state
-from ui.core.cache import gallery_png, load_dataset, test_words, train_test_split
+from ui.core.cache import gallery_png, load_dataset, split_sizes, test_words
 from ui.home_view import count_note, zoo_note, zoo_table
 from ui.core.router import require_router
 
@@ -74,12 +74,12 @@ except ValueError as error:  # a dataset whose files are missing says what to do
 st.header(f"Dataset: {dataset.name}")
 channels, height, width = dataset.image_shape
 images_col, shape_col, classes_col = st.columns(3)
-train, test = train_test_split(name)
-images_col.metric("Images", f"{len(train) + len(test):,}", help=f"The images the pages read: {len(train):,} to train on and "
-                  f"{len(test):,} test images that no model here trained on ({test_words(name)}).")
+train, test = split_sizes(name)
+images_col.metric("Images", f"{train + test:,}", help=f"The images the pages read: {train:,} to train on and "
+                  f"{test:,} test images that no model here trained on ({test_words(name)}).")
 shape_col.metric("Image shape (C × H × W)", f"{channels} × {height} × {width}")
 classes_col.metric("Classes", len(dataset.classes))
-counted = count_note(name, len(train), len(test))
+counted = count_note(name, train, test)
 if counted is not None:
     st.caption(counted)
 st.markdown("**Classes:** " + ", ".join(f"`{c}`" for c in dataset.classes))

@@ -292,3 +292,20 @@ def test_mse_versus_pca_text() -> None:
     assert mse_versus_pca({"mse": 0.0110}, {"mse": 0.0236}) == "0.0110 vs PCA 0.0236 (0.47x)"
     assert mse_versus_pca({"mse": 0.0110}, {}) == "0.0110 (no PCA baseline recorded)"
     assert mse_versus_pca({}, {"mse": 0.0236}) == "not recorded"
+
+
+def test_homes_first_run_loads_none_of_the_heavy_libraries() -> None:
+    """A cold start paints Home without scikit-learn, SciPy, umap, ONNX, faiss or Dask: each one it
+    imported would be seconds before a new server's first page (scikit-learn with SciPy: over 2 s)."""
+    script = ("import sys; sys.path.insert(0, 'tests')\n"
+              "from streamlit.testing.v1 import AppTest\n"
+              "at = AppTest.from_file('app.py', default_timeout=300).run()\n"
+              "assert not at.exception, at.exception\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & "
+              "{'sklearn', 'scipy', 'umap', 'onnx', 'onnxruntime', 'faiss', 'distributed', 'pynndescent'}))\n")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -72,3 +72,9 @@ def test_embedded_sets_keep_their_seeded_split():
     expected_train, expected_test = aecore.load_dataset("digits").split(0.2, seed=0)
     assert hashes(test) == hashes(expected_test) and len(train) == len(expected_train)
     assert np.array_equal(split_positions(train, test, "digits")[1], aecore.load_dataset("digits").split_indices(0.2, 0)[1])
+
+
+@pytest.mark.parametrize("name", ["digits", "shapes"])
+def test_split_sizes_count_what_the_split_draws(name):
+    train, test = aecore.load_split(name)
+    assert aecore.data.splits.split_sizes(name) == (len(train), len(test))

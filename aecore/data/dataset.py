@@ -127,7 +127,7 @@ class ImageDataset:
             raise ValueError(f"test_fraction must be a number strictly between 0 and 1, e.g. 0.2; "
                              f"got {test_fraction!r}")
         n = len(self)
-        n_test = math.ceil(test_fraction * n)  # scikit-learn rounds the test part up
+        n_test = test_count(n, test_fraction)
         if n_test < 1 or n - n_test < 1:
             raise ValueError(f"cannot split {n} images with test_fraction={test_fraction}: both parts "
                              "need at least one image; use more images or another fraction")
@@ -144,6 +144,11 @@ class ImageDataset:
         counts = counts[counts > 0]
         n_classes = len(counts)
         return bool(counts.min() >= 2) and n_test >= n_classes and len(self) - n_test >= n_classes
+
+
+def test_count(n: int, test_fraction: float) -> int:
+    """How many of `n` images `ImageDataset.split` holds out: scikit-learn rounds the test part up."""
+    return math.ceil(test_fraction * n)
 
 
 def _as_numpy(values: ArrayLike, what: str) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from aecore.data.dataset import ImageDataset
+from aecore.data.dataset import ImageDataset, test_count
 from aecore.data.registry import dataset_options, list_datasets, load_dataset
 
 TEST_FRACTION, SPLIT_SEED = 0.2, 0  # the seeded split of a dataset without a test file of its own
@@ -44,6 +44,16 @@ def load_split(name: str, *, test_fraction: float = TEST_FRACTION, seed: int = S
     return load_dataset(name, **options).split(test_fraction, seed=seed)
 
 
+def split_sizes(name: str, *, test_fraction: float = TEST_FRACTION, **options: Any) -> tuple[int, int]:
+    """(training images, test images) of `load_split(name, ...)`, counted without drawing the split:
+    the seeded draw loads scikit-learn, over two seconds of a cold start, and a page that shows only
+    the counts (Home) need not wait for it."""
+    if _official(name, options):
+        return len(load_dataset(name, train=True, **options)), len(load_dataset(name, train=False, **options))
+    n = len(load_dataset(name, **options))
+    return n - test_count(n, test_fraction), test_count(n, test_fraction)
+
+
 def split_positions(train: ImageDataset, test: ImageDataset, name: str, *, test_fraction: float = TEST_FRACTION,
                     seed: int = SPLIT_SEED, **options: Any) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the images of `load_split(name, ...)`'s (train, test) in the whole dataset, which
@@ -67,4 +77,5 @@ def split_tag(name: str, **options: Any) -> str:
     return "official-test" if _official(name, options) else f"split-{TEST_FRACTION:g}-{SPLIT_SEED}"
 
 
-__all__ = ["SPLIT_SEED", "TEST_FRACTION", "has_test_file", "load_split", "split_positions", "split_record", "split_tag"]
+__all__ = ["SPLIT_SEED", "TEST_FRACTION", "has_test_file", "load_split", "split_positions", "split_record", "split_sizes",
+           "split_tag"]

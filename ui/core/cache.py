@@ -14,7 +14,7 @@ from PIL import Image
 
 import aecore
 from aecore.data.download import DATASETS as DOWNLOADS, is_downloaded
-from aecore.data.splits import TEST_FRACTION, split_positions as aecore_split_positions
+from aecore.data.splits import TEST_FRACTION, split_positions as aecore_split_positions, split_sizes as aecore_split_sizes
 from ui.core.gallery import class_gallery
 from ui.core.active import ActiveModel
 
@@ -73,6 +73,13 @@ def train_test_split(name: str) -> tuple[aecore.ImageDataset, aecore.ImageDatase
     no shipped model trained on); the test images are the ones every page shows. Shared by all
     sessions (read-only)."""
     return aecore.load_split(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def split_sizes(name: str) -> tuple[int, int]:
+    """(training images, test images) of `train_test_split(name)`, without drawing it (Home shows
+    only the counts; `aecore.data.splits.split_sizes`)."""
+    return aecore_split_sizes(name)
 
 
 def test_words(dataset: str) -> str:
