@@ -100,6 +100,15 @@ def prior_table(models: list[dict[str, Any]]) -> list[str]:
     return _table(header, rows)
 
 
+def class_table(models: list[dict[str, Any]]) -> list[str]:
+    header = ["name", "arch", "code", "samples named as the class asked, per class", "lowest", "mean"]
+    rows = [[f"`{e['name']}`", e["arch"], str(e["latent_dim"]),
+             " ".join(f"{a:.2f}" for a in e["class_samples"]["accuracy"]),
+             f"{e['class_samples']['min']:.1%}", f"{e['class_samples']['mean']:.1%}"]
+            for e in models if e.get("class_samples")]
+    return _table(header, rows)
+
+
 def summary(models: list[dict[str, Any]]) -> list[str]:
     embedded = sum(e["dataset"] in EMBEDDED for e in models)
     size = sum(e.get("size_bytes", 0) for e in models) / 1e6
@@ -114,6 +123,7 @@ TABLES: dict[str, Callable[[list[dict[str, Any]]], list[str]]] = {
     "embedded": embedded_table,
     "downloaded": downloaded_table,
     "prior": prior_table,
+    "classes": class_table,
 }
 _BLOCK = re.compile(r"(<!-- zoo-table:start (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- zoo-table:end (?P=name) -->)",
                     re.DOTALL)

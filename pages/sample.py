@@ -121,7 +121,7 @@ else:
     grid_col, share_col = st.columns([4, 1])
     grid_col.plotly_chart(figure, **CHART)
     share_col.metric(f"Named {names[label]}", f"{share:.0%}", help=f"Share of these {count} samples that a pixel "
-                     f"classifier trained on {conditional.JUDGE_IMAGES:,} real training images names as "
+                     f"classifier (an MLP) trained on {conditional.JUDGE_IMAGES:,} real training images names as "
                      f"{names[label]}. {conditional.recorded_words(cvae.name)}")
     thing = "digit" if all(name.isdigit() for name in names) else "class"
     st.subheader(f"Same style, other {thing}")

@@ -89,7 +89,8 @@ def test_interpolate_renders_its_ring_follows_the_slider_and_controls_write_the_
 def test_sample_renders_new_samples_on_the_button_and_a_unit_slider_is_live(streamlit_app, page) -> None:
     open_from_nav(page, streamlit_app, "Sample & traverse")
     charts = page.locator(CHART)
-    expect(charts).to_have_count(6)  # two sample grids, the traversal, three drag figures
+    # two sample grids, the traversal, three drag figures, a class's samples and the restyled test image
+    expect(charts).to_have_count(8)
     expect(charts.nth(0).locator(".gtitle")).to_contain_text("seed 0")
     expect(page.locator(".st-key-concept_prior [data-testid='stMetric']")).to_have_count(5)
     page.set_viewport_size({"width": 1400, "height": 2400})

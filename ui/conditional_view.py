@@ -22,8 +22,8 @@ from ui.core.frame_figure import still_figure
 from ui.core.models import pretrained_entries, pretrained_model
 
 SAMPLE_COLUMNS = 8
-# Real training images the page's judge learns from: MNIST's 10,000 took ~20 s on one busy core, 2,000
-# a few seconds; the zoo's recorded check (docs/zoo.md) uses the full 10,000.
+# Real training images the page's judge (the zoo check's MLP) learns from: MNIST's 10,000 took 34 s on
+# a busy core, 2,000 a few seconds; the zoo's recorded check (docs/zoo.md) uses the full 10,000.
 JUDGE_IMAGES = 2000
 
 
@@ -53,14 +53,14 @@ def recorded_words(name: str) -> str:
     if not check:
         return ""
     worst = int(np.argmin(check["accuracy"]))
-    return (f"When the zoo was built, a pixel classifier trained on 10,000 real training images named "
+    return (f"When the zoo was built, the same kind of classifier trained on 10,000 real training images named "
             f"{check['mean']:.1%} of 100 samples per class as the class asked; its hardest class, "
             f"{class_names(entry['dataset'])[worst]}, at {check['min']:.0%}.")
 
 
 @st.cache_resource(show_spinner="Training the pixel classifier that judges the samples…", max_entries=8)
 def _judge(dataset: str):  # noqa: ANN202  (a scikit-learn estimator)
-    return pixel_classifier(train_test_split(dataset)[0], max_images=JUDGE_IMAGES)
+    return pixel_classifier(train_test_split(dataset)[0], max_images=JUDGE_IMAGES, kind="mlp")
 
 
 def named_share(dataset: str, images: torch.Tensor, labels: np.ndarray) -> float:

@@ -14,6 +14,7 @@ way, and returns plain numbers (docs/quality.md's table and `bench/bench_quality
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -60,15 +61,25 @@ def denoising(model: Autoencoder, plain: Autoencoder | None, test: ImageDataset,
     return result
 
 
-def pixel_classifier(train: ImageDataset, max_images: int = 10_000, seed: int = 0) -> Any:
-    """Logistic regression on real pixels: the judge of what a generated image shows."""
-    from sklearn.linear_model import LogisticRegression
-
+def pixel_classifier(train: ImageDataset, max_images: int = 10_000, seed: int = 0, kind: str = "logistic") -> Any:
+    """A classifier of real pixels, the judge of what a generated image shows: "logistic" regression,
+    or "mlp", one hidden layer of 256 ReLUs (30 epochs of Adam). On MNIST's held-out images the
+    logistic judge reads 85-97% of each class right, below the 90% a class's samples are held to;
+    the MLP 92-98%, so it judges the conditional samples."""
     if train.labels is None:
         raise ValueError("judging samples needs a labelled dataset")
     keep = np.random.default_rng(seed).permutation(len(train))[:max_images]
-    x = train.images[keep].flatten(1).double().numpy()
-    return LogisticRegression(max_iter=500).fit(x, np.asarray(train.labels)[keep])
+    x, y = train.images[keep].flatten(1).double().numpy(), np.asarray(train.labels)[keep]
+    if kind == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(max_iter=500).fit(x, y)
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    with warnings.catch_warnings():  # 30 epochs are enough to judge; more cost time, not accuracy
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return MLPClassifier(hidden_layer_sizes=(256,), max_iter=30, random_state=seed).fit(x, y)
 
 
 @torch.no_grad()
@@ -87,12 +98,12 @@ def prior_samples(model: Autoencoder, train: ImageDataset, n: int = 1000, seed: 
 
 @torch.no_grad()
 def class_samples(model: Autoencoder, train: ImageDataset, per_class: int = 100, seed: int = 0) -> dict[str, Any]:
-    """Ask a conditional model (the cvae) for `per_class` samples of each class of `train` and classify
-    them with the logistic regression trained on its real images: {"accuracy": each class's share of
-    samples named as that class, "min": the lowest, "mean": their mean}."""
+    """Ask a conditional model (the cvae) for `per_class` samples of each class of `train` (z ~ N(0, I))
+    and classify them with the MLP judge trained on its real images (`pixel_classifier`): {"accuracy":
+    each class's share of samples named as that class, "min": the lowest, "mean": their mean}."""
     if not model.conditional:
         raise ValueError(f"samples of a class need a conditional model (kind 'cvae'); this one is a {model.kind!r}")
-    judge = pixel_classifier(train, seed=seed)
+    judge = pixel_classifier(train, seed=seed, kind="mlp")
     accuracy = []
     for label in range(len(train.classes)):
         images = model.sample(per_class, seed=seed + label, labels=label).flatten(1).double().numpy()

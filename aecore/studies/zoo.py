@@ -184,7 +184,9 @@ def _finish_model(root: Path, recipe: Recipe, datasets: dict[str, ImageDataset],
         "options": {k: v for k, v in config.items() if k not in base},
         "metrics": saved["metrics"]["test"], "pca": saved["metrics"]["pca"],
         "denoise": _denoise_check(model, test),
-        **({"prior": prior_check(model, saved["dataset"])} if hasattr(model, "sample") else {}),
+        # A conditional model's samples are judged per class asked (its samples with no class are not its use).
+        **({"prior": prior_check(model, saved["dataset"])} if hasattr(model, "sample") and not model.conditional else {}),
+        **({"class_samples": class_check(model, saved["dataset"])} if model.conditional else {}),
         "projections": ["raw", "pca", "umap"] if config["latent_dim"] == 2 else ["pca", "umap"],
         # A downloaded dataset's images are not shipped: the map and results are measured where they are.
         "local_results": saved["dataset"] in DOWNLOADED,
@@ -212,6 +214,18 @@ def prior_check(model: Any, dataset: str) -> dict[str, Any]:
     train, _ = load_split(dataset)
     checked = prior_samples(model, train)
     return {"confidence": round(checked["confidence"], 4), "min_share": round(checked["min_share"], 4)}
+
+
+def class_check(model: Any, dataset: str) -> dict[str, Any]:
+    """What an MLP pixel classifier fit on the training images of `dataset` makes of a conditional
+    model's samples of each class (`aecore.studies.quality.class_samples`, 100 per class): {"accuracy":
+    each class's share named as that class, "min", "mean"}. The Sample page quotes it beside its live number."""
+    from aecore.studies.quality import class_samples
+
+    train, _ = load_split(dataset)
+    checked = class_samples(model, train)
+    return {"accuracy": [round(a, 4) for a in checked["accuracy"]], "min": round(checked["min"], 4),
+            "mean": round(checked["mean"], 4)}
 
 
 def _write_manifest(root: Path, entries: dict[str, dict[str, Any]]) -> None:
