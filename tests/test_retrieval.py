@@ -81,10 +81,9 @@ def test_signs_of_pca_are_the_signs_of_scikit_learns_centred_code():
     assert bits.binary and bits.values.mean() == pytest.approx(0.5, abs=0.05)  # half of each unit above its median
 
 
-@pytest.mark.parametrize("binarize", ["noise", "straight-through"])
-def test_a_hashing_model_codes_in_bits_and_trains(binarize):
+def test_a_hashing_model_codes_in_bits_and_trains_through_them():
     torch.manual_seed(0)
-    model = aecore.create_model("hashing", input_shape=(1, 8, 8), latent_dim=12, binarize=binarize)
+    model = aecore.create_model("hashing", input_shape=(1, 8, 8), latent_dim=12)
     x = torch.rand(16, 1, 8, 8)
     z = model.encode(x)
     assert set(z.unique().tolist()) <= {0.0, 1.0} and z.shape == (16, 12)
@@ -92,9 +91,12 @@ def test_a_hashing_model_codes_in_bits_and_trains(binarize):
     codes = retrieval.model_codes(model, x)
     assert codes.binary and codes.bytes_per_image == 2  # 12 bits in 2 bytes
     model.train()
+    output = model(x)
+    torch.testing.assert_close(output.z, z)  # training decodes the same bits (up to rounding)
     total, logs = model.loss(x)
     total.backward()
-    assert set(logs) == {"recon", "total"}
+    assert set(logs) == {"recon", "balance", "total"}
+    assert logs["balance"] == pytest.approx(float(((torch.sigmoid(model.encoder(x)).mean(0) - 0.5) ** 2).sum()), rel=1e-5)
     assert model.encoder[-1].weight.grad.abs().sum() > 0  # the encoder learns through the bits
 
 
@@ -118,10 +120,8 @@ def test_bad_inputs_say_what_is_wrong():
         retrieval.CodeIndex(retrieval.Codes(np.zeros((0, 4), np.float32), False))
     with pytest.raises(ValueError, match="images must be a"):
         retrieval.pixel_codes(np.zeros((3, 4)))
-    with pytest.raises(ValueError, match="unknown binarize 'round'"):
-        aecore.create_model("hashing", binarize="round")
-    with pytest.raises(ValueError, match="noise .* must be >= 0"):
-        aecore.create_model("hashing", noise=-1.0)
+    with pytest.raises(ValueError, match=r"balance \(a weight\) must be >= 0"):
+        aecore.create_model("hashing", balance=-1.0)
 
 
 def test_the_search_study_scores_every_code_on_digits():
