@@ -7,6 +7,7 @@ from aecore.limits import MAX_UPLOAD_MB
 from ui import search_view as view
 from ui.core import presenter, sketch_pad, state
 from ui.core.cache import test_split
+from ui.core.concepts import explain
 from ui.core.router import require_router
 
 require_router()
@@ -79,6 +80,8 @@ else:
     st.markdown(view.comparison(found, "hash", "pca_bits", "the trained hash", "the signs of PCA", k))
 st.dataframe(view.memory_table(found, dataset, k, titles), hide_index=True,
              column_config={"bytes per image": st.column_config.NumberColumn(format="%d")})
+explain("retrieval", view.concept_numbers(found, dataset, k, titles),
+        note="Every number here follows the k slider; the pictures above follow the query too.")
 with presenter.secondary():
     st.caption("Searched with faiss: IndexFlatL2 for numbers, IndexBinaryFlat for bits, both exact. For a "
                "collection of millions, aecore.retrieval builds faiss's approximate HNSW or IVF index instead "

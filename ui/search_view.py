@@ -23,6 +23,7 @@ from aecore.workers import Job
 from ui.core import jobs, page_results, presenter, verdict
 from ui.core.active import ActiveModel
 from ui.core.cache import model_key, read_upload, test_split
+from ui.core.concepts import Live
 from ui.core.gallery import PAD_VALUE, upscale
 from ui.core.models import pretrained_entries, pretrained_model
 
@@ -190,7 +191,7 @@ def neighbours_picture(dataset: str, ids: np.ndarray, label: int | None) -> np.n
     border, cols = 3, 5
     canvas = torch.full((3, -(-n // cols) * (h + 2 * border + 2), cols * (w + 2 * border + 2)), 1.0)
     for i, (image, row) in enumerate(zip(images, ids[:SHOWN])):
-        colour = PAD_VALUE if label is None else MATCH if int(test.labels[row]) == label else MISS
+        colour = (PAD_VALUE,) * 3 if label is None else MATCH if int(test.labels[row]) == label else MISS
         top, left = (i // cols) * (h + 2 * border + 2), (i % cols) * (w + 2 * border + 2)
         canvas[:, top:top + h + 2 * border, left:left + w + 2 * border] = torch.tensor(colour)[:, None, None]
         canvas[:, top + border:top + border + h, left + border:left + border + w] = image
@@ -232,6 +233,19 @@ def comparison(found: search.Collection, a: str, b: str, a_name: str, b_name: st
                            what=f"precision@{k} over the test set")
 
 
+def concept_numbers(found: search.Collection, dataset: str, k: int, titles: dict[str, str]) -> list[Live]:
+    """The retrieval concept's live numbers: precision@k of each code over the test set, and the bytes
+    per image of the model's code and of the hash."""
+    pixels = int(np.prod(test_split(dataset).image_shape))
+    live = [Live(f"precision@{k}, {titles[name]}", f"{found.precision(name, k):.3f}",
+                 f"Over the {len(found.labels):,} test images, each a query against the others.")
+            for name in (*FLOATS, *BITS) if name in found.hits]
+    for name in ("model", "hash"):
+        if name in found.codes:
+            live.append(Live(f"Bytes per image, {titles[name]}", f"{found.bytes_per_image(name, pixels):g}"))
+    return live
+
+
 def memory_table(found: search.Collection, dataset: str, k: int, titles: dict[str, str]) -> pd.DataFrame:
     """Every code: numbers per image, bytes per image as searched, and precision@k over the test set."""
     pixels = int(np.prod(test_split(dataset).image_shape))
@@ -246,5 +260,5 @@ def memory_table(found: search.Collection, dataset: str, k: int, titles: dict[st
 
 
 __all__ = ["BITS", "FLOATS", "Query", "SOURCES", "comparison", "draw_pending", "drawing_query", "hashing_model",
-           "collection_key", "draw_codes", "largest_k", "measured", "memory_table", "memory_words", "nearest", "neighbours_picture", "query_picture", "query_words", "test_query",
+           "collection_key", "concept_numbers", "draw_codes", "largest_k", "measured", "memory_table", "memory_words", "nearest", "neighbours_picture", "query_picture", "query_words", "test_query",
            "title", "upload_query"]
