@@ -30,10 +30,10 @@ def test_a_test_image_an_upload_and_a_drawing_find_their_neighbours(streamlit_ap
     main = page.locator("[data-testid='stMain']")
     expect(main.get_by_role("heading", name="Search by code")).to_be_visible()
     # The first visit measures the test images in the server's queue; the page shows them by itself.
-    expect(main.locator(METRIC).filter(has_text="precision@10").first).to_be_visible(timeout=120_000)
+    expect(main.locator(METRIC).filter(has_text="precision@10, test set").first).to_be_visible(timeout=120_000)
     wait_ready(page)
     assert_no_exception(page)
-    codes = main.locator(METRIC).filter(has_text="precision@10").count()
+    codes = main.locator(METRIC).filter(has_text="precision@10, test set").count()
     assert codes >= 3
     expect(main.get_by_text(re.compile(r"This query: \d+ of 10 share its label"))).to_have_count(codes)
     screenshot(page, "search")
@@ -45,7 +45,7 @@ def test_a_test_image_an_upload_and_a_drawing_find_their_neighbours(streamlit_ap
     for _ in range(5):
         page.keyboard.press("ArrowRight")
     expect(page).to_have_url(re.compile(r"sr_k=15"), timeout=30_000)
-    expect(main.locator(METRIC).filter(has_text="precision@15")).to_have_count(codes, timeout=30_000)
+    expect(main.locator(METRIC).filter(has_text="precision@15, test set")).to_have_count(codes, timeout=30_000)
 
     # An uploaded picture of a test image is a query without a label.
     image = aecore.load_split("digits")[1].images[3, 0].numpy()
