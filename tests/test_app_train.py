@@ -204,10 +204,10 @@ def test_chart_has_a_panel_with_train_and_validation_curves_per_named_term():
 
 def test_each_kind_trains_the_loss_of_its_concept():
     assert {kind: training.concept_key(kind, {}) for kind in aecore.list_models()} == {
-        "ae": "bottleneck", "contractive": "contractive", "cvae": "vae", "denoising": "denoising", "sparse": "sparse_l1",
-        "vae": "vae"}
+        "ae": "bottleneck", "contractive": "contractive", "cvae": "vae", "denoising": "denoising", "hashing": "hashing",
+        "sparse": "sparse_l1", "vae": "vae"}
     assert training.concept_key("sparse", {"penalty": "kl"}) == "sparse_kl"
-    assert [kind for kind in aecore.list_models() if has_regularizer(kind)] == ["contractive", "cvae", "sparse", "vae"]
+    assert [kind for kind in aecore.list_models() if has_regularizer(kind)] == ["contractive", "cvae", "hashing", "sparse", "vae"]
 
 
 def test_the_sidebar_shows_the_sessions_unfinished_job_on_every_page(queue):

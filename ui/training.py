@@ -190,14 +190,16 @@ def stopped_text(snapshot: RunSnapshot) -> str:
 # --- the loss being trained, beside its live terms ------------------------------------------------
 # The concept (ui.core.concepts) whose formula is each kind's loss; the sparse kind's depends on its penalty.
 # The conditional VAE trains the VAE's loss, with the class given to both networks.
-CONCEPT_OF_KIND = {"ae": "bottleneck", "denoising": "denoising", "contractive": "contractive", "vae": "vae", "cvae": "vae"}
+CONCEPT_OF_KIND = {"ae": "bottleneck", "denoising": "denoising", "contractive": "contractive", "vae": "vae", "cvae": "vae",
+                   "hashing": "hashing"}
 # What each logged term is in the formula's symbols.
-TERM_SYMBOLS = {"recon": "ℒ_rec", "kl": "KL", "contractive": "‖∂z/∂x‖²", "total": "ℒ, the total"}
+TERM_SYMBOLS = {"recon": "ℒ_rec", "kl": "KL", "contractive": "‖∂z/∂x‖²", "balance": "Σ(ρ̂_j − ½)²",
+                "total": "ℒ, the total"}
 SPARSITY_SYMBOLS = {"sparse_l1": "Σ|z_j|", "sparse_kl": "Σ KL(ρ‖ρ̂_j)"}
 # The kind's own settings that appear in its formula, with their symbols.
 FORMULA_SETTINGS = {"vae": [("beta", "β")], "sparse_l1": [("weight", "λ")],
                     "sparse_kl": [("weight", "λ"), ("rho", "ρ")], "contractive": [("weight", "λ")],
-                    "denoising": [("noise_level", "σ")]}
+                    "denoising": [("noise_level", "σ")], "hashing": [("balance", "λ")]}
 LIKELIHOOD_WORDS = {
     "bernoulli": "Here ℒ_rec is the binary cross-entropy summed over the image's D pixels (the bernoulli "
                  "likelihood, under Network and likelihood), in nats per image, averaged over the batch.",

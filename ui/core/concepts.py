@@ -158,6 +158,15 @@ CONCEPTS: dict[str, Concept] = {
         r"\begin{gathered} z = g(V r + \mu),\quad \hat r = f(W z + b) \\ "
         r"\mathcal{L} = \sum_{u} \sum_{i \in O(u)} (r_{ui} - \hat r_{ui})^2 + \frac{\lambda}{2}"
         r"\left(\lVert W \rVert^2 + \lVert V \rVert^2\right) \end{gathered}"),
+    "hashing": Concept(
+        "Semantic hashing: a code of bits",
+        "The encoder's k outputs are cut at 0 into k bits, and the decoder rebuilds the image from the bits "
+        "alone. Cutting has no gradient, so training passes the sigmoid's gradient back through it instead "
+        "(the straight-through estimator). A balance term pays λ for every bit that is on for more or fewer "
+        "than half of a batch's images: a bit that never changes tells no two images apart.",
+        r"\begin{gathered} b = \mathbb{1}[f(x) > 0] \in \{0, 1\}^k,\qquad \hat x = g(b) \\ "
+        r"\mathcal{L} = \mathcal{L}_{\text{rec}}(x, \hat x) + \lambda \sum_{j=1}^{k} \big(\hat\rho_j - "
+        r"\tfrac{1}{2}\big)^2,\quad \hat\rho_j = \tfrac{1}{B}\textstyle\sum_{i} \sigma(f_j(x_i)) \end{gathered}"),
     "retrieval": Concept(
         "Search by code, and semantic hashing",
         "The encoder f turns each image into a code; the query's k nearest codes, by Euclidean distance, are "
