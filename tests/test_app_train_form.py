@@ -40,7 +40,7 @@ def test_every_kind_shows_the_options_that_apply_with_help_in_plain_words(kind):
         assert (label(field.name) in labels) == shown, (field.name, labels)
     assert "Channels" not in labels and "Hidden" in labels  # the MLP has no channels
     # A warm-up only where there is a penalty to warm up: not for the plain or the denoising AE.
-    assert ("Regularizer warm-up (epochs)" in labels) == (kind in ("contractive", "cvae", "sparse", "vae"))
+    assert ("Regularizer warm-up (epochs)" in labels) == (kind in ("contractive", "cvae", "hashing", "sparse", "vae"))
     widgets = [*at.selectbox, *at.number_input, *at.text_input, *at.checkbox]
     for widget in widgets:
         assert widget.help and "`" not in widget.help and "config" not in widget.help, (widget.label, widget.help)
