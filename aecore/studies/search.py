@@ -81,9 +81,11 @@ def collection(model: Autoencoder, train_images: torch.Tensor, test_images: torc
 def measure(checkpoint: bytes | Autoencoder, dataset: str, hashing: bytes | Autoencoder | None = None) -> Collection:
     """`collection` of `dataset`'s test split as the app shows it, for a model given as checkpoint
     bytes (a job of the server's queue) or as a model; `hashing`: the hashing model shown beside it."""
-    import faiss  # a worker's one thread, as torch's (many sessions share the cores)
-
-    faiss.omp_set_num_threads(1)
+    try:
+        import faiss
+    except ImportError as error:
+        raise ImportError(retrieval.INSTALL_HINT) from error
+    faiss.omp_set_num_threads(1)  # a worker's one thread, as torch's: many sessions share the cores
     train, test = dataset_split(dataset)
     if test.labels is None:
         raise ValueError(f"the {dataset} images carry no labels: precision@k needs a labelled dataset")
