@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from appbench import RssSampler, server_pid  # noqa: E402
+from appbench import RssSampler, cpu_seconds, server_pid, tree_pids  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, _healthy, fresh_settings, stop_server  # noqa: E402
 
 GOAL = 1.5
@@ -72,29 +72,27 @@ async def ready(page) -> None:
 
 
 async def session(browser, url: str, titles: list[str]) -> tuple[dict[str, float], int]:
-    """Seconds to open each page in this session, and the errors its pages showed."""
+    """Seconds to open each page in this session, and the errors its pages showed. Its browser
+    context stays open (its renderer's CPU time is read when every session is done)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     seconds, errors = {}, 0
-    try:
-        started = time.perf_counter()
-        await page.goto(url)
-        await page.locator("h1").first.wait_for(timeout=TIMEOUT_MS)
-        await ready(page)
-        seconds[titles[0]] = time.perf_counter() - started
-        for title in titles[1:]:
-            errors += await page.locator("[data-testid='stException']").count()
-            heading = await page.locator("h1").first.inner_text()
-            link = page.locator("[data-testid='stSidebarNav'] a", has_text=title).first
-            started = time.perf_counter()
-            await link.click(timeout=TIMEOUT_MS)
-            await page.wait_for_function("old => { const h = document.querySelector('h1'); "
-                                         "return h && h.innerText !== old; }", arg=heading, timeout=TIMEOUT_MS)
-            await ready(page)
-            seconds[title] = time.perf_counter() - started
+    started = time.perf_counter()
+    await page.goto(url)
+    await page.locator("h1").first.wait_for(timeout=TIMEOUT_MS)
+    await ready(page)
+    seconds[titles[0]] = time.perf_counter() - started
+    for title in titles[1:]:
         errors += await page.locator("[data-testid='stException']").count()
-    finally:
-        await context.close()
+        heading = await page.locator("h1").first.inner_text()
+        link = page.locator("[data-testid='stSidebarNav'] a", has_text=title).first
+        started = time.perf_counter()
+        await link.click(timeout=TIMEOUT_MS)
+        await page.wait_for_function("old => { const h = document.querySelector('h1'); "
+                                     "return h && h.innerText !== old; }", arg=heading, timeout=TIMEOUT_MS)
+        await ready(page)
+        seconds[title] = time.perf_counter() - started
+    errors += await page.locator("[data-testid='stException']").count()
     return seconds, errors
 
 
@@ -111,14 +109,26 @@ async def measure(app: Path, cwd: Path, titles: list[str], sessions: int) -> dic
         with RssSampler(server_pid(url)) as sampler:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                before = cpu(server_pid(url))
                 started = time.perf_counter()
                 results = await asyncio.gather(*(session(browser, url, titles) for _ in range(sessions)))
                 total = time.perf_counter() - started
+                after = cpu(server_pid(url))
                 await browser.close()
     finally:
         stop_server(server, timeout=15)
     per_page = {t: [r[0][t] for r in results] for t in titles}
-    return {"pages": per_page, "errors": sum(r[1] for r in results), "peak_mb": sampler.peak_mb, "total_s": total}
+    used = {k: after[k] - before.get(k, 0.0) for k in after}
+    return {"pages": per_page, "errors": sum(r[1] for r in results), "peak_mb": sampler.peak_mb, "total_s": total,
+            "cpu": used}
+
+
+def cpu(server: int) -> dict[str, float]:
+    """CPU seconds so far of the server's process tree (its workers included) and of the browser
+    (every other process under this one: Playwright's driver, Chromium and its renderers)."""
+    served = set(tree_pids(server))
+    return {"server": sum(cpu_seconds(p) for p in served),
+            "browser": sum(cpu_seconds(p) for p in tree_pids(os.getpid())[1:] if p not in served)}
 
 
 def main() -> None:
@@ -135,7 +145,8 @@ def main() -> None:
         for name, app, cwd in runs if args.order == "trivial-first" else runs[::-1]:
             results[name] = asyncio.run(measure(app, cwd, titles, args.sessions))
             print(f"{name}: {results[name]['total_s']:.0f} s for {args.sessions} sessions, peak "
-                  f"{results[name]['peak_mb']:.0f} MB, {results[name]['errors']} errors", flush=True)
+                  f"{results[name]['peak_mb']:.0f} MB, {results[name]['errors']} errors; CPU: server "
+                  f"{results[name]['cpu']['server']:.0f} s, browser {results[name]['cpu']['browser']:.0f} s", flush=True)
     ours, base = results["ours"]["pages"], results["trivial"]["pages"]
     print(f"\n{args.sessions} sessions opening {len(titles)} pages each (seconds; first row: loading the app)")
     print(f"{'page':40} {'median':>7} {'p95':>7} {'trivial p95':>12} {'p95 ratio':>10}")
