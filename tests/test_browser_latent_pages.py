@@ -152,7 +152,7 @@ def test_links_opened_in_a_fresh_browser_restore_the_views(streamlit_app, page, 
     try:
         charts = opened.locator(CHART)
         expect(charts.first.locator(".gtitle")).to_have_text("test image #5, ε seed 3")
-        expect(opened.locator(".gtitle", has_text="N(0, T² I)")).to_have_text("N(0, T² I), T = 0.50, seed 2")
+        expect(opened.locator(".gtitle", has_text=re.compile(r"^N\(0, T² I\)"))).to_have_text("N(0, T² I), T = 0.50, seed 2")
         model = opened.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']", has_text="Model")
         expect(model.locator("input")).to_have_value(re.compile("digits-vae-8"))
     finally:

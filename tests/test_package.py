@@ -29,7 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CORE = {"torch", "numpy", "safetensors", "scikit-learn", "tqdm"}
 # The app's and the cluster's extras, by import name: absent from the fresh venv.
 EXTRAS = ("streamlit", "plotly", "umap", "pynndescent", "PIL", "torchvision", "onnx", "onnxscript", "onnxruntime",
-          "distributed")
+          "faiss", "distributed")
 # Left out of the copy the wheel is built from: the venv, large data, and what a build or a run leaves.
 TOP_NOT_COPIED = {".git", ".venv", "venv", "pretrained", "static", "build", "dist", "aecore.egg-info"}
 
@@ -217,7 +217,8 @@ def test_the_wheel_holds_the_library_and_its_core_dependencies(wheel):
     assert core == CORE
     assert set(meta.get_all("Provides-Extra")) == {"app", "cluster", "test"}
     app = {name(r) for r in requires if 'extra == "app"' in r}
-    assert app == {"streamlit", "plotly", "umap-learn", "pillow", "torchvision", "onnx", "onnxscript", "onnxruntime"}
+    assert app == {"streamlit", "plotly", "umap-learn", "pillow", "torchvision", "onnx", "onnxscript", "onnxruntime",
+                   "faiss-cpu"}
     assert {name(r) for r in requires if 'extra == "cluster"' in r} == {"distributed"}
     test = {name(r) for r in requires if 'extra == "test"' in r}
     assert {"pytest", "playwright", "aecore"} <= test  # aecore[app]: the tests drive the app

@@ -15,7 +15,7 @@ from aecore.studies import lab
 from aecore.limits import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 
 ROOT = Path(__file__).resolve().parent.parent
-UPLOAD_PAGES = ["pages/anomaly.py", "pages/denoise.py", "pages/load.py"]
+UPLOAD_PAGES = ["pages/anomaly.py", "pages/denoise.py", "pages/load.py", "pages/recommend.py", "pages/search.py"]
 
 
 def uploader_calls(source: str) -> list[ast.Call]:
