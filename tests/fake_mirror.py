@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -135,17 +135,18 @@ def mirror_folder(folder: Path) -> Path:
 
 
 @contextmanager
-def mnist_here(folder: Path) -> Iterator[None]:
-    """A fake downloaded MNIST in `folder` (its data and the zoo results measured on it), where the
+def mnist_here(base: Path, **files: Any) -> Iterator[None]:
+    """A fake downloaded MNIST in `base` (its data and the zoo results measured on it), where the
     app and aecore look while the block runs; Streamlit's caches are cleared on the way in and out,
-    as datasets and results are cached by name."""
+    as datasets and results are cached by name. `files` go to `write_unpacked_mnist` (seed=,
+    folder="FashionMNIST" for a fake Fashion-MNIST)."""
     import pytest
     import streamlit as st
 
-    write_unpacked_mnist(folder / "data")
+    write_unpacked_mnist(base / "data", **files)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(folder / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(folder / "zoo-results"))
+        patch.setenv("AECORE_DATA", str(base / "data"))
+        patch.setenv("AECORE_ZOO_CACHE", str(base / "zoo-results"))
         st.cache_resource.clear()
         st.cache_data.clear()
         try:

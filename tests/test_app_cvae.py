@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import streamlit as st
 
 import aecore
 from aecore.generate import restyle
 from aecore.studies.quality import pixel_classifier
 from conftest import REPO_ROOT, figures, open_link, open_page, widget
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 from ui import conditional_view
 
 PAGE = "pages/sample.py"
@@ -91,15 +90,8 @@ def test_every_page_draws_with_the_conditional_model_active(page):
 @pytest.fixture(scope="module")
 def fake_mnist(tmp_path_factory):
     base = tmp_path_factory.mktemp("cvae")
-    write_unpacked_mnist(base / "data", seed=8)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(base / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(base / "cache"))
-        st.cache_resource.clear()  # datasets are cached by name: read this folder's
-        st.cache_data.clear()
+    with mnist_here(base, seed=8):
         yield base
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def test_on_a_downloaded_mnist_the_zoo_model_of_mnist_answers(fake_mnist):

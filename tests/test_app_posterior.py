@@ -12,12 +12,11 @@ import json
 
 import numpy as np
 import pytest
-import streamlit as st
 import torch
 from streamlit.testing.v1 import AppTest
 
 from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 from ui import draw_view
 from ui import latent_map_view as view
 from ui.core import jobs, posterior, state
@@ -140,15 +139,8 @@ def test_a_drawing_on_a_vae_shows_its_posterior_and_the_map_decodes_under_the_po
 @pytest.fixture(scope="module")
 def fake_mnist(tmp_path_factory):
     base = tmp_path_factory.mktemp("posterior")
-    write_unpacked_mnist(base / "data", seed=5)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(base / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(base / "cache"))
-        st.cache_resource.clear()  # datasets are cached by name: read this folder's
-        st.cache_data.clear()
+    with mnist_here(base, seed=5):
         yield base
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def test_on_a_downloaded_mnist_the_map_and_a_drawing_show_the_posterior(fake_mnist):

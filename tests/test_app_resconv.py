@@ -5,10 +5,9 @@ blocks, so in eval mode wherever the app runs it), on a fake Fashion-MNIST downl
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 
 from conftest import REPO_ROOT, open_page
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 
 NAME = "fashion-mnist-resconv-32"
 
@@ -16,15 +15,8 @@ NAME = "fashion-mnist-resconv-32"
 @pytest.fixture(scope="module")
 def fake_fashion(tmp_path_factory):
     base = tmp_path_factory.mktemp("resconv")
-    write_unpacked_mnist(base / "data", folder="FashionMNIST", seed=4)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AECORE_DATA", str(base / "data"))
-        patch.setenv("AECORE_ZOO_CACHE", str(base / "cache"))
-        st.cache_resource.clear()  # datasets are cached by name: read this folder's
-        st.cache_data.clear()
+    with mnist_here(base, folder="FashionMNIST", seed=4):
         yield base
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 @pytest.mark.parametrize("page", sorted(p.name for p in (REPO_ROOT / "pages").glob("*.py")))

@@ -1,6 +1,6 @@
 """The Draw page's app side: the canvas component, what the model makes of the drawing, and the map.
 
-The canvas (ui/sketch_canvas.js, an `st.components.v2` component) sends its strokes once per stroke;
+The canvas (`ui.core.sketch_pad`, which the Search page draws too) sends its strokes once per stroke;
 they are kept in session state, so a drawing survives reruns and a visit to another page. A stroke
 costs one rasterisation, one encode and one decode per model (milliseconds, cached per drawing).
 The test images it is compared with (their codes and errors) are measured once per model: stored
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from aecore.data import default_data_root
 from aecore.latent.decode import MapInverse
 from aecore.latent.posterior import LinearPlane
 from aecore.workers import Job
-from ui.core import page_results, presenter
+from ui.core import page_results, presenter, sketch_pad
 from ui.core import verdict as verdict_words
 from ui.core.active import ActiveModel
 from ui.core.cache import DOWNLOADABLE_DATASETS, model_key, test_split
@@ -48,29 +47,9 @@ MAP_POINTS = 4000  # test images drawn on the map (a seeded sample of larger tes
 HINTS = {"fashion-mnist": "Draw a piece of clothing", "shapes": "Draw a filled shape"}
 COLOURS = CLASS_COLOURS  # one colour per class on every page
 
-_canvas = st.components.v2.component(
-    "aecore_sketch_canvas",
-    js=(Path(__file__).with_name("sketch_canvas.js")).read_text("utf-8"),
-    css=".sketch { display: flex; flex-direction: column; gap: 0.5rem; }"
-        ".sketch-canvas { width: 100%; aspect-ratio: 1; touch-action: none; cursor: crosshair;"
-        " border-radius: 0.5rem; border: 1px solid var(--st-border-color); }"
-        ".sketch-tools { display: flex; gap: 0.5rem; }"
-        ".sketch-tools button { font: inherit; padding: 0.25rem 0.9rem; border-radius: var(--st-button-radius);"
-        " border: 1px solid var(--st-border-color); background: var(--st-secondary-background-color);"
-        " color: var(--st-text-color); cursor: pointer; }",
-)
-
-
 def strokes() -> list[dict[str, Any]]:
     """The drawing as the canvas last sent it (empty before the first stroke)."""
-    return st.session_state.get(STROKES_KEY) or []
-
-
-def _keep_strokes() -> None:
-    # The component's trigger value lives for one run only: keep it for the runs after.
-    value = (st.session_state.get(CANVAS_KEY) or {}).get("strokes")
-    if value is not None:
-        st.session_state[STROKES_KEY] = value
+    return sketch_pad.strokes(STROKES_KEY)
 
 
 def pen_width(dataset: str, size: str) -> int:
@@ -79,10 +58,9 @@ def pen_width(dataset: str, size: str) -> int:
 
 
 def canvas(dataset: str, pen: int) -> None:
-    """Draw the canvas; a finished stroke reruns the script with the new strokes in `strokes()`."""
-    _canvas(key=CANVAS_KEY, data={"size": sketch.CANVAS_PX, "pen": pen, "strokes": strokes(),
-                                  "hint": HINTS.get(dataset, "Draw a digit")},
-            on_strokes_change=_keep_strokes)
+    """Draw the canvas (the canvas every page shares, `ui.core.sketch_pad`); a finished stroke reruns
+    the script with the new strokes in `strokes()`."""
+    sketch_pad.canvas(CANVAS_KEY, STROKES_KEY, pen, HINTS.get(dataset, "Draw a digit"))
 
 
 # --- the model's test images -------------------------------------------------------------------
