@@ -138,8 +138,11 @@ class JobQueue:
             self._end(job, CANCELLED)
 
     def shutdown(self, wait: bool = False) -> None:
-        """Cancel what is queued, stop what runs, and let the workers go."""
+        """Cancel what is queued, stop what runs, and let the workers go. Once is enough: a second
+        call does nothing (a cluster's client may be gone by then)."""
         with self._lock:
+            if self._closed:
+                return
             self._closed = True
             jobs = list(self._jobs.values())
         for job in jobs:

@@ -7,6 +7,8 @@ pages on a fake MNIST download are tests/test_app_posterior.py's (a server of it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -92,7 +94,8 @@ def test_a_2d_vaes_posterior_on_the_latent_map_and_on_a_drawing(streamlit_app, p
         page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=12)
     page.mouse.up()
     main = page.locator(MAIN)
-    expect(main.get_by_text("q(z|x) of your drawing", exact=False)).to_be_visible(timeout=30_000)
+    # The caption starts so; the decoded draws' caption below only mentions it.
+    expect(main.get_by_text(re.compile(r"^q\(z\|x\) of your drawing"))).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     assert {DRAWS, ONE_SIGMA, "your drawing"} <= set(page.evaluate(READ_TRACES))
