@@ -59,7 +59,7 @@ def posterior_on_the_map(page, base_url: str, dataset: str, model: str) -> None:
     expect(chart.locator(".scatterlayer, .gl-container").first).to_be_attached(timeout=30_000)
     wait_ready(page)
     box_select(page, chart)
-    expect(main.get_by_text("q(z|x) of test image", exact=False)).to_be_visible(timeout=30_000)
+    expect(main.get_by_text(re.compile(r"^q\(z\|x\) of test image"))).to_be_visible(timeout=30_000)
     wait_ready(page)
     assert_no_exception(page)
     traces = page.evaluate(READ_TRACES)
