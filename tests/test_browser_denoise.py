@@ -57,7 +57,7 @@ def test_the_figure_slider_moves_every_number_and_marker(streamlit_app, page) ->
     assert_no_exception(page)
     sidebar = page.locator("[data-testid='stSidebar']")
     expect(sidebar.get_by_text("Reconstruct & denoise")).to_be_visible()
-    expect(page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")).to_have_count(1)
+    expect(page.locator("[data-testid='stPlotlyChart'] .js-plotly-plot")).to_have_count(1, timeout=60_000)  # the tab's first plotly chart: plotly.js loads now (Home has none)
     expect(page.locator(GRID_IMAGE)).to_have_count(1)
     assert grid_picture(page).startswith("data:image/png;base64,")
     expect(page.locator(TITLE)).to_contain_text("= 0.30")
