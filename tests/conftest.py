@@ -343,6 +343,20 @@ def figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def finish_jobs(at, *purposes: str) -> None:
+    """Run an AppTest page again once its session's jobs of `purposes` (those it has) have ended
+    and succeeded, as a browser polling them would."""
+    from ui.core import jobs
+
+    for purpose in purposes:
+        job = at.session_state[jobs.JOBS_KEY].get(purpose) if jobs.JOBS_KEY in at.session_state else None
+        if job is not None and not job.finished:
+            wait_for_job(job)
+            assert job.state == jobs.DONE, job.error
+    at.run()
+    assert not at.exception, at.exception
+
+
 def wait_for_job(job, timeout: float = 180.0) -> None:
     """Wait until a queued job (aecore.workers.Job) has ended, touching it as a page would, so the
     queue never takes it for abandoned. A state, not a duration: the timeout only bounds a hang."""

@@ -10,7 +10,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, figures, open_page, wait_for_job, widget
+from conftest import APP, APPTEST_TIMEOUT_S, figures, finish_jobs, open_page, widget
 
 import aecore
 from aecore import anomaly
@@ -34,13 +34,7 @@ def number(at: AppTest, label: str) -> float:
 
 def wait_for_scores(at: AppTest) -> None:
     """Run the page until its scores are shown, waiting for its job (if any) as a browser would."""
-    for purpose in (anomaly_view.PURPOSE, anomaly_view.ACTIVE_PURPOSE):
-        job = at.session_state[jobs.JOBS_KEY].get(purpose) if jobs.JOBS_KEY in at.session_state else None
-        if job is not None and not job.finished:
-            wait_for_job(job)
-            assert job.state == jobs.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
+    finish_jobs(at, anomaly_view.PURPOSE, anomaly_view.ACTIVE_PURPOSE)
     assert at.slider, "the scores are not shown"
 
 

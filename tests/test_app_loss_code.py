@@ -8,9 +8,8 @@ from __future__ import annotations
 import time
 
 import pytest
-import streamlit as st
 
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 from train_page import WAIT_S, open_train_page
 from ui import loss_code as view
 from ui import train_form, training
@@ -76,15 +75,9 @@ def test_the_forms_kind_shows_its_code_and_a_run_puts_each_terms_value_beside_it
 
 
 @pytest.fixture
-def fake_mnist(tmp_path, monkeypatch):
-    write_unpacked_mnist(tmp_path / "data", seed=6)
-    monkeypatch.setenv("AECORE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "cache"))
-    st.cache_resource.clear()  # datasets are cached by name: read this folder's
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def fake_mnist(tmp_path):
+    with mnist_here(tmp_path, seed=6):
+        yield
 
 
 def test_on_a_downloaded_mnist_the_sparse_penalty_picks_the_line_that_computes_it(fake_mnist):

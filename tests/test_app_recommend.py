@@ -9,26 +9,20 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import figures, open_page, wait_for_job, widget
+from conftest import figures, finish_jobs, open_page, widget
 from fake_mirror import Mirror
 from fake_movielens import USERS, movielens_zip_bytes
 
 from aecore.data.ratings import bundled_ratings
 from aecore.recommend import PAGE_MODEL, holdout
 from ui import recommend_view
-from ui.core import jobs
 
 PAGE = "pages/recommend.py"
 
 
 def run_until_done(at: AppTest, purpose: str) -> None:
     """Run the page until its `purpose` job (if any) has ended, as a browser polling it would."""
-    job = at.session_state[jobs.JOBS_KEY].get(purpose) if jobs.JOBS_KEY in at.session_state else None
-    if job is not None and not job.finished:
-        wait_for_job(job)
-        assert job.state == jobs.DONE, job.error
-    at.run()
-    assert not at.exception, at.exception
+    finish_jobs(at, purpose)
 
 
 def frame(at: AppTest, columns: set[str]) -> pd.DataFrame:

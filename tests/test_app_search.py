@@ -6,13 +6,12 @@ aecore.retrieval's own leave-one-out figure, and its verdicts name the better of
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import aecore
 from aecore import retrieval
 from conftest import open_link, open_page, wait_for_job, widget
-from fake_mirror import write_unpacked_mnist
+from fake_mirror import mnist_here
 from ui import search_view as view
 from ui.core import jobs, state
 
@@ -98,16 +97,10 @@ def test_the_query_comes_from_the_link():
 
 
 @pytest.fixture
-def fake_mnist(tmp_path, monkeypatch):
+def fake_mnist(tmp_path):
     """MNIST as if downloaded: random images with labels cycling 0 to 9 (never the real ones)."""
-    write_unpacked_mnist(tmp_path / "data", seed=7)
-    monkeypatch.setenv("AECORE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("AECORE_ZOO_CACHE", str(tmp_path / "zoo-results"))
-    st.cache_resource.clear()  # datasets are cached by name: read this folder's
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with mnist_here(tmp_path, seed=7):
+        yield
 
 
 def test_a_downloaded_mnist_is_searched_by_its_shipped_models(fake_mnist):

@@ -16,7 +16,7 @@ import json
 import time
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -124,11 +124,9 @@ def warmup(beta: float) -> dict[str, dict[str, Any]]:
                                           stop=cancel_flag())
 
 
-@on_server  # into this server's data folder, even where the other jobs run on a cluster
-def download(name: str, root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
-    """Download dataset `name` (`aecore.data.download.download_dataset`) into `root`, from `mirror`
-    if given. Progress detail: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no
-    partial file. The server passes root and mirror: a worker may have started before they were set."""
+def _download_progress() -> Callable[[int, int], None]:
+    """A downloader's progress hook inside a job: reports (bytes done, bytes in all), and stops the
+    download at the next chunk once the job is cancelled (DownloadCancelled: no partial file)."""
     stop = cancel_flag()
 
     def progress(done: int, total: int) -> None:
@@ -136,8 +134,16 @@ def download(name: str, root: str | None = None, mirror: str | None = None) -> d
             raise DownloadCancelled
         report(f"{format_size(done)} of {format_size(total)}", done / total if total else None, (done, total))
 
+    return progress
+
+
+@on_server  # into this server's data folder, even where the other jobs run on a cluster
+def download(name: str, root: str | None = None, mirror: str | None = None) -> dict[str, Any]:
+    """Download dataset `name` (`aecore.data.download.download_dataset`) into `root`, from `mirror`
+    if given. Progress detail: (bytes done, bytes in all). A cancel stops it at the next chunk, leaving no
+    partial file. The server passes root and mirror: a worker may have started before they were set."""
     try:
-        path = download_dataset(name, root, progress=progress, mirror=mirror)
+        path = download_dataset(name, root, progress=_download_progress(), mirror=mirror)
     except DownloadCancelled:
         return {"dataset": name, "path": None}
     return {"dataset": name, "path": str(path)}
@@ -149,15 +155,8 @@ def movielens(root: str | None = None, mirror: str | None = None) -> dict[str, A
     the next chunk leaving no partial file."""
     from aecore.data.movielens import download_movielens
 
-    stop = cancel_flag()
-
-    def progress(done: int, total: int) -> None:
-        if stop.is_set():
-            raise DownloadCancelled
-        report(f"{format_size(done)} of {format_size(total)}", done / total if total else None, (done, total))
-
     try:
-        return {"path": str(download_movielens(root, progress, mirror=mirror))}
+        return {"path": str(download_movielens(root, _download_progress(), mirror=mirror))}
     except DownloadCancelled:
         return {"path": None}
 
