@@ -120,9 +120,10 @@ else:
                                               presenter.scale(48))
     grid_col, share_col = st.columns([4, 1])
     grid_col.plotly_chart(figure, **CHART)
-    share_col.metric(f"Named {names[label]}", f"{share:.0%}", help=f"Share of these {count} samples that a pixel "
+    share_col.metric(f"Named {names[label]}", conditional.share_text(share), help=f"Share of these {count} samples that a pixel "
                      f"classifier (an MLP) trained on {conditional.JUDGE_IMAGES:,} real training images names as "
                      f"{names[label]}. {conditional.recorded_words(cvae.name)}")
+    conditional.wait_for_judge(active.dataset)
     thing = "digit" if all(name.isdigit() for name in names) else "class"
     st.subheader(f"Same style, other {thing}")
     st.markdown(f"Test image #{image} (chosen above) encoded under its own {thing}, then its code decoded under "
@@ -130,5 +131,5 @@ else:
     figure, share = conditional.restyled(cvae, active.dataset, image, presenter.scale(56))
     grid_col, share_col = st.columns([4, 1])
     grid_col.plotly_chart(figure, **CHART)
-    share_col.metric("Read as the class asked", f"{share:.0%}", help="Share of the decoded images that the same "
+    share_col.metric("Read as the class asked", conditional.share_text(share), help="Share of the decoded images that the same "
                      "pixel classifier names as the class each was decoded under.")

@@ -80,14 +80,7 @@ def draw_pending(job: Job, active: ActiveModel) -> None:
     st.info(f"Measuring {what}: computing in the background, in the server's job queue; it shows here when it "
             "is ready.", icon=":material/pending:")
 
-    @st.fragment(run_every=1)
-    def poll() -> None:
-        job.touch()
-        if job.finished:
-            st.rerun(scope="app")
-        st.caption(f":material/progress_activity: {jobs.progress_text(job)}…")
-
-    poll()
+    jobs.poll_until_finished(job, lambda job: st.caption(f":material/progress_activity: {jobs.progress_text(job)}…"))
 
 
 # --- the query -----------------------------------------------------------------------------------

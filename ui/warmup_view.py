@@ -45,17 +45,13 @@ def collapse_live(beta: float, job: jobs.Job) -> list[Live]:
 
 def draw_warmup_progress(job: jobs.Job) -> None:
     """Poll the experiment while it is queued or running; the whole page reruns when it ends."""
-    @st.fragment(run_every=jobs.POLL_SECONDS)
-    def panel() -> None:
-        job.touch()  # someone watches: the queue does not take it for abandoned
-        if job.finished:
-            st.rerun(scope="app")
+    def draw(job: jobs.Job) -> None:
         if job.state == jobs.QUEUED:
             st.info(jobs.queue_text(job), icon=":material/hourglass_top:")
-            return
-        st.progress(jobs.share(job), text=f"Training the small VAE: {jobs.progress_text(job)}")
+        else:
+            st.progress(jobs.share(job), text=f"Training the small VAE: {jobs.progress_text(job)}")
 
-    panel()
+    jobs.poll_until_finished(job, draw)
 
 
 def warmup_words(beta: float, result: dict[str, dict]) -> str:

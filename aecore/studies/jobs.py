@@ -124,6 +124,15 @@ def warmup(beta: float) -> dict[str, dict[str, Any]]:
                                           stop=cancel_flag())
 
 
+def sample_judge(dataset: str, images: int) -> Any:
+    """The pixel classifier that judges a conditional model's samples of `dataset`
+    (`quality.pixel_classifier`, the MLP) trained on `images` of its real training images: seconds of
+    scikit-learn on MNIST, so never in a page's script run."""
+    from aecore.studies.quality import pixel_classifier
+
+    return pixel_classifier(load_split(dataset)[0], max_images=images, kind="mlp")
+
+
 def _download_progress() -> Callable[[int, int], None]:
     """A downloader's progress hook inside a job: reports (bytes done, bytes in all), and stops the
     download at the next chunk once the job is cancelled (DownloadCancelled: no partial file)."""

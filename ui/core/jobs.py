@@ -169,6 +169,20 @@ def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label
     panel()
 
 
+def poll_until_finished(job: Job, draw: Callable[[Job], None]) -> None:
+    """Redraw `draw(job)` every POLL_SECONDS while `job` is unfinished, touching it (someone is
+    looking: the queue does not take it for abandoned); the whole app reruns once it ends, so the
+    page shows its result. For a server job, which has no session purpose for `job_panel`."""
+    @st.fragment(run_every=POLL_SECONDS)
+    def poll() -> None:
+        job.touch()
+        if job.finished:
+            st.rerun(scope="app")
+        draw(job)
+
+    poll()
+
+
 def draw_heartbeat() -> None:
     """In the sidebar: the session's unfinished jobs, refreshed every few seconds on any page, which
     also tells the queue the session is still there. When one ends, the app reruns, so the page the
