@@ -5,11 +5,11 @@ on digits and on a fake MNIST download (random images written here, never the re
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from fake_mirror import mnist_here
+from conftest import wait_for_job
 from train_page import WAIT_S, open_train_page
 from ui import loss_code as view
 from ui import train_form, training
@@ -42,10 +42,7 @@ def train_one_epoch(at) -> jobs.Job:
     at.button(key="train_start").click().run()
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     job = at.session_state[jobs.JOBS_KEY][training.PURPOSE]
-    deadline = time.monotonic() + WAIT_S
-    while not (job.touch() or job.finished):  # a state, not a duration: the deadline bounds a hang
-        assert time.monotonic() < deadline, "the training run did not end"
-        time.sleep(0.05)
+    wait_for_job(job, WAIT_S)
     at.run()
     assert not at.exception, at.exception
     assert job.state == jobs.DONE, job.error
