@@ -31,7 +31,8 @@ __version__ = "0.1.0"
 # that a server's first page, or a worker that only trains, should not pay. `aecore.latent` and
 # `from aecore import latent` work as usual.
 # The studies behind the app's pages are not here: import them from aecore.studies.
-_LAZY_MODULES = {"anomaly", "cuda_step", "distributed", "export", "generate", "latent", "probe", "retrieval", "tabular"}
+_LAZY_MODULES = {"anomaly", "cuda_step", "distributed", "export", "generate", "latent", "probe", "recommend", "retrieval",
+                 "tabular"}
 _LAZY_NAMES = {"anomaly_scores": "anomaly", "pca_scores": "anomaly", "roc": "anomaly", "linear_probe": "probe"}
 
 
@@ -55,6 +56,6 @@ __all__ = [
     "AUGMENTS", "History", "Progress", "SCHEDULES", "TrainingDiverged", "fit",
     "FitSettings", "RunResult", "RunSnapshot", "RunSpec", "run", "Job", "JobQueue", "recipes",
     "latent", "list_pretrained", "load_latent", "load_pretrained", "load_results", "pretrained_entry",
-    "anomaly", "cuda_step", "distributed", "export", "generate", "probe", "retrieval", "tabular",
+    "anomaly", "cuda_step", "distributed", "export", "generate", "probe", "recommend", "retrieval", "tabular",
     "anomaly_scores", "pca_scores", "roc", "linear_probe",
 ]

@@ -29,10 +29,14 @@ from aecore.export import onnx_available
 from aecore.metrics import evaluate, pca_baseline
 from aecore.models import config_fields, list_archs, list_models
 from aecore.models.registry import model_class
-from aecore.runner import FitSettings, RunSpec, resident_sample, run
+from aecore.runner import FitSettings, RunSpec, is_ratings_kind, resident_sample, run
 from aecore.studies import commands
 
 _NOT_MODEL_OPTIONS = {"kind", "arch", "input_shape", "latent_dim"}
+
+
+def _all_kinds() -> list[str]:
+    return list_models() + list_models("ratings")
 
 
 def _flag(name: str) -> str:
@@ -66,14 +70,17 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m aecore train",
         description="Train a model on a dataset, evaluate it on the test split beside PCA, save a checkpoint.")
-    parser.add_argument("--dataset", default="digits", help=f"one of: {', '.join(list_datasets())}")
+    parser.add_argument("--dataset", default="digits",
+                        help=f"one of: {', '.join(list_datasets())}; for a ratings kind (--model "
+                             f"{', '.join(list_models('ratings'))}): tastes (embedded), movielens-100k (downloaded "
+                             "first) or a CSV file with the columns user, item, rating")
     parser.add_argument("--data", metavar="PATH",
                         help="train on your own images streamed from disk: a .npy array (memory-mapped) or a "
                              "folder of image files; the same as --dataset stream --dataset-option path=PATH "
                              "(more options: num_workers, memory_budget_mb, image_size, mode)")
     parser.add_argument("--dataset-option", action="append", default=[], metavar="KEY=VALUE",
                         help="a dataset option, e.g. size=10000 (repeatable; values are JSON or text)")
-    parser.add_argument("--model", default="ae", choices=list_models(), help="the model kind")
+    parser.add_argument("--model", default="ae", choices=_all_kinds(), help="the model kind")
     parser.add_argument("--arch", default="mlp", choices=list_archs())
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--test-fraction", type=float, default=TEST_FRACTION, help="held out for evaluation")
@@ -126,7 +133,7 @@ def spec_from_args(argv: Sequence[str]) -> tuple[RunSpec, dict[str, Any]]:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--model", default="ae")
     kind = pre.parse_known_args(argv)[0].model
-    args = vars(_train_parser(kind if kind in list_models() else None).parse_args(argv))
+    args = vars(_train_parser(kind if kind in _all_kinds() else None).parse_args(argv))
     if args["threads"] < 1:
         raise ValueError(f"--threads must be at least 1, got {args['threads']}")
     dataset, options = args["dataset"], _dataset_options(args["dataset_option"])
@@ -150,12 +157,18 @@ def train_command(argv: Sequence[str]) -> dict[str, Any] | None:
     torch.set_num_threads(other["threads"])
     with distributed.session():
         main_rank, processes = distributed.is_main(), distributed.world_size()
-        if main_rank:
+        ratings = is_ratings_kind(spec.kind)
+        if main_rank and ratings:  # MovieLens is fetched with a bar, a table's errors raised, before training
+            from aecore.recommend.command import ratings_from
+
+            ratings_from(spec.dataset, spec.dataset_options.get("root"), other["quiet"])
+        elif main_rank:
             ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
         distributed.barrier()  # the others wait for rank 0's download instead of racing it
         result = run(spec, progress=None if other["quiet"] or not main_rank else ProgressBar())
         if main_rank:
-            path = save(result.model, other["out"], metadata=result.metadata, export_decoder=other["onnx"])
+            # A ratings model decodes no image: no decoder.onnx for a browser to draw with.
+            path = save(result.model, other["out"], metadata=result.metadata, export_decoder=other["onnx"] and not ratings)
         distributed.barrier()  # every rank returns once the checkpoint is there
     if not main_rank:
         return None
@@ -185,6 +198,13 @@ def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
     if not name:
         raise ValueError("the checkpoint does not record its dataset: pass --dataset NAME")
     same = name == recorded.get("dataset")
+    if is_ratings_kind(model.kind):  # held-out ratings beside SVD, as it was trained
+        from aecore.recommend.run import evaluate_ratings
+
+        split = saved.get("split", {}) if same else {}
+        return {"checkpoint": args.checkpoint, "dataset": name, "kind": model.kind,
+                **evaluate_ratings(model, name, args.test_fraction or split.get("test_fraction", TEST_FRACTION),
+                                   args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED))}
     options = saved.get("dataset_options", {}) if same else {}
     split = saved.get("split", {}) if same else {}
     fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", TEST_FRACTION)
@@ -203,12 +223,13 @@ def list_command(argv: Sequence[str]) -> str:
     parser = argparse.ArgumentParser(prog="python -m aecore list", description="Datasets, model kinds, pretrained models.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    kinds = {kind: [f.name for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS] for kind in list_models()}
+    kinds = {kind: [f.name for f in config_fields(kind) if f.name not in _NOT_MODEL_OPTIONS] for kind in _all_kinds()}
     zoo = list_pretrained()
     if args.json:
         return json.dumps({"datasets": list_datasets(), "kinds": kinds, "archs": list_archs(), "pretrained": zoo}, indent=2)
     lines = ["datasets: " + ", ".join(list_datasets()), "archs: " + ", ".join(list_archs()), "model kinds:"]
-    lines += [f"  {kind:<12} options: {', '.join(options)}" for kind, options in kinds.items()]
+    lines += [f"  {kind:<17} options: {', '.join(options)}" + (" (ratings: --dataset tastes)" if kind in
+              list_models("ratings") else "") for kind, options in kinds.items()]
     lines.append(f"pretrained ({len(zoo)}):")
     for e in zoo:
         ratio = e["metrics"]["mse"] / e["pca"]["mse"]

@@ -26,7 +26,7 @@ from aecore import distributed
 from aecore.data import ImageDataset, StreamedImages, load_split
 from aecore.data.splits import split_record
 from aecore.metrics import evaluate, pca_baseline
-from aecore.models import Autoencoder, create_model
+from aecore.models import Autoencoder, create_model, model_class
 from aecore.spec import FitSettings, RunSpec  # noqa: F401  (re-exported: the run layer's vocabulary)
 from aecore.train import History, Progress, check_arguments, fit
 
@@ -131,6 +131,10 @@ def build_model(spec: RunSpec, input_shape: tuple[int, ...]) -> Autoencoder:
 def check(spec: RunSpec, dataset: ImageDataset | StreamedImages | None = None) -> None:
     """Raise ValueError for anything `run` would refuse, before any training (a bad kind, option,
     setting, or a dataset that cannot load)."""
+    if is_ratings_kind(spec.kind):
+        from aecore.recommend.run import check_ratings
+
+        return check_ratings(spec, dataset)
     train, test = split_for(spec, dataset)
     check_arguments(build_model(spec, train.image_shape), train, test, spec.fit.epochs, spec.fit.batch_size,
                     spec.fit.lr)
@@ -149,7 +153,7 @@ def preview_indices(dataset: ImageDataset, n: int) -> list[int]:
 
 
 def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, stop: Any = None,
-        data: tuple[ImageDataset, ImageDataset] | None = None, every: float = 0.5) -> RunResult:
+        data: tuple[ImageDataset, ImageDataset] | Any = None, every: float = 0.5) -> RunResult:
     """Train the spec's model, evaluate it on the test split beside PCA, return a RunResult.
 
     progress: receives a RunSnapshot at the start, at most every `every` seconds during training,
@@ -157,19 +161,24 @@ def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, st
     once at the end. stop: anything with `is_set()` (a threading.Event, a worker's cancel flag);
     when set, training ends after the current batch and the weights so far are kept.
     data: (train, test) already loaded and split as `split_for(spec)` would (a caller that runs
-    many specs on one dataset loads it once); None loads the spec's dataset.
+    many specs on one dataset loads it once); None loads the spec's dataset. A ratings kind
+    (`is_ratings_kind`) runs in `aecore.recommend.run`, and its data is a ratings split.
     Launched by torchrun as one of several ranks, the run joins their process group (aecore.
     distributed.session) and trains with DistributedDataParallel; only rank 0 reports progress.
     A dataset that streams from disk is validated, evaluated and compared with PCA on a sample of
     EVALUATION_SAMPLE images of each split, read whole.
     """
+    if is_ratings_kind(spec.kind):  # rows of a ratings table, scored on held-out ratings beside SVD
+        from aecore.recommend.run import run_ratings
+
+        return run_ratings(spec, progress, stop, data, every)
     with distributed.session():
         train, test = data if data is not None else split_for(spec)
         test = resident_sample(test, spec.split_seed)
         model = build_model(spec, train.image_shape)
         check_arguments(model, train, test, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
         progress = progress if distributed.is_main() else None
-        reporter = _Reporter(spec, model, test, len(train), progress, every)
+        reporter = RunReporter(spec, model, test, len(train), progress, every)
         reporter.send(force=True)
         with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
             history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
@@ -180,7 +189,7 @@ def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, st
     metrics = evaluate(model, test)
     pca_train = resident_sample(train, spec.split_seed)
     pca = pca_baseline(pca_train, test, k=min(spec.latent_dim, len(pca_train), pca_train.images[0].numel()))
-    metadata = _metadata(spec, metrics, pca, history)
+    metadata = run_metadata(spec, metrics, pca, history)
     reporter.update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=pca,
                     reconstructions=reporter.reconstruct(), reconstructions_epoch=len(history.train),
                     train_history=list(history.train), val_history=list(history.val))
@@ -199,11 +208,21 @@ def resident_sample(data: ImageDataset | StreamedImages, seed: int = 0) -> Image
     return data.to_dataset()
 
 
-def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], history: History) -> dict[str, Any]:
+def is_ratings_kind(kind: str) -> bool:
+    """Whether `kind` reads rows of a ratings table (`list_models("ratings")`) rather than images.
+    Raises ValueError, listing the valid kinds, for an unknown one."""
+    return getattr(model_class(kind), "data", "images") == "ratings"
+
+
+def run_metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], history: History,
+                 split: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a checkpoint records of a run; `split` describes the held-out part (default: the image
+    split's record, `aecore.data.splits.split_record`)."""
     return {
         "dataset": spec.dataset,
         "dataset_options": dict(spec.dataset_options),
-        "split": split_record(spec.dataset, spec.test_fraction, spec.split_seed, **spec.dataset_options),
+        "split": split if split is not None else split_record(spec.dataset, spec.test_fraction, spec.split_seed,
+                                                              **spec.dataset_options),
         **({"normal_classes": list(spec.normal_classes)} if spec.normal_classes is not None else {}),
         "metrics": {"test": metrics, "pca": pca},
         "fit": asdict(spec.fit),
@@ -216,21 +235,24 @@ def _metadata(spec: RunSpec, metrics: dict[str, Any], pca: dict[str, Any], histo
     }
 
 
-class _Reporter:
+class RunReporter:
     """Turns fit's callbacks into RunSnapshots, throttled so a fast run does not spend its time
     (or a process pipe) on progress nobody can read that often."""
 
-    def __init__(self, spec: RunSpec, model: Autoencoder, test: ImageDataset, n_train: int,
+    def __init__(self, spec: RunSpec, model: Autoencoder, test: ImageDataset | None, n_train: int,
                  progress: Callable[[RunSnapshot], None] | None, every: float) -> None:
         self.model, self.progress, self.every = model, progress, every
         self.started = time.perf_counter()
         self.last_sent = self.last_preview = -math.inf
-        shown = preview_indices(test, spec.preview)
-        self.preview = test.images[shown]  # (n, C, H, W)
-        self.preview_labels = None if test.labels is None else test.labels[shown]  # a conditional model's classes
+        self.preview = self.preview_labels = None  # no test images (a ratings run): no previews
+        if test is not None:
+            shown = preview_indices(test, spec.preview)
+            self.preview = test.images[shown]  # (n, C, H, W)
+            self.preview_labels = None if test.labels is None else test.labels[shown]  # a conditional model's classes
         batches = -(-n_train // spec.fit.batch_size)
         self.snapshot = RunSnapshot(state=RUNNING, epoch=0, epochs=spec.fit.epochs, batches_done=0,
-                                    batches_per_epoch=batches, originals=self.preview.numpy(),
+                                    batches_per_epoch=batches,
+                                    originals=None if self.preview is None else self.preview.numpy(),
                                     reconstructions=self.reconstruct() if progress else None)
 
     def update(self, **changes: Any) -> None:
@@ -260,7 +282,9 @@ class _Reporter:
         self.send(force=state.event == "epoch" and "reconstructions" in changes)
 
     @torch.no_grad()
-    def reconstruct(self) -> np.ndarray:
+    def reconstruct(self) -> np.ndarray | None:
+        if self.preview is None:
+            return None
         # fit owns the model in this thread: switching its mode here and back is safe.
         was_training = self.model.training
         self.model.eval()
@@ -272,6 +296,6 @@ class _Reporter:
             self.model.train(was_training)
 
 
-__all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "FitSettings", "RUNNING", "RunResult",
-           "EVALUATION_SAMPLE", "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "preview_indices", "resident_sample", "run",
-           "narrowed", "split_for"]
+__all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "FitSettings", "RUNNING", "RunReporter", "RunResult",
+           "EVALUATION_SAMPLE", "RunSnapshot", "RunSpec", "STOPPED", "build_model", "check", "is_ratings_kind", "preview_indices", "resident_sample", "run",
+           "narrowed", "run_metadata", "split_for"]

@@ -99,7 +99,7 @@ def _plain(value: Any) -> Any:
 
 
 def _option_defaults(kind: str) -> dict[str, Any]:
-    if kind not in list_models():
+    if kind not in list_models() + list_models("ratings"):
         return {}  # an unknown kind is refused by `check` and `run`, with the valid ones listed
     return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
             for f in config_fields(kind)}

@@ -126,6 +126,47 @@ def test_an_autorec_checkpoint_loads_back_through_the_registry(tmp_path):
     assert 1 <= model.predict(table).min() and model.predict(table).max() <= 5
 
 
+def test_a_ratings_model_trains_through_the_run_layer_and_its_recipe_rebuilds_it(tmp_path, capsys):
+    # One spec, one command, one checkpoint record: the comparison's AutoRec row, `run(spec)` and
+    # `python -m aecore train` give the same model and the same held-out scores, beside SVD's.
+    from aecore.runner import RunSpec, run
+
+    recipe = replace(QUICK, epochs=3)
+    table = compare(bundled_ratings("tastes"), seed=0, recipe=recipe)
+    spec = recipe.spec("tastes", "denoising-autorec", "users", seed=0)
+    snapshots = []
+    result = run(spec, progress=snapshots.append)
+    assert result.metrics == {k: table[aecore.recommend.PAGE_MODEL][k] for k in ("rmse", "recall@10", "ndcg@10")}
+    assert result.pca["method"] == "truncated SVD" and result.pca["rmse"] == table["SVD"]["rmse"]
+    assert snapshots[-1].state == "done" and snapshots[-1].originals is None
+    assert len(snapshots[-1].train_history) == 3 and np.isfinite(snapshots[-1].train_history[-1]["recon"])
+    recipe_command = result.metadata["recipe"]
+    assert recipe_command.startswith("python -m aecore train --dataset tastes --model denoising-autorec")
+    assert RunSpec.from_dict(json.loads(json.dumps(result.metadata["spec"]))) == spec
+
+    out = tmp_path / "ar.zip"
+    assert main([*recipe_command.split()[3:], "--out", str(out), "--quiet"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["test"]["rmse"] == pytest.approx(result.metrics["rmse"], abs=1e-5)
+    again = aecore.load(out)
+    split = holdout(bundled_ratings("tastes"))
+    assert np.allclose(again.predict(split.train_matrix()), result.model.predict(split.train_matrix()))
+    assert not (tmp_path / "ar" / "decoder.onnx").exists()
+    assert main(["evaluate", str(out)]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert evaluated["metrics"]["rmse"] == pytest.approx(result.metrics["rmse"], abs=1e-5)
+    assert evaluated["pca"]["rmse"] == pytest.approx(result.pca["rmse"])
+
+
+def test_a_ratings_run_refuses_a_table_it_cannot_read(tmp_path, capsys):
+    bad = tmp_path / "mine.csv"
+    bad.write_text("user,item,rating\n1,2,nine\n")
+    for dataset, message in ((str(bad), "at least 50 are needed"), ("nope.csv", "neither a ratings table")):
+        assert main(["train", "--model", "autorec", "--dataset", dataset, "--out", str(tmp_path / "x.zip")]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.zip").exists()
+
+
 # --- the split and the scores -----------------------------------------------------------------------
 def test_the_split_holds_out_a_fifth_of_each_user_and_never_all():
     table = bundled_ratings("tastes")

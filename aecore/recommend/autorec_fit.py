@@ -1,26 +1,18 @@
-"""AutoRec models on a ratings split: built through the registry, trained by the one `fit` every
-model takes (`aecore.train.fit`: seeding, batches, Adam, a stop flag, progress), predicted and coded.
-
-The rows a model reads are the training table's rows (users) or columns (items), as a dataset of
-(1, 1, N) "images" (`aecore.models.autorec` says why that shape); there is no validation set: the
-held-out ratings are scored by `aecore.recommend.split` afterwards, as every baseline is.
+"""How every AutoRec here is built and trained: a `Recipe`, turned into the run layer's `RunSpec`
+for one kind and one side of the table, and trained by `aecore.runner.run` like every other model
+(through `aecore.recommend.run`: the registry, the one `fit`, scores beside SVD, a checkpoint record).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-import numpy as np
-import torch
-
-from aecore.data.dataset import ImageDataset
-from aecore.history import Progress
-from aecore.models import create_model
-from aecore.models.autorec import AutoRec, encode_ratings
-from aecore.recommend.split import RatingsSplit
-from aecore.spec import FitSettings
-from aecore.train import fit
+from aecore.models.autorec import AutoRec
+from aecore.recommend.run import predict, rows_of
+from aecore.recommend.split import HOLDOUT, RatingsSplit
+from aecore.runner import RunResult, RunSnapshot, run
+from aecore.spec import FitSettings, RunSpec
 
 
 @dataclass(frozen=True)
@@ -37,35 +29,28 @@ class Recipe:
     def fit_settings(self, seed: int) -> FitSettings:
         return FitSettings(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, seed=seed, device="cpu")
 
+    def spec(self, dataset: str, kind: str, rows: str, seed: int = 0) -> RunSpec:
+        """The run of `kind` ("autorec", "denoising-autorec") over the user or item rows of `dataset`,
+        its ratings held out with `seed`, its weights drawn from `seed`."""
+        options: dict[str, Any] = {"rows": rows, "l2": self.l2}
+        if kind == "denoising-autorec":
+            options["drop"] = self.drop
+        return RunSpec(dataset=dataset, kind=kind, arch="mlp", latent_dim=self.latent_dim, options=options,
+                       fit=self.fit_settings(seed), test_fraction=HOLDOUT, split_seed=seed, preview=0)
 
-def rows_of(split: RatingsSplit, rows: str) -> np.ndarray:
-    """The training table as the model reads it: (users, items) for rows="users", else transposed."""
-    table = split.train_matrix()
-    return table if rows == "users" else np.ascontiguousarray(table.T)
+
+def run_autorec(split: RatingsSplit, kind: str, rows: str, recipe: Recipe = Recipe(), seed: int = 0,
+                progress: Callable[[RunSnapshot], None] | None = None, stop: Any = None) -> RunResult:
+    """`recipe`'s run of `kind` on `split` (the split's own seed holds the ratings out; `seed` draws
+    the weights), through the run layer: the model, its held-out scores beside SVD, its record."""
+    spec = replace(recipe.spec(split.ratings.name, kind, rows, seed), split_seed=split.seed)
+    return run(spec, progress=progress, stop=stop, data=split)
 
 
 def train_autorec(split: RatingsSplit, kind: str, rows: str, recipe: Recipe = Recipe(), seed: int = 0,
-                  progress: Callable[[Progress], None] | None = None, stop: Any = None) -> AutoRec:
-    """A `kind` ("autorec", "denoising-autorec") over the split's user or item rows, trained by `fit`;
-    returned in eval mode on the CPU (a fresh model of our own)."""
-    table = rows_of(split, rows)
-    options: dict[str, Any] = {"rows": rows, "l2": recipe.l2}
-    if kind == "denoising-autorec":
-        options["drop"] = recipe.drop
-    with torch.random.fork_rng(devices=[]):  # the weights from the seed, the caller's generator untouched
-        torch.manual_seed(seed)
-        model = create_model(kind, arch="mlp", input_shape=(1, 1, table.shape[1]), latent_dim=recipe.latent_dim,
-                             **options)
-        data = ImageDataset(encode_ratings(table).view(len(table), 1, 1, -1), name=split.ratings.name)
-        fit(model, data, None, callbacks=[progress] if progress else (), stop=stop, batch_interval=0.5,
-            **asdict(recipe.fit_settings(seed)))
-    return model.cpu().eval()  # type: ignore[return-value]
+                  progress: Callable[[RunSnapshot], None] | None = None, stop: Any = None) -> AutoRec:
+    """The model of `run_autorec`, in eval mode on the CPU."""
+    return run_autorec(split, kind, rows, recipe, seed, progress, stop).model  # type: ignore[return-value]
 
 
-def predict(model: AutoRec, split: RatingsSplit) -> np.ndarray:
-    """(users, items) predicted stars for every cell, from each row's training ratings."""
-    predicted = model.predict(rows_of(split, model.config.rows))
-    return predicted if model.config.rows == "users" else predicted.T
-
-
-__all__ = ["Recipe", "predict", "rows_of", "train_autorec"]
+__all__ = ["Recipe", "predict", "rows_of", "run_autorec", "train_autorec"]

@@ -11,30 +11,22 @@ import argparse
 import json
 import math
 from dataclasses import replace
-from pathlib import Path
 from typing import Sequence
 
 import torch
 
 from aecore.console import DownloadBar
 from aecore.data import movielens
-from aecore.data.ratings import BUNDLED, Ratings, bundled_ratings, read_ratings_csv
+from aecore.data.ratings import BUNDLED, Ratings
+from aecore.recommend.run import load_ratings
 from aecore.recommend.autorec_fit import Recipe
 from aecore.recommend.comparison import compare
 
 
 def ratings_from(source: str, root: str | None = None, quiet: bool = False) -> Ratings:
     """An embedded table by name, MovieLens 100k (downloaded first when missing) or a CSV file."""
-    if source in BUNDLED:
-        return bundled_ratings(source)
-    if source == movielens.NAME:
-        bar = None if quiet or movielens.is_downloaded(root) else DownloadBar(movielens.NAME)
-        return movielens.load_movielens(root, download=True, progress=bar)
-    path = Path(source).expanduser()
-    if not path.is_file():
-        raise ValueError(f"{source!r} is neither a ratings table ({', '.join([*BUNDLED, movielens.NAME])}) nor a CSV "
-                         "file: give one of those names, or the path of a CSV with the columns user, item, rating.")
-    return read_ratings_csv(path.read_bytes(), path.name)
+    bar = None if quiet or source != movielens.NAME or movielens.is_downloaded(root) else DownloadBar(movielens.NAME)
+    return load_ratings(source, root, progress=bar)
 
 
 def _cell(value: float, digits: int) -> str:

@@ -16,8 +16,9 @@ from aecore.checkpoint import to_zip_bytes
 from aecore.data.ratings import Ratings
 from aecore.in_worker import cancel_flag, report
 from aecore.recommend import baselines
-from aecore.recommend.autorec_fit import Recipe, predict, train_autorec
-from aecore.recommend.split import RatingsSplit, holdout, ranking, rmse
+from aecore.recommend.autorec_fit import Recipe, run_autorec
+from aecore.recommend.run import scores
+from aecore.recommend.split import RatingsSplit, holdout
 
 PAGE_MODEL = "denoising AutoRec, user-based"  # the model the page encodes new users with
 AUTORECS = {  # method name -> (kind, rows)
@@ -34,12 +35,10 @@ def _baselines(split: RatingsSplit, k: int, seed: int) -> dict[str, Callable[[],
             "SVD": lambda: baselines.svd(split, k, seed)}
 
 
-def _row(split: RatingsSplit, name: str, scores: np.ndarray, seconds: float) -> dict[str, float]:
+def _row(split: RatingsSplit, name: str, predicted: np.ndarray, seconds: float) -> dict[str, float]:
     # A constant score per user ranks nothing: the global and user means get no recall.
-    ranks = name not in ("global mean", "user mean")
-    scored = ranking(split, scores) if ranks else {"recall": float("nan"), "ndcg": float("nan")}
-    return {"rmse": rmse(split, scores) if name in RATES else float("nan"), "recall@10": scored["recall"],
-            "ndcg@10": scored["ndcg"], "seconds": seconds}
+    return {**scores(split, predicted, rates=name in RATES, ranks=name not in ("global mean", "user mean")),
+            "seconds": seconds}
 
 
 def _measure(split: RatingsSplit, recipe: Recipe, seed: int, say: Callable[[str, float], None],
@@ -52,9 +51,9 @@ def _measure(split: RatingsSplit, recipe: Recipe, seed: int, say: Callable[[str,
         table[name] = _row(split, name, scores, time.perf_counter() - started)
     for index, (name, (kind, rows)) in enumerate(AUTORECS.items()):
         say(f"training {name}", index / len(AUTORECS))
-        started = time.perf_counter()
-        models[name] = train_autorec(split, kind, rows, recipe, seed, stop=stop)
-        table[name] = _row(split, name, predict(models[name], split), time.perf_counter() - started)
+        result = run_autorec(split, kind, rows, recipe, seed, stop=stop)  # through the run layer
+        models[name] = result.model
+        table[name] = {**result.metrics, "seconds": result.history.wall_time}
     return table, models
 
 
