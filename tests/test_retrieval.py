@@ -100,6 +100,26 @@ def test_a_hashing_model_codes_in_bits_and_trains_through_them():
     assert model.encoder[-1].weight.grad.abs().sum() > 0  # the encoder learns through the bits
 
 
+def test_the_views_term_keeps_an_images_bits_nearest_to_its_moved_view():
+    from aecore.models.hashing import moved, views_loss
+
+    x = torch.rand(8, 1, 28, 28)
+    torch.testing.assert_close(moved(x, 0.0), x, atol=1e-5, rtol=0)  # no move: the same images
+    shifted = moved(x, 0.15)
+    assert shifted.shape == x.shape and not torch.allclose(shifted, x)
+    soft = torch.rand(8, 16)
+    assert views_loss(soft, soft) < views_loss(soft, soft[torch.randperm(8)])  # its own view scores best
+    torch.manual_seed(0)
+    model = aecore.create_model("hashing", input_shape=(1, 28, 28), latent_dim=16, views=40.0)
+    model.train()
+    total, logs = model.loss(x)
+    assert set(logs) == {"recon", "balance", "views", "total"} and np.isfinite(logs["views"])
+    total.backward()
+    assert model.encoder[-1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="move must be in"):
+        aecore.create_model("hashing", input_shape=(1, 28, 28), move=0.6)
+
+
 def test_search_by_model_and_by_pixels():
     model = aecore.create_model("hashing", input_shape=(1, 8, 8), latent_dim=16)
     images = torch.rand(50, 1, 8, 8)
