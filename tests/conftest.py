@@ -348,11 +348,11 @@ def finish_jobs(at, *purposes: str) -> None:
     and succeeded, as a browser polling them would."""
     from ui.core import jobs
 
-    for purpose in purposes:
-        job = at.session_state[jobs.JOBS_KEY].get(purpose) if jobs.JOBS_KEY in at.session_state else None
-        if job is not None and not job.finished:
-            wait_for_job(job)
-            assert job.state == jobs.DONE, job.error
+    session = at.session_state[jobs.JOBS_KEY] if jobs.JOBS_KEY in at.session_state else {}
+    held = [session[purpose] for purpose in purposes if session.get(purpose) is not None]
+    wait_for_jobs(held)
+    for job in held:
+        assert job.state == jobs.DONE, job.error
     at.run()
     assert not at.exception, at.exception
 
@@ -360,8 +360,15 @@ def finish_jobs(at, *purposes: str) -> None:
 def wait_for_job(job, timeout: float = 180.0) -> None:
     """Wait until a queued job (aecore.workers.Job) has ended, touching it as a page would, so the
     queue never takes it for abandoned. A state, not a duration: the timeout only bounds a hang."""
+    wait_for_jobs([job], timeout)
+
+
+def wait_for_jobs(jobs, timeout: float = 180.0) -> None:
+    """`wait_for_job` for several jobs at once: each is touched until all have ended, so one queued
+    behind the others is not taken for abandoned while they run (as every open page polls its own)."""
     deadline = time.monotonic() + timeout
-    while not job.finished:
-        assert time.monotonic() < deadline, f"{job!r} did not end in {timeout:.0f} s"
-        job.touch()
+    while not all(job.finished for job in jobs):
+        assert time.monotonic() < deadline, f"{[j for j in jobs if not j.finished]!r} did not end in {timeout:.0f} s"
+        for job in jobs:
+            job.touch()
         time.sleep(0.05)

@@ -18,7 +18,7 @@ import aecore
 import aecore.studies.lab_curves
 import aecore.studies.sweep_models
 from aecore.studies import zoo
-from conftest import APP, REPO_ROOT, figures, wait_for_job
+from conftest import APP, REPO_ROOT, figures, wait_for_jobs
 from fake_mirror import write_unpacked_mnist
 from ui.core import settings
 
@@ -61,8 +61,8 @@ def sidebar_text(at: AppTest) -> str:
 
 
 def wait_for_all(held: list) -> None:
+    wait_for_jobs(held, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
     for job in held:
-        wait_for_job(job, timeout=900)  # a state; the bound only catches a hang (UMAP compiles in a fresh worker)
         assert job.state == "done", (job.name, job.error)
 
 

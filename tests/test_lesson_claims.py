@@ -10,7 +10,7 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import APP, APPTEST_TIMEOUT_S, wait_for_job
+from conftest import APP, APPTEST_TIMEOUT_S, wait_for_jobs
 from ui.core import jobs, lessons
 
 CLAIMS = [(name, index) for name, lesson in lessons.lessons().items()
@@ -74,8 +74,8 @@ def act_and_settle(at: AppTest, name: str, index: int) -> dict:
     if (name, index) in ACTIONS:
         ACTIONS[name, index](at)
         at.run()
-    for job in list(at.session_state[jobs.JOBS_KEY].values()) if jobs.JOBS_KEY in at.session_state else []:
-        wait_for_job(job, timeout=300)
+    wait_for_jobs(list(at.session_state[jobs.JOBS_KEY].values()) if jobs.JOBS_KEY in at.session_state else [],
+                  timeout=300)
     at.run()
     assert not at.exception, at.exception
     return at.session_state["lesson_facts"]

@@ -124,7 +124,7 @@ def test_the_conditional_vae_draws_every_class_asked(data):
 
 
 def test_the_32_bit_hash_finds_the_same_class_and_beats_the_signs_of_pca(data):
-    # Issue 31's bar: a held-out image's 10 nearest training images by Hamming distance share its label
+    # The search bar: a held-out image's 10 nearest training images by Hamming distance share its label
     # 88% of the time or more, and more often than by the signs of centred PCA-32 (bench_retrieval).
     from aecore import retrieval
 

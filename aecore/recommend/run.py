@@ -22,9 +22,9 @@ import torch
 from aecore.data.dataset import ImageDataset
 from aecore.data.ratings import BUNDLED, Ratings, RatingsError, bundled_ratings, read_ratings_csv
 from aecore.models.autorec import AutoRec, encode_ratings
-from aecore.recommend import baselines
+from aecore.recommend.baselines import svd
 from aecore.recommend.split import RatingsSplit, holdout, ranking, rmse
-from aecore.runner import DONE, EVALUATING, STOPPED, RunReporter, RunResult, RunSnapshot, build_model, run_metadata
+from aecore.run_report import DONE, EVALUATING, STOPPED, RunReporter, RunResult, RunSnapshot, build_model, run_metadata
 from aecore.spec import RunSpec
 from aecore.train import check_arguments, fit
 
@@ -105,15 +105,15 @@ def run_ratings(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = 
     reporter.send(force=True)
     model.cpu().eval()
     metrics = scores(split, predict(model, split))  # type: ignore[arg-type]
-    svd = {"method": "truncated SVD", "k": spec.latent_dim,
-           **scores(split, baselines.svd(split, spec.latent_dim, spec.split_seed))}
+    twin = {"method": "truncated SVD", "k": spec.latent_dim,
+            **scores(split, svd(split, spec.latent_dim, spec.split_seed))}
     held_out = {"test_fraction": spec.test_fraction, "seed": spec.split_seed, "ratings": len(split.test),
                 "held_out": int(split.test.sum()), "per": "user"}
-    metadata = run_metadata(spec, metrics, svd, history, split=held_out)
-    reporter.update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=svd,
+    metadata = run_metadata(spec, metrics, twin, history, split=held_out)
+    reporter.update(state=STOPPED if history.stopped else DONE, metrics=metrics, pca=twin,
                     train_history=list(history.train), val_history=list(history.val))
     reporter.send(force=True)
-    return RunResult(spec, model, metrics, svd, history, metadata)
+    return RunResult(spec, model, metrics, twin, history, metadata)
 
 
 def evaluate_ratings(model: AutoRec, source: str, test_fraction: float, seed: int) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def evaluate_ratings(model: AutoRec, source: str, test_fraction: float, seed: in
     k = model.config.latent_dim
     return {"split": {"test_fraction": test_fraction, "seed": seed, "held_out": int(split.test.sum())},
             "latent_dim": k, "metrics": scores(split, predict(model, split)),
-            "pca": {"method": "truncated SVD", "k": k, **scores(split, baselines.svd(split, k, seed))}}
+            "pca": {"method": "truncated SVD", "k": k, **scores(split, svd(split, k, seed))}}
 
 
 def _other(rows: str) -> str:
