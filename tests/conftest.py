@@ -114,14 +114,10 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
-# The longest test files (CI's --durations, four workers), started first: the workers take whole
-# files in collection order, so a long file collected last would run alone at the end (a file that
-# leaves this list only runs later). The lesson claims and the verdicts are split into several files
-# for the same reason: one file is one worker's.
-LONGEST_FIRST = ("test_app_zoo_results.py", "test_lesson_claims_shapes.py", "test_browser_zoo_results.py",
-                 "test_claims_anomaly.py", "test_lesson_claims.py", "test_app_capacity.py", "test_app_posterior.py",
-                 "test_lesson_claims_mnist.py", "test_browser_lessons.py", "test_browser_download.py",
-                 "test_browser_compression.py", "test_browser_readable.py")
+# The longest test files, started first: the two workers take whole files in collection order, so a
+# long file collected last would run alone at the end (a file that leaves this list only runs later).
+LONGEST_FIRST = ("test_browser_zoo_results.py", "test_browser_download.py", "test_lesson_claims.py",
+                 "test_app_zoo_results.py", "test_browser_lessons.py", "test_browser_readable.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -61,20 +61,15 @@ def check(said: verdict.Said, text: str) -> None:
     assert not missing, f"{said.sentence!r}: {missing} are not on the page beside it"
 
 
-def verdicts_agree(page: str, model: str) -> None:
+@pytest.mark.parametrize("model", [*SHIPPED, TRAINED])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_verdict_agrees_with_the_numbers_beside_it(page, model):
     at = open_with(page, model)
     said = at.session_state["verdicts_said"]
     assert said, f"{page} judges its numbers in a sentence (anomaly: the model against PCA; inside the code: β)"
     text = page_text(at)
     for each in said:
         check(each, text)
-
-
-# The anomaly page's half is in test_claims_anomaly.py: a file per half, so two test workers share them.
-@pytest.mark.parametrize("model", [*SHIPPED, TRAINED])
-@pytest.mark.parametrize("page", [page for page in PAGES if page != "pages/anomaly.py"])
-def test_every_verdict_agrees_with_the_numbers_beside_it(page, model):
-    verdicts_agree(page, model)
 
 
 @pytest.mark.parametrize("plain, says", [(0.015, "The plain AE has the lower error on noise with a 256-D code here "
