@@ -21,6 +21,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from playwright.sync_api import expect
+
+# A Playwright expectation waits for its state; its bound only catches a hang. The 5 s default was a
+# duration that a busy machine (2 cores, three test workers with their servers and browsers) overran:
+# the page reached the state asked of it, later.
+expect.set_options(timeout=30_000)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = REPO_ROOT / "tests" / "output"
@@ -114,10 +120,12 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
-# The longest test files, started first: the two workers take whole files in collection order, so a
-# long file collected last would run alone at the end (a file that leaves this list only runs later).
-LONGEST_FIRST = ("test_browser_zoo_results.py", "test_browser_download.py", "test_lesson_claims.py",
-                 "test_app_zoo_results.py", "test_browser_lessons.py", "test_browser_readable.py")
+# The longest test files (CI's --durations), started first: the workers take whole files in
+# collection order, so a long file collected last would run alone at the end (a file that leaves
+# this list only runs later).
+LONGEST_FIRST = ("test_app_zoo_results.py", "test_lesson_claims.py", "test_browser_zoo_results.py", "test_claims.py",
+                 "test_app_capacity.py", "test_app_posterior.py", "test_browser_lessons.py", "test_browser_download.py",
+                 "test_browser_compression.py", "test_browser_readable.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
