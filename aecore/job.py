@@ -3,7 +3,9 @@ progress and result, and the words for its states."""
 
 from __future__ import annotations
 
+import math
 import os
+import threading
 import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -55,6 +57,7 @@ class Job:
         self.paused = False  # paused while another session's job runs in its stead
         self.turn_started: float | None = None  # when it last started or resumed
         self.module = __name__  # where its function lives (a stand-in worker imports it ahead)
+        self.ended_event = threading.Event()  # set by the queue when the job ends (`wait`)
 
     @property
     def finished(self) -> bool:
@@ -71,6 +74,17 @@ class Job:
         if self.started is None:
             return 0.0
         return (self.ended or time.monotonic()) - self.started
+
+    @property
+    def seconds_left(self) -> float:
+        """The job's own estimate of its time to the end (a training run's `seconds_left`), or nan."""
+        detail = self.progress.detail if self.progress is not None else None
+        value = getattr(detail, "seconds_left", math.nan)
+        return float(value) if isinstance(value, (int, float)) else math.nan
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to `timeout` s until the job has ended; whether it has."""
+        return self.ended_event.wait(timeout) or self.finished
 
     def touch(self, shown: bool = True) -> None:
         """Say someone still wants the result: a job untouched for `abandon_after` s is cancelled.

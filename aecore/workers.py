@@ -310,6 +310,7 @@ class JobQueue:
         if job.started is None:
             job.started = job.ended
         job.state = state
+        job.ended_event.set()
         log_event(job, state)
 
 

@@ -70,6 +70,16 @@ def test_jobs_run_in_order_with_places_in_the_queue(queue):
     assert second.started <= third.started  # first in, first out
 
 
+def test_a_training_job_says_its_time_left_and_can_be_waited_for(queue):
+    # A page waits for a run that ends within one poll, so the model shows as the run ends.
+    job = queue.submit(jobs.train, digits_spec(400), name="a run")
+    assert job.seconds_left != job.seconds_left  # nan: no estimate before it reports
+    wait_until(lambda: job.state == RUNNING and job.seconds_left > 0, "the run to estimate its time left")
+    assert not job.wait(0.01) and not job.finished
+    job.cancel()
+    assert job.wait(WAIT_S) and job.finished and job.state == CANCELLED
+
+
 def test_the_job_of_the_page_on_screen_goes_before_those_of_pages_left(queue):
     blocker = queue.submit(count_until_cancelled, 100_000, name="running")
     left = queue.submit(count_until_cancelled, 3, name="a page the user has left")

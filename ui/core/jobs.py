@@ -156,6 +156,7 @@ def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label
     @st.fragment(run_every=POLL_SECONDS if job.state != QUEUED else QUEUED_POLL_SECONDS)
     def panel() -> None:
         job.touch()
+        wait_for_the_end(job)
         if job.finished or (job.state != QUEUED and queued_when_drawn):
             st.rerun(scope="app")  # done, or started: the full page (and its polling pace) follows
         if job.state == QUEUED:
@@ -167,6 +168,14 @@ def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label
         st.button(cancel_label, icon=":material/stop:", on_click=job.cancel, key=f"{purpose}_cancel", help=cancel_help)
 
     panel()
+
+
+def wait_for_the_end(job: Job) -> None:
+    """When a running job says it ends within one poll, wait for it here (at most POLL_SECONDS,
+    once per run), so its result shows as it ends rather than up to a poll later: on a digits run of
+    4 s, the poll was a fifth of the click-to-model time."""
+    if job.state == RUNNING and job.seconds_left <= POLL_SECONDS:  # nan (no estimate) never waits
+        job.wait(POLL_SECONDS)
 
 
 def poll_until_finished(job: Job, draw: Callable[[Job], None]) -> None:
@@ -193,6 +202,8 @@ def draw_heartbeat() -> None:
 
     @st.fragment(run_every=HEARTBEAT_SECONDS)
     def heartbeat() -> None:
+        for job in watched:
+            wait_for_the_end(job)
         if any(job.finished for job in watched):
             st.rerun(scope="app")
         for job in watched:
