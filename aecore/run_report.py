@@ -19,6 +19,7 @@ from aecore.data.splits import split_record
 from aecore.history import History, Progress
 from aecore.models import Autoencoder, create_model
 from aecore.spec import RunSpec
+from aecore.train import check_arguments, fit
 
 RUNNING, EVALUATING, DONE, STOPPED, FAILED, CANCELLED = "running", "evaluating", "done", "stopped", "failed", "cancelled"
 FINISHED = (DONE, STOPPED, FAILED, CANCELLED)
@@ -188,5 +189,22 @@ class RunReporter:
             self.model.train(was_training)
 
 
+def fit_reported(spec: RunSpec, train: Any, val: Any, progress: Callable[[RunSnapshot], None] | None, stop: Any,
+                 every: float) -> tuple[Autoencoder, History, RunReporter]:
+    """What every run does between its data and its scores: build the spec's model, check it against
+    the data, train it with `fit` while snapshots go to `progress`, then report "evaluating". Returns
+    (the model, its history, the reporter, for the run's last snapshot)."""
+    model = build_model(spec, train.image_shape)
+    check_arguments(model, train, val, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
+    reporter = RunReporter(spec, model, val, len(train), progress, every)
+    reporter.send(force=True)
+    with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
+        history = fit(model, train, val, callbacks=[reporter.on_progress] if progress else (), stop=stop,
+                      batch_interval=every / 2, **asdict(spec.fit))
+    reporter.update(state=EVALUATING, seconds_left=0.0)
+    reporter.send(force=True)
+    return model, history, reporter
+
+
 __all__ = ["CANCELLED", "DONE", "EVALUATING", "FAILED", "FINISHED", "RUNNING", "RunReporter", "RunResult", "RunSnapshot",
-           "STOPPED", "build_model", "preview_indices", "run_metadata"]
+           "STOPPED", "build_model", "fit_reported", "preview_indices", "run_metadata"]

@@ -14,11 +14,9 @@ JSON-able), which is what lets a worker process run it.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from aecore import distributed
 from aecore.data import ImageDataset, StreamedImages, load_split
@@ -26,9 +24,10 @@ from aecore.metrics import evaluate, pca_baseline
 from aecore.models import model_class
 # Re-exported: the run layer's vocabulary (a run's states, snapshot, result, record, reporter).
 from aecore.run_report import (CANCELLED, DONE, EVALUATING, FAILED, FINISHED, RUNNING, STOPPED,  # noqa: F401
-                               RunReporter, RunResult, RunSnapshot, build_model, preview_indices, run_metadata)
+                               RunReporter, RunResult, RunSnapshot, build_model, fit_reported, preview_indices,
+                               run_metadata)
 from aecore.spec import FitSettings, RunSpec  # noqa: F401
-from aecore.train import check_arguments, fit
+from aecore.train import check_arguments
 
 EVALUATION_SAMPLE = 10_000  # test (and PCA's training) images read whole when a dataset streams from disk
 
@@ -89,16 +88,8 @@ def run(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = None, st
     with distributed.session():
         train, test = data if data is not None else split_for(spec)
         test = resident_sample(test, spec.split_seed)
-        model = build_model(spec, train.image_shape)
-        check_arguments(model, train, test, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
-        progress = progress if distributed.is_main() else None
-        reporter = RunReporter(spec, model, test, len(train), progress, every)
-        reporter.send(force=True)
-        with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
-            history = fit(model, train, test, callbacks=[reporter.on_progress] if progress else (), stop=stop,
-                          batch_interval=every / 2, **asdict(spec.fit))
-    reporter.update(state=EVALUATING, seconds_left=0.0)
-    reporter.send(force=True)
+        model, history, reporter = fit_reported(spec, train, test, progress if distributed.is_main() else None,
+                                                stop, every)
     model.cpu()
     metrics = evaluate(model, test)
     pca_train = resident_sample(train, spec.split_seed)

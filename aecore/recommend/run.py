@@ -14,19 +14,17 @@ checkpoint records its recipe, its split and its scores the same way:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict
 from typing import Any, Callable
 
-import torch
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.ratings import BUNDLED, Ratings, RatingsError, bundled_ratings, read_ratings_csv
 from aecore.models.autorec import AutoRec, encode_ratings
 from aecore.recommend.baselines import svd
 from aecore.recommend.split import RatingsSplit, holdout, ranking, rmse
-from aecore.run_report import DONE, EVALUATING, STOPPED, RunReporter, RunResult, RunSnapshot, build_model, run_metadata
+from aecore.run_report import DONE, STOPPED, RunResult, RunSnapshot, build_model, fit_reported, run_metadata
 from aecore.spec import RunSpec
-from aecore.train import check_arguments, fit
+from aecore.train import check_arguments
 
 
 def load_ratings(source: str, root: str | None = None, progress: Callable[[int, int], None] | None = None) -> Ratings:
@@ -93,16 +91,7 @@ def run_ratings(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = 
     would (a caller's own table, or one split for many models); None loads the spec's table. There is
     no validation set: the held-out ratings are scored once, after training, as every baseline is."""
     split = split if split is not None else split_of(spec)
-    data = _rows(spec, split)
-    model = build_model(spec, data.image_shape)
-    check_arguments(model, data, None, spec.fit.epochs, spec.fit.batch_size, spec.fit.lr)
-    reporter = RunReporter(spec, model, None, len(data), progress, every)
-    reporter.send(force=True)
-    with torch.random.fork_rng(devices=[]):  # fit seeds torch's generator: leave the caller's as it was
-        history = fit(model, data, None, callbacks=[reporter.on_progress] if progress else (), stop=stop,
-                      batch_interval=every / 2, **asdict(spec.fit))
-    reporter.update(state=EVALUATING, seconds_left=0.0)
-    reporter.send(force=True)
+    model, history, reporter = fit_reported(spec, _rows(spec, split), None, progress, stop, every)
     model.cpu().eval()
     metrics = scores(split, predict(model, split))  # type: ignore[arg-type]
     twin = {"method": "truncated SVD", "k": spec.latent_dim,
