@@ -50,6 +50,7 @@ def test_presenter_mode_is_readable_from_the_back_of_the_room(streamlit_app, pag
     page.goto(streamlit_app)
     wait_ready(page)
     page.locator("[data-testid='stSidebarNav']").get_by_text("Compression", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/compression"))  # the page is open before its link is read
     wait_ready(page)
     page.goto(page.url + "&present=true")  # a link with presenter mode on, as a teacher opens it
     wait_ready(page)
