@@ -158,10 +158,10 @@ def train_command(argv: Sequence[str]) -> dict[str, Any] | None:
     with distributed.session():
         main_rank, processes = distributed.is_main(), distributed.world_size()
         ratings = is_ratings_kind(spec.kind)
-        if main_rank and ratings:  # MovieLens is fetched with a bar, a table's errors raised, before training
-            from aecore.recommend.command import ratings_from
+        if main_rank and ratings:  # MovieLens is fetched first, with a bar (the run then reads it)
+            from aecore.recommend.command import fetch_movielens
 
-            ratings_from(spec.dataset, spec.dataset_options.get("root"), other["quiet"])
+            fetch_movielens(spec.dataset, spec.dataset_options.get("root"), other["quiet"])
         elif main_rank:
             ensure_downloaded(spec.dataset, spec.dataset_options, other["quiet"])
         distributed.barrier()  # the others wait for rank 0's download instead of racing it
@@ -201,14 +201,15 @@ def evaluate_command(argv: Sequence[str]) -> dict[str, Any]:
     if is_ratings_kind(model.kind):  # held-out ratings beside SVD, as it was trained
         from aecore.recommend.run import evaluate_ratings
 
-        split = saved.get("split", {}) if same else {}
-        return {"checkpoint": args.checkpoint, "dataset": name, "kind": model.kind,
-                **evaluate_ratings(model, name, args.test_fraction or split.get("test_fraction", TEST_FRACTION),
-                                   args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED))}
-    options = saved.get("dataset_options", {}) if same else {}
     split = saved.get("split", {}) if same else {}
     fraction = args.test_fraction if args.test_fraction is not None else split.get("test_fraction", TEST_FRACTION)
     seed = args.split_seed if args.split_seed is not None else split.get("seed", SPLIT_SEED)
+    if is_ratings_kind(model.kind):  # held-out ratings beside SVD, as it was trained
+        from aecore.recommend.run import evaluate_ratings
+
+        return {"checkpoint": args.checkpoint, "dataset": name, "kind": model.kind,
+                **evaluate_ratings(model, name, fraction, seed)}
+    options = saved.get("dataset_options", {}) if same else {}
     train, test = load_split(name, test_fraction=fraction, seed=seed, **options)  # a test file where it has one
     train, test = resident_sample(train, seed), resident_sample(test, seed)  # as `run` measured a streamed set
     metrics = evaluate(model, test)

@@ -11,7 +11,7 @@ import shlex
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from aecore.models import config_fields, list_models
+from aecore.models import config_fields
 from aecore.data.splits import SPLIT_SEED, TEST_FRACTION
 
 
@@ -99,10 +99,12 @@ def _plain(value: Any) -> Any:
 
 
 def _option_defaults(kind: str) -> dict[str, Any]:
-    if kind not in list_models() + list_models("ratings"):
+    try:
+        fields = config_fields(kind)
+    except ValueError:
         return {}  # an unknown kind is refused by `check` and `run`, with the valid ones listed
     return {f.name: f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-            for f in config_fields(kind)}
+            for f in fields}
 
 
 def _flag(name: str) -> str:

@@ -36,10 +36,11 @@ class HashingConfig(ModelConfig):
         "help": "How much each bit is pushed to be on for half of the images (its rate's squared distance "
                 "from 0.5, summed over the bits). A bit that is always on or always off tells no image apart."})
 
-    views: float = field(default=0.0, metadata={  # weight of the view-agreement term (0: none)
-        "help": "How much the bits of an image must agree with those of the same image slightly moved, "
-                "turned and scaled (the squared gap of the bits' probabilities, summed over the bits). "
-                "Bits that survive small moves name what the image shows, not where its pixels are."})
+    views: float = field(default=0.0, metadata={  # weight of the moved views' InfoNCE term (0: none)
+        "help": "How much the bits of an image must be nearer to those of the same image slightly moved, "
+                "turned and scaled than to any other image's in the batch (InfoNCE on the bits' "
+                "probabilities). Bits that survive small moves name what the image shows, not where its "
+                "pixels are."})
     move: float = field(default=0.15, metadata={  # the views' largest shift (share of the side), turn (x 90°), scale
         "help": "How far a view moves: the largest shift as a share of the image's side; the turn is up to "
                 "this share of 90 degrees and the scale up to this share bigger or smaller."})

@@ -8,9 +8,10 @@ The split and the scores are in `split`, the baselines in `baselines`, the AutoR
 `autorec_fit`, the comparison and the page's job in `comparison`.
 """
 
-from aecore.recommend.autorec_fit import Recipe, predict, train_autorec
+from aecore.recommend.autorec_fit import Recipe, run_autorec, train_autorec
+from aecore.recommend.run import predict
 from aecore.recommend.comparison import PAGE_MODEL, code_map, compare, place, probe, study
 from aecore.recommend.split import RatingsSplit, holdout, ranking, rmse, top_items
 
 __all__ = ["PAGE_MODEL", "RatingsSplit", "Recipe", "code_map", "compare", "holdout", "place", "predict", "probe",
-           "ranking", "rmse", "study", "top_items", "train_autorec"]
+           "ranking", "rmse", "run_autorec", "study", "top_items", "train_autorec"]

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from aecore.models.autorec import AutoRec
-from aecore.recommend.run import predict, rows_of
 from aecore.recommend.split import HOLDOUT, RatingsSplit
 from aecore.runner import RunResult, RunSnapshot, run
 from aecore.spec import FitSettings, RunSpec
@@ -53,4 +52,4 @@ def train_autorec(split: RatingsSplit, kind: str, rows: str, recipe: Recipe = Re
     return run_autorec(split, kind, rows, recipe, seed, progress, stop).model  # type: ignore[return-value]
 
 
-__all__ = ["Recipe", "predict", "rows_of", "run_autorec", "train_autorec"]
+__all__ = ["Recipe", "run_autorec", "train_autorec"]

@@ -24,9 +24,15 @@ from aecore.recommend.comparison import compare
 
 
 def ratings_from(source: str, root: str | None = None, quiet: bool = False) -> Ratings:
-    """An embedded table by name, MovieLens 100k (downloaded first when missing) or a CSV file."""
+    """An embedded table by name, MovieLens 100k (downloaded first when missing, with a bar) or a CSV file."""
     bar = None if quiet or source != movielens.NAME or movielens.is_downloaded(root) else DownloadBar(movielens.NAME)
     return load_ratings(source, root, progress=bar)
+
+
+def fetch_movielens(source: str, root: str | None = None, quiet: bool = False) -> None:
+    """Download MovieLens 100k with a bar when `source` names it and it is not here; nothing otherwise."""
+    if source == movielens.NAME and not movielens.is_downloaded(root):
+        movielens.download_movielens(root, None if quiet else DownloadBar(movielens.NAME))
 
 
 def _cell(value: float, digits: int) -> str:
@@ -72,4 +78,4 @@ def recommend_command(argv: Sequence[str]) -> str:
     return f"{ratings.about}\n\n{format_table(table)}"
 
 
-__all__ = ["format_table", "ratings_from", "recommend_command"]
+__all__ = ["fetch_movielens", "format_table", "ratings_from", "recommend_command"]

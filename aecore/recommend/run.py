@@ -14,8 +14,10 @@ checkpoint records its recipe, its split and its scores the same way:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 
 from aecore.data.dataset import ImageDataset
 from aecore.data.ratings import BUNDLED, Ratings, RatingsError, bundled_ratings, read_ratings_csv
@@ -30,9 +32,7 @@ from aecore.train import check_arguments
 def load_ratings(source: str, root: str | None = None, progress: Callable[[int, int], None] | None = None) -> Ratings:
     """An embedded table by name, MovieLens 100k (downloaded first when missing, with `progress`) or
     the path of a CSV file with the columns user, item, rating."""
-    from pathlib import Path
-
-    from aecore.data import movielens
+    from aecore.data import movielens  # its parser imports this package's tables: loaded on use
 
     if source in BUNDLED:
         return bundled_ratings(source)
@@ -51,21 +51,19 @@ def split_of(spec: RunSpec) -> RatingsSplit:
     return holdout(load_ratings(spec.dataset, spec.dataset_options.get("root")), spec.test_fraction, spec.split_seed)
 
 
-def rows_of(split: RatingsSplit, rows: str) -> Any:
+def rows_of(split: RatingsSplit, rows: str) -> np.ndarray:
     """The training table as the model reads it: (users, items) for rows="users", else transposed."""
-    import numpy as np
-
     table = split.train_matrix()
     return table if rows == "users" else np.ascontiguousarray(table.T)
 
 
-def predict(model: AutoRec, split: RatingsSplit) -> Any:
+def predict(model: AutoRec, split: RatingsSplit) -> np.ndarray:
     """(users, items) predicted stars for every cell, from each row's training ratings."""
     predicted = model.predict(rows_of(split, model.config.rows))
     return predicted if model.config.rows == "users" else predicted.T
 
 
-def scores(split: RatingsSplit, predicted: Any, rates: bool = True, ranks: bool = True) -> dict[str, float]:
+def scores(split: RatingsSplit, predicted: np.ndarray, rates: bool = True, ranks: bool = True) -> dict[str, float]:
     """Held-out RMSE in stars (nan when `rates` is False: a popularity count is no rating), recall@10
     and NDCG@10 on held-out liked items (nan when `ranks` is False: a constant per user ranks nothing)."""
     ranked = ranking(split, predicted) if ranks else {"recall": math.nan, "ndcg": math.nan}
@@ -93,7 +91,7 @@ def run_ratings(spec: RunSpec, progress: Callable[[RunSnapshot], None] | None = 
     split = split if split is not None else split_of(spec)
     model, history, reporter = fit_reported(spec, _rows(spec, split), None, progress, stop, every)
     model.cpu().eval()
-    metrics = scores(split, predict(model, split))  # type: ignore[arg-type]
+    metrics = scores(split, predict(model, split))  # type: ignore[arg-type]  (fit_reported built an AutoRec)
     twin = {"method": "truncated SVD", "k": spec.latent_dim,
             **scores(split, svd(split, spec.latent_dim, spec.split_seed))}
     held_out = {"test_fraction": spec.test_fraction, "seed": spec.split_seed, "ratings": len(split.test),
@@ -109,18 +107,14 @@ def evaluate_ratings(model: AutoRec, source: str, test_fraction: float, seed: in
     """A trained ratings model's held-out scores on `source` split with (test_fraction, seed), beside
     SVD of its code size: what `python -m aecore evaluate` prints for a ratings checkpoint."""
     split = holdout(load_ratings(source), test_fraction, seed)
-    if split.ratings.users != model.config.input_shape[-1] and model.config.rows == "items" or \
-            split.ratings.items != model.config.input_shape[-1] and model.config.rows == "users":
-        raise RatingsError(f"the model reads rows of {model.config.input_shape[-1]} {_other(model.config.rows)}, but "
-                           f"{split.ratings.name} has {split.ratings.users} users and {split.ratings.items} items")
+    width, columns = model.config.input_shape[-1], "items" if model.config.rows == "users" else "users"
+    if getattr(split.ratings, columns) != width:
+        raise RatingsError(f"the model reads rows of {width} {columns}, but {split.ratings.name} has "
+                           f"{split.ratings.users} users and {split.ratings.items} items")
     k = model.config.latent_dim
     return {"split": {"test_fraction": test_fraction, "seed": seed, "held_out": int(split.test.sum())},
             "latent_dim": k, "metrics": scores(split, predict(model, split)),
             "pca": {"method": "truncated SVD", "k": k, **scores(split, svd(split, k, seed))}}
-
-
-def _other(rows: str) -> str:
-    return "items" if rows == "users" else "users"
 
 
 __all__ = ["check_ratings", "evaluate_ratings", "load_ratings", "predict", "rows_of", "run_ratings", "scores", "split_of"]

@@ -170,12 +170,18 @@ def job_panel(purpose: str, draw_running: Callable[[Job], None], *, cancel_label
     panel()
 
 
+END_MARGIN_SECONDS = 0.25  # waited past a job's own estimate of its end
+
+
 def wait_for_the_end(job: Job) -> None:
-    """When a running job says it ends within one poll, wait for it here (at most POLL_SECONDS,
-    once per run), so its result shows as it ends rather than up to a poll later: on a digits run of
-    4 s, the poll was a fifth of the click-to-model time."""
-    if job.state == RUNNING and job.seconds_left <= POLL_SECONDS:  # nan (no estimate) never waits
-        job.wait(POLL_SECONDS)
+    """When a running job says it ends within one poll, wait for it here, up to its estimate plus
+    END_MARGIN_SECONDS (never more than a poll), so its result shows as it ends rather than up to a
+    poll later: on a digits run of 4 s, the poll was a fifth of the click-to-model time. The wait
+    holds this session's script run, so it is kept short: a paused job (its estimate stands still)
+    and one with no estimate (nan) are not waited for."""
+    left = job.seconds_left
+    if job.state == RUNNING and not job.paused and left <= POLL_SECONDS:
+        job.wait(min(POLL_SECONDS, max(0.0, left) + END_MARGIN_SECONDS))
 
 
 def poll_until_finished(job: Job, draw: Callable[[Job], None]) -> None:
